@@ -1,0 +1,5 @@
+import sys
+
+from chaingrad.cli.main import main
+
+sys.exit(main())

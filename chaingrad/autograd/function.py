@@ -1,0 +1,350 @@
+"""Graph nodes.
+
+A *node* is what ``tensor.grad_fn`` points to: it remembers the edges to the nodes of its
+inputs (``next_functions``) and what its local derivative needs (saved arrays, with the version
+of each saved tensor so that a later in-place change is caught). A node never points back to
+its output tensor, so a graph is freed by reference counting as soon as its last tensor goes.
+
+Three kinds of nodes:
+
+* ``Op``: chaingrad's built-in operations. ``forward`` computes on raw arrays; ``backward``
+  is written once against a small math namespace ``F`` and runs either on raw arrays (fast,
+  ``create_graph=False``) or on Tensors (recorded, so that the backward pass is itself
+  differentiable for higher-order derivatives).
+* ``AccumulateGrad``: the end of every path, one per leaf tensor, adding into ``leaf.grad``.
+* ``Function``: the user-facing custom op (PyTorch's ``torch.autograd.Function``).
+"""
+from __future__ import annotations
+
+import traceback
+
+from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled
+from . import anomaly as _anomaly
+
+
+class Node:
+    """A node of the backward graph (the object a tensor's ``grad_fn`` points to)."""
+
+    __slots__ = ("next_functions", "_input_meta", "_saved", "_saved_versions", "_saved_out",
+                 "_out_counter", "_out_version", "_freed", "_pre_hooks", "_hooks", "_trace",
+                 "__weakref__", "__dict__")
+    num_outputs = 1
+
+    def __init__(self):
+        self.next_functions = ()
+        self._saved = None
+        self._saved_out = None
+        self._freed = False
+        self._pre_hooks = None
+        self._hooks = None
+        self._trace = None
+
+    # -- introspection ---------------------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        d = self.__dict__
+        return d.setdefault("_metadata", {})
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward; may return replacements."""
+        return self._add_tensor_hook(None, fn)
+
+    def _add_tensor_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (output_nr, fn)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    # -- saved values ----------------------------------------------------------------------
+    def _check_version(self, tensor, saved_version, what="tensor"):
+        if tensor._version_counter.value != saved_version:
+            from .errors import inplace_error
+            raise inplace_error(self, tensor, saved_version, what)
+
+    def _release(self):
+        """Drop everything saved for backward (done right after the node has run)."""
+        had = self._saved is not None or self._saved_out is not None or bool(self.__dict__)
+        self._saved = None
+        self._saved_out = None
+        meta = self.__dict__.get("_metadata")
+        self.__dict__.clear()
+        if meta is not None:
+            self.__dict__["_metadata"] = meta
+        if had:
+            self._freed = True
+
+    def _check_not_freed(self):
+        if self._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to reach the saved "
+                f"values of {self.name()} after they were freed). The saved intermediate values "
+                f"of the graph are freed when you call .backward() or autograd.grad(). Specify "
+                f"retain_graph=True if you need to backward through the graph a second time or "
+                f"to read saved tensors after calling backward.")
+
+
+class Op(Node):
+    """A built-in differentiable operation: ``forward`` on arrays, ``backward`` through ``F``.
+
+    Subclasses declare which inputs their derivative needs (``save_inputs``, indices of the
+    positional tensor inputs) and whether it needs the output (``save_output``). ``forward``
+    gets raw arrays plus keyword parameters and may store small non-tensor context on ``self``
+    (shapes, axes, masks); ``self.recording`` says whether a graph is being built, so work only
+    the backward needs can be skipped. ``backward(g, F)`` returns one gradient per positional
+    input (None where there is none); the engine sums each back to its input's shape.
+    """
+
+    save_inputs: tuple = ()
+    save_output: bool = False
+    differentiable: bool = True
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        from ..tensor import Tensor
+
+        node = cls.__new__(cls)
+        node._saved = None
+        node._saved_out = None
+        node._freed = False
+        node._pre_hooks = None
+        node._hooks = None
+        node._trace = None
+        recording = False
+        if cls.differentiable and is_grad_enabled():
+            for t in inputs:
+                if t._requires_grad:
+                    recording = True
+                    break
+        node.recording = recording
+        out = node.forward(*[t.data for t in inputs], **params)
+        if not recording:
+            return Tensor._wrap(out)
+        node.next_functions = tuple(t._edge() if t._requires_grad else None for t in inputs)
+        node._input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
+        saves = cls.save_inputs
+        if saves:
+            node._saved = tuple(inputs[i] for i in saves)
+            node._saved_versions = tuple(inputs[i]._version_counter.value for i in saves)
+        result = Tensor._wrap(out, grad_fn=node)
+        if cls.save_output:
+            node._saved_out = out
+            node._out_counter = result._version_counter
+            node._out_version = result._version_counter.value
+        if _anomaly.enabled():
+            node._trace = traceback.extract_stack()[:-2]
+        return result
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad_out, F):
+        raise NotImplementedError
+
+    # backward-side access to saved values, as arrays (raw mode) or Tensors (graph mode)
+    def inputs(self, F):
+        saved = self._saved
+        if saved is None:
+            self._check_not_freed()
+            raise RuntimeError(f"{self.name()} saved no inputs")
+        for t, v in zip(saved, self._saved_versions):
+            if t._version_counter.value != v:
+                self._check_version(t, v, "input")
+        return saved if F.graph else tuple(t.data for t in saved)
+
+    def output(self, F):
+        if self._saved_out is None:
+            self._check_not_freed()
+            raise RuntimeError(f"{self.name()} saved no output")
+        if self._out_counter.value != self._out_version:
+            from .errors import inplace_output_error
+            raise inplace_output_error(self, self._out_version, self._out_counter.value)
+        if not F.graph:
+            return self._saved_out
+        from ..tensor import Tensor
+        return Tensor._wrap(self._saved_out, grad_fn=self)
+
+    def _run_backward(self, grads, F):
+        self._check_not_freed()
+        return self.backward(grads[0] if self.num_outputs == 1 else grads, F)
+
+
+class AccumulateGrad(Node):
+    """The last node on every path to a leaf: adds the arriving gradient into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self._input_meta = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+
+class FunctionCtx(Node):
+    """The ``ctx`` of a custom ``Function``; it is also that call's graph node."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._version_counter.value
+                                     for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self._saved is None:
+            self._check_not_freed()
+            return ()
+        for t, v in zip(self._saved, self._saved_versions):
+            if t is not None and t._version_counter.value != v:
+                self._check_version(t, v, "saved tensor")
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors):
+        self.__dict__.setdefault("_non_diff", set()).update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors):
+        self.__dict__["_dirty"] = tensors
+
+    def set_materialize_grads(self, value: bool):
+        self.__dict__["_materialize"] = bool(value)
+
+    def name(self):
+        return self.__dict__.get("_fn_cls", type(self)).__name__ + "Backward"
+
+    def _run_backward(self, grads, F):
+        from ..tensor import Tensor
+        self._check_not_freed()
+        fn_cls = self.__dict__["_fn_cls"]
+        shapes = self.__dict__["_out_meta"]
+        materialize = self.__dict__.get("_materialize", True)
+        tgrads = []
+        for g, (shape, dtype) in zip(grads, shapes):
+            if g is None and materialize:
+                g = F.zeros(shape, dtype)
+            tgrads.append(g if (g is None or F.graph) else Tensor._wrap(g))
+        with set_grad_enabled(F.graph):
+            result = fn_cls.backward(self, *tgrads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_in = len(self.next_functions)
+        if len(result) < n_in:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                               f"gradients (expected {n_in}, got {len(result)})")
+        result = result[:n_in] if all(r is None for r in result[n_in:]) else result
+        if len(result) != n_in:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                               f"gradients (expected {n_in}, got {len(result)})")
+        out = []
+        for g, edge in zip(result, self.next_functions):
+            if g is None or edge is None:
+                out.append(None)
+            elif F.graph:
+                out.append(g if isinstance(g, Tensor) else Tensor._wrap(F.asarray(g)))
+            else:
+                out.append(g.data if isinstance(g, Tensor) else g)
+        return tuple(out)
+
+
+class Function:
+    """Base class for custom differentiable operations (as ``torch.autograd.Function``).
+
+    Subclass with two static methods::
+
+        class Cube(cg.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad_out):       # d x^3 / dx = 3 x^2
+                (x,) = ctx.saved_tensors
+                return grad_out * 3 * x ** 2
+
+        y = Cube.apply(x)
+
+    ``forward`` runs without recording and may take any arguments; ``backward`` receives one
+    gradient per output and returns one gradient per ``forward`` argument (None for
+    non-tensors or inputs that need none). ``ctx.needs_input_grad`` says which inputs need one.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a custom Function must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a custom Function must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor
+
+        ctx = FunctionCtx()
+        ctx.__dict__["_fn_cls"] = cls
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx.needs_input_grad = needs
+        recording = is_grad_enabled() and any(needs)
+        with no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not recording:
+            return outputs
+        non_diff = ctx.__dict__.get("_non_diff", ())
+        ctx.next_functions = tuple(a._edge() if n else None for a, n in zip(args, needs))
+        ctx._input_meta = tuple((a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
+                                for a in args)
+        wrapped, meta = [], []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                meta.append((o.data.shape, o.data.dtype))
+                if id(o) in non_diff or o.data.dtype.kind != "f":
+                    wrapped.append(Tensor._wrap(o.data))
+                else:
+                    wrapped.append(Tensor._wrap(o.data, grad_fn=ctx, output_nr=i))
+            else:
+                meta.append(None)
+                wrapped.append(o)
+        ctx.__dict__["_out_meta"] = meta
+        ctx.num_outputs = len(outs)
+        if _anomaly.enabled():
+            ctx._trace = traceback.extract_stack()[:-1]
+        return wrapped[0] if single else tuple(wrapped)
+
+
+class _RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off again."""
+
+    def __init__(self, container, item):
+        self._container = container
+        self._item = item
+
+    def remove(self):
+        try:
+            self._container.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

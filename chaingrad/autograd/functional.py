@@ -1,0 +1,140 @@
+"""Functional transforms built on the engine: vjp, jvp, jacobian, hessian, hvp.
+
+vjp  (v^T J): one backward pass.
+jvp  (J v):   the double-vjp trick: u -> vjp(u) is linear in u, so J v = d/du (u^T J v) =
+              the vjp of that function, which needs only reverse mode.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _tup(x):
+    from ..tensor import Tensor
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _prep(inputs, create_graph):
+    return tuple(t.detach().requires_grad_(True) for t in _tup(inputs))
+
+
+def _fix(grads, inputs, strict=False):
+    from ..tensor import Tensor
+    return tuple(Tensor._wrap(np.zeros(t.data.shape, t.data.dtype)) if g is None else g
+                 for g, t in zip(grads, inputs))
+
+
+def vjp(func, inputs, v=None, create_graph=False, strict=False):
+    """Returns ``(func(inputs), v^T J)``."""
+    from . import grad
+    from ..tensor import Tensor
+    single_in = isinstance(inputs, Tensor)
+    xs = _prep(inputs, create_graph)
+    out = func(*xs)
+    outs = _tup(out)
+    if v is None:
+        vs = None
+    else:
+        vs = list(_tup(v))
+    grads = grad(list(outs), list(xs), vs, create_graph=create_graph, allow_unused=True)
+    grads = _fix(grads, xs)
+    out_ret = out if create_graph else (out.detach() if isinstance(out, Tensor)
+                                        else tuple(o.detach() for o in out))
+    return out_ret, (grads[0] if single_in else grads)
+
+
+def jvp(func, inputs, v=None, create_graph=False, strict=False):
+    """Returns ``(func(inputs), J v)`` (forward-mode product, through double backward)."""
+    from . import grad
+    from ..tensor import Tensor
+    single_in = isinstance(inputs, Tensor)
+    xs = _prep(inputs, True)
+    out = func(*xs)
+    outs = _tup(out)
+    us = [Tensor._wrap(np.zeros(o.data.shape, o.data.dtype)).requires_grad_() for o in outs]
+    gs = grad(list(outs), list(xs), us, create_graph=True, allow_unused=True)
+    gs = _fix(gs, xs)
+    vs = list(_tup(v)) if v is not None else [Tensor._wrap(np.ones(x.data.shape, x.data.dtype)) for x in xs]
+    pairs = [(g, vv) for g, vv in zip(gs, vs) if g.requires_grad]
+    if not pairs:
+        jv = tuple(Tensor._wrap(np.zeros(o.data.shape, o.data.dtype)) for o in outs)
+    else:
+        jv = grad([p[0] for p in pairs], us, [p[1] for p in pairs], create_graph=create_graph,
+                  allow_unused=True)
+        jv = _fix(jv, us)
+    single_out = isinstance(out, Tensor)
+    out_ret = out.detach() if single_out else tuple(o.detach() for o in outs)
+    if not create_graph:
+        jv = tuple(j.detach() for j in jv)
+    return out_ret, (jv[0] if single_out else jv)
+
+
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
+    """The full Jacobian, shape ``out.shape + in.shape`` (tuples for several ins/outs)."""
+    from . import grad
+    from ..tensor import Tensor
+    from ..ops.shape import stack
+    single_in = isinstance(inputs, Tensor)
+    xs = _prep(inputs, create_graph)
+    out = func(*xs)
+    single_out = isinstance(out, Tensor)
+    outs = _tup(out)
+    result = []
+    for o in outs:
+        rows = [[] for _ in xs]
+        flat = o.reshape(-1)
+        for k in range(flat.shape[0]):
+            if o.requires_grad:
+                gs = grad([flat[k]], list(xs), retain_graph=True, create_graph=create_graph,
+                          allow_unused=True)
+            else:
+                gs = (None,) * len(xs)
+            gs = _fix(gs, xs)
+            for j, g in enumerate(gs):
+                rows[j].append(g)
+        per_in = []
+        for j, x in enumerate(xs):
+            if rows[j]:
+                J = stack(rows[j], 0).reshape(*(tuple(o.shape) + tuple(x.shape)))
+            else:
+                J = Tensor._wrap(np.zeros(tuple(o.shape) + tuple(x.shape), x.data.dtype))
+            per_in.append(J if create_graph else J.detach())
+        result.append(per_in[0] if single_in else tuple(per_in))
+    return result[0] if single_out else tuple(result)
+
+
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
+    """The Hessian of a scalar function: the Jacobian of its gradient."""
+    from . import grad
+    from ..tensor import Tensor
+    single_in = isinstance(inputs, Tensor)
+
+    def gradient(*xs):
+        out = func(*xs)
+        gs = grad([out], list(xs), create_graph=True, allow_unused=True)
+        gs = _fix(gs, xs)
+        return gs[0] if single_in else gs
+
+    return jacobian(gradient, inputs, create_graph=create_graph)
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    from . import grad
+    from ..tensor import Tensor
+    single_in = isinstance(inputs, Tensor)
+    xs = _prep(inputs, True)
+    out = func(*xs)
+    gs = _fix(grad([out], list(xs), create_graph=True, allow_unused=True), xs)
+    vs = list(_tup(v))
+    pairs = [(g, vv, x) for g, vv, x in zip(gs, vs, xs) if g.requires_grad]
+    res = grad([p[0] for p in pairs], list(xs), [p[1] for p in pairs], create_graph=create_graph,
+               allow_unused=True) if pairs else (None,) * len(xs)
+    res = _fix(res, xs)
+    if not create_graph:
+        res = tuple(r.detach() for r in res)
+    return out.detach(), (res[0] if single_in else res)
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """Hessian-vector product ``H v`` (H is symmetric, so it equals v^T H)."""
+    return vhp(func, inputs, v, create_graph, strict)

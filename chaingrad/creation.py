@@ -1,0 +1,161 @@
+"""Functions that make new tensors (``cg.tensor``, ``cg.zeros``, ``cg.rand`` ...)."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from . import random as _random
+from .backend import xp
+from .tensor import Tensor, _shape_args
+
+
+def _finish(arr, requires_grad):
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64)."""
+    if isinstance(data, Tensor):
+        arr = data.data.copy() if dtype is None else data.data.astype(backend.np_dtype(dtype))
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+        arr = backend.as_array([d.item() if isinstance(d, Tensor) and d.ndim == 0 else
+                                (d.data.tolist() if isinstance(d, Tensor) else d) for d in data], dtype)
+    else:
+        arr = backend.as_array(data, dtype)
+        if isinstance(data, np.ndarray) and arr is data:
+            arr = arr.copy()
+    t = _finish(arr, requires_grad)
+    return t.to(device) if device is not None and str(device) != "cpu" else t
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    if isinstance(data, np.ndarray):
+        return Tensor._wrap(backend.as_array(data, dtype))
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing memory with the NumPy array ``a``."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
+    return Tensor._wrap(a)
+
+
+def _float_or(dtype):
+    return backend.np_dtype(dtype) or backend.default_float_dtype()
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    return _finish(xp.zeros(_shape_args(size), dtype=_float_or(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    return _finish(xp.ones(_shape_args(size), dtype=_float_or(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    return _finish(xp.empty(_shape_args(size), dtype=_float_or(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    if dtype is None:
+        dtype = backend.as_array(fill_value).dtype
+    return _finish(xp.full(_shape_args((size,)), fill_value, dtype=backend.np_dtype(dtype)),
+                   requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _finish(xp.zeros(t.shape, dtype=backend.np_dtype(dtype) or t.data.dtype), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _finish(xp.ones(t.shape, dtype=backend.np_dtype(dtype) or t.data.dtype), requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False):
+    return zeros_like(t, dtype, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return _finish(xp.full(t.shape, fill_value, dtype=backend.np_dtype(dtype) or t.data.dtype),
+                   requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform samples on [0, 1), drawn from the library's seeded generator."""
+    return _finish(_random.uniform_array(_shape_args(size), dtype=dtype, generator=generator),
+                   requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal samples, drawn from the library's seeded generator."""
+    return _finish(_random.normal_array(_shape_args(size), dtype=dtype, generator=generator),
+                   requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad=False):
+    """Integers in [low, high) (``randint(high, size)`` also works, as PyTorch)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    arr = _random.integers_array(low, high, tuple(size), backend.np_dtype(dtype) or np.int64,
+                                 generator)
+    return Tensor._wrap(arr)
+
+
+def randperm(n, dtype=None, generator=None):
+    return Tensor._wrap(_random.permutation_array(n, generator).astype(backend.np_dtype(dtype) or np.int64))
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [start, end, step]
+    vals = [v.item() if isinstance(v, Tensor) else v for v in vals]
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in vals)
+        dtype = backend.default_float_dtype() if is_float else np.int64
+    return _finish(xp.arange(*vals, dtype=backend.np_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    return _finish(xp.linspace(start, end, int(steps), dtype=_float_or(dtype)), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None):
+    return Tensor._wrap(xp.logspace(start, end, int(steps), base=base, dtype=_float_or(dtype)))
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad)
+
+
+def tril(t, diagonal=0):
+    return t * Tensor._wrap(xp.tril(xp.ones(t.shape[-2:], dtype=bool), diagonal))
+
+
+def triu(t, diagonal=0):
+    return t * Tensor._wrap(xp.triu(xp.ones(t.shape[-2:], dtype=bool), diagonal))
+
+
+def multinomial(probs, num_samples, replacement=False, generator=None):
+    p = probs.data.astype(np.float64)
+    p2 = p.reshape(-1, p.shape[-1])
+    rng = _random._rng(generator)
+    out = np.stack([rng.choice(p2.shape[1], size=num_samples, replace=replacement,
+                               p=row / row.sum()) for row in p2])
+    return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))

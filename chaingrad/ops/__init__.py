@@ -1,0 +1,1 @@
+"""chaingrad's differentiable operations, one family per module, forward beside backward."""

@@ -1,0 +1,635 @@
+"""Elementwise ops: each forward with its local derivative right below it.
+
+Broadcasting follows NumPy; the engine sums each gradient back to its input's shape, so no op
+here undoes broadcasting itself.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..backend import xp
+from ..autograd.function import Op
+from ..tensor import Tensor
+
+
+# -- operands -------------------------------------------------------------------------------
+def as_tensor_operand(value, like=None) -> Tensor:
+    """Tensors pass through; Python scalars take the dtype PyTorch would give them."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    if like is not None and isinstance(value, (int, float, bool, np.generic)):
+        return Tensor._wrap(backend.scalar_array(value, like.data))
+    return Tensor._wrap(backend.as_array(value))
+
+
+def _promote(a: Tensor, b: Tensor):
+    """PyTorch's rule where NumPy's differs: an integer tensor meeting a float one takes the
+    float's dtype (NumPy would widen float32 + int64 to float64)."""
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka == "f" and kb in "iub":
+        return a, Tensor._wrap(b.data.astype(a.data.dtype))
+    if kb == "f" and ka in "iub":
+        return Tensor._wrap(a.data.astype(b.data.dtype)), b
+    return a, b
+
+
+def _binary(op_cls, a, b, name):
+    if not isinstance(a, Tensor):
+        a = as_tensor_operand(a, b if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = as_tensor_operand(b, a)
+    if a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
+    try:
+        return op_cls.apply(a, b)
+    except ValueError as exc:
+        if a.data.ndim and b.data.ndim and "broadcast" in str(exc):
+            raise RuntimeError(
+                f"{name}: the shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
+                f"together (sizes must be equal or 1 at every aligned dimension)") from None
+        raise
+
+
+def _unary(op_cls, x, **params):
+    if not isinstance(x, Tensor):
+        x = as_tensor_operand(x)
+    return op_cls.apply(x, **params)
+
+
+def _float_input(x: Tensor) -> Tensor:
+    """Integer inputs to transcendental ops compute in the default float dtype (as PyTorch)."""
+    if x.data.dtype.kind in "iub":
+        return Tensor._wrap(x.data.astype(backend.default_float_dtype()))
+    return x
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+class Add(Op):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g, F):  # d(a + b) = da + db
+        return g, g
+
+
+class Sub(Op):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g, F):  # d(a - b) = da - db
+        return g, -g
+
+
+class Mul(Op):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g, F):  # d(a b) = b da + a db
+        a, b = self.inputs(F)
+        return g * b, g * a
+
+
+class Div(Op):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+            a = a.astype(backend.default_float_dtype())
+        return a / b
+
+    def backward(self, g, F):  # d(a / b) = da / b - a db / b^2
+        a, b = self.inputs(F)
+        ga = g / b
+        return ga, -ga * a / b
+
+
+class Neg(Op):
+    def forward(self, x):
+        return -x
+
+    def backward(self, g, F):
+        return -g
+
+
+class PowScalar(Op):
+    """x ** p for a constant exponent p."""
+    save_inputs = (0,)
+
+    def forward(self, x, p):
+        self.p = p
+        return x ** p
+
+    def backward(self, g, F):  # d x^p = p x^(p-1)
+        (x,) = self.inputs(F)
+        p = self.p
+        if p == 0:
+            return g * 0
+        if p == 1:
+            return g
+        if p == 2:
+            return g * (2 * x)
+        return g * (p * x ** (p - 1))
+
+
+class Pow(Op):
+    """a ** b with both tensors."""
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, g, F):  # d a^b = b a^(b-1) da + a^b ln(a) db
+        a, b = self.inputs(F)
+        y = self.output(F)
+        ga = g * b * a ** (b - 1)
+        # ln(a) is -inf at a = 0, where a^b is 0: the product is defined as 0 there
+        safe_log = F.log(F.where(a > 0, a, 1))
+        gb = g * y * safe_log
+        return ga, gb
+
+
+def add(a, b, alpha=1):
+    return _binary(Add, a, b if alpha == 1 else b * alpha, "add")
+
+
+def sub(a, b, alpha=1):
+    return _binary(Sub, a, b if alpha == 1 else b * alpha, "sub")
+
+
+def mul(a, b):
+    return _binary(Mul, a, b, "mul")
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        return (_binary(Div, a, b, "div")).trunc()
+    return _binary(Div, a, b, "div")
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def neg(x):
+    return _unary(Neg, x)
+
+
+negative = neg
+
+
+def pow(base, exponent):  # noqa: A001
+    if isinstance(base, Tensor) and not isinstance(exponent, (Tensor, np.ndarray)):
+        if base.data.dtype.kind in "iub" and isinstance(exponent, float):
+            base = _float_input(base)
+        return PowScalar.apply(base, p=exponent)
+    return _binary(Pow, base, exponent, "pow")
+
+
+# -- one-input functions -------------------------------------------------------------------
+class Exp(Op):
+    save_output = True
+
+    def forward(self, x):
+        return xp.exp(x)
+
+    def backward(self, g, F):  # d e^x = e^x
+        return g * self.output(F)
+
+
+class Log(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.log(x)
+
+    def backward(self, g, F):  # d ln x = 1 / x
+        (x,) = self.inputs(F)
+        return g / x
+
+
+class Log2(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.log2(x)
+
+    def backward(self, g, F):  # d log2 x = 1 / (x ln 2)
+        (x,) = self.inputs(F)
+        return g / (x * float(np.log(2.0)))
+
+
+class Log10(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.log10(x)
+
+    def backward(self, g, F):  # d log10 x = 1 / (x ln 10)
+        (x,) = self.inputs(F)
+        return g / (x * float(np.log(10.0)))
+
+
+class Log1p(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.log1p(x)
+
+    def backward(self, g, F):  # d ln(1 + x) = 1 / (1 + x)
+        (x,) = self.inputs(F)
+        return g / (x + 1)
+
+
+class Expm1(Op):
+    save_output = True
+
+    def forward(self, x):
+        return xp.expm1(x)
+
+    def backward(self, g, F):  # d (e^x - 1) = e^x = y + 1
+        return g * (self.output(F) + 1)
+
+
+class Sqrt(Op):
+    save_output = True
+
+    def forward(self, x):
+        return xp.sqrt(x)
+
+    def backward(self, g, F):  # d sqrt(x) = 1 / (2 sqrt(x))
+        return g / (2 * self.output(F))
+
+
+class Rsqrt(Op):
+    save_output = True
+
+    def forward(self, x):
+        return 1 / xp.sqrt(x)
+
+    def backward(self, g, F):  # d x^(-1/2) = -1/2 x^(-3/2) = -y^3 / 2
+        y = self.output(F)
+        return g * (-0.5 * y * y * y)
+
+
+class Square(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, g, F):  # d x^2 = 2x
+        (x,) = self.inputs(F)
+        return g * (2 * x)
+
+
+class Abs(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.abs(x)
+
+    def backward(self, g, F):  # d |x| = sign(x)  (0 at 0, as PyTorch)
+        (x,) = self.inputs(F)
+        return g * F.sign(x)
+
+
+class Sign(Op):
+    def forward(self, x):
+        self.shape = x.shape
+        return xp.sign(x)
+
+    def backward(self, g, F):  # sign is flat almost everywhere
+        return g * 0
+
+
+class Reciprocal(Op):
+    save_output = True
+
+    def forward(self, x):
+        if x.dtype.kind in "iub":
+            x = x.astype(backend.default_float_dtype())
+        return 1 / x
+
+    def backward(self, g, F):  # d (1/x) = -1/x^2 = -y^2
+        y = self.output(F)
+        return -g * y * y
+
+
+class Sin(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.sin(x)
+
+    def backward(self, g, F):  # d sin x = cos x
+        (x,) = self.inputs(F)
+        return g * F.cos(x)
+
+
+class Cos(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return xp.cos(x)
+
+    def backward(self, g, F):  # d cos x = -sin x
+        (x,) = self.inputs(F)
+        return -g * F.sin(x)
+
+
+class Tan(Op):
+    save_output = True
+
+    def forward(self, x):
+        return xp.tan(x)
+
+    def backward(self, g, F):  # d tan x = 1 + tan^2 x
+        y = self.output(F)
+        return g * (1 + y * y)
+
+
+class Tanh(Op):
+    save_output = True
+
+    def forward(self, x):
+        return xp.tanh(x)
+
+    def backward(self, g, F):  # d tanh x = 1 - tanh^2 x
+        y = self.output(F)
+        return g * (1 - y * y)
+
+
+def _sigmoid(x):
+    # stable on both tails: exp never sees a large positive argument
+    out = xp.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1 / (1 + xp.exp(-x[pos]))
+    e = xp.exp(x[~pos])
+    out[~pos] = e / (1 + e)
+    return out
+
+
+class Sigmoid(Op):
+    save_output = True
+
+    def forward(self, x):
+        return _sigmoid(x)
+
+    def backward(self, g, F):  # d sigma(x) = sigma (1 - sigma)
+        y = self.output(F)
+        return g * (y * (1 - y))
+
+
+class Relu(Op):
+    save_output = True
+
+    def forward(self, x):
+        return xp.maximum(x, 0)
+
+    def backward(self, g, F):  # d relu(x) = [x > 0]
+        y = self.output(F)
+        mask = (y.data if F.graph else y) > 0
+        return g * mask
+
+
+class Clamp(Op):
+    save_inputs = (0,)
+
+    def forward(self, x, lo, hi):
+        self.lo, self.hi = lo, hi
+        return xp.clip(x, lo, hi)
+
+    def backward(self, g, F):  # gradient passes where lo <= x <= hi (PyTorch: inclusive)
+        (x,) = self.inputs(F)
+        xa = x.data if F.graph else x
+        mask = xp.ones(xa.shape, dtype=bool)
+        if self.lo is not None:
+            mask &= xa >= self.lo
+        if self.hi is not None:
+            mask &= xa <= self.hi
+        return g * mask
+
+
+class ClampTensor(Op):
+    """clamp with tensor bounds: max(min(x, hi), lo)."""
+    save_inputs = (0, 1, 2)
+
+    def forward(self, x, lo, hi):
+        return xp.minimum(xp.maximum(x, lo), hi)
+
+    def backward(self, g, F):
+        x, lo, hi = (t.data if F.graph else t for t in self.inputs(F))
+        below, above = x < lo, x > hi
+        inside = ~(below | above)
+        return g * inside, g * (below & ~above), g * above
+
+
+class Maximum(Op):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return xp.maximum(a, b)
+
+    def backward(self, g, F):  # ties split the gradient equally, as PyTorch
+        a, b = (t.data if F.graph else t for t in self.inputs(F))
+        wa = (a > b) + 0.5 * (a == b)
+        return g * wa.astype(g.dtype), g * (1 - wa).astype(g.dtype)
+
+
+class Minimum(Op):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return xp.minimum(a, b)
+
+    def backward(self, g, F):
+        a, b = (t.data if F.graph else t for t in self.inputs(F))
+        wa = (a < b) + 0.5 * (a == b)
+        return g * wa.astype(g.dtype), g * (1 - wa).astype(g.dtype)
+
+
+class Where(Op):
+    """where(cond, a, b): the gradient goes to the branch that was chosen, and only there."""
+
+    def forward(self, a, b, cond):
+        self.cond = cond
+        return xp.where(cond, a, b)
+
+    def backward(self, g, F):
+        zero = xp.zeros((), dtype=g.dtype)
+        return F.where(self.cond, g, zero), F.where(self.cond, zero, g)
+
+
+class Cast(Op):
+    def forward(self, x, dtype):
+        self.src = x.dtype
+        self.differentiable_out = dtype.kind == "f"
+        return x.astype(dtype)
+
+    def backward(self, g, F):
+        return F.cast(g, self.src)
+
+
+class ToDevice(Op):
+    def forward(self, x, device):
+        self.src = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    def backward(self, g, F):
+        if F.graph:
+            return g.to(self.src)
+        return backend.to_device(g, self.src)
+
+
+class Clone(Op):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g, F):
+        return g
+
+
+def _make_unary(op_cls, float_only=True):
+    def fn(x):
+        if not isinstance(x, Tensor):
+            x = as_tensor_operand(x)
+        if float_only and x.data.dtype.kind in "iub":
+            x = _float_input(x)
+        return op_cls.apply(x)
+    fn.__name__ = op_cls.__name__.lower()
+    fn.__doc__ = f"Elementwise {fn.__name__}; derivative in ``{op_cls.__name__}.backward``."
+    return fn
+
+
+exp = _make_unary(Exp)
+log = _make_unary(Log)
+log2 = _make_unary(Log2)
+log10 = _make_unary(Log10)
+log1p = _make_unary(Log1p)
+expm1 = _make_unary(Expm1)
+sqrt = _make_unary(Sqrt)
+rsqrt = _make_unary(Rsqrt)
+square = _make_unary(Square, float_only=False)
+abs = _make_unary(Abs, float_only=False)  # noqa: A001
+sign = _make_unary(Sign, float_only=False)
+reciprocal = _make_unary(Reciprocal, float_only=False)
+sin = _make_unary(Sin)
+cos = _make_unary(Cos)
+tan = _make_unary(Tan)
+tanh = _make_unary(Tanh)
+sigmoid = _make_unary(Sigmoid)
+relu = _make_unary(Relu, float_only=False)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002
+    """Clamp to [min, max]; the gradient flows where min <= x <= max."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = as_tensor_operand(-np.inf if min is None else min, x)
+        hi = as_tensor_operand(np.inf if max is None else max, x)
+        return ClampTensor.apply(x, lo.to(x.dtype), hi.to(x.dtype))
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def maximum(a, b):
+    return _binary(Maximum, a, b, "maximum")
+
+
+def minimum(a, b):
+    return _binary(Minimum, a, b, "minimum")
+
+
+def where(condition, a=None, b=None):
+    """Elementwise ``a if condition else b``; with only ``condition``, its nonzero indices."""
+    cond = condition.data if isinstance(condition, Tensor) else xp.asarray(condition)
+    if a is None and b is None:
+        return tuple(Tensor._wrap(i) for i in xp.nonzero(cond))
+    like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
+    a = as_tensor_operand(a, like)
+    b = as_tensor_operand(b, like)
+    if a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
+        if a.data.dtype != b.data.dtype:
+            dt = np.result_type(a.data.dtype, b.data.dtype)
+            a, b = a.to(dt), b.to(dt)
+    return Where.apply(a, b, cond=cond.astype(bool, copy=False))
+
+
+def cast(x, dtype):
+    dtype = backend.np_dtype(dtype)
+    out = Cast.apply(x, dtype=dtype)
+    if dtype.kind != "f" and out.grad_fn is not None:
+        return Tensor._wrap(out.data)
+    return out
+
+
+def to_device(x, device):
+    return ToDevice.apply(x, device=device)
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+# -- no-gradient functions ---------------------------------------------------------------------
+_COMPARE = {"eq": xp.equal, "ne": xp.not_equal, "lt": xp.less, "le": xp.less_equal,
+            "gt": xp.greater, "ge": xp.greater_equal}
+
+
+def compare(kind, a, b):
+    if not isinstance(a, Tensor):
+        a = as_tensor_operand(a, b)
+    if not isinstance(b, (Tensor, np.ndarray, int, float, bool, np.generic)):
+        if b is None:
+            return False if kind == "eq" else (True if kind == "ne" else NotImplemented)
+        try:
+            b = backend.as_array(b)
+        except (TypeError, ValueError):
+            return NotImplemented
+    bd = b.data if isinstance(b, Tensor) else b
+    try:
+        return Tensor._wrap(_COMPARE[kind](a.data, bd))
+    except ValueError:
+        raise RuntimeError(f"{kind}: the shapes {tuple(a.shape)} and {tuple(np.shape(bd))} "
+                           f"cannot be broadcast together") from None
+
+
+def _nograd(fn, name):
+    def op(*args):
+        arrs = [a.data if isinstance(a, Tensor) else a for a in args]
+        return Tensor._wrap(xp.asarray(fn(*arrs)))
+    op.__name__ = name
+    return op
+
+
+floor = _nograd(xp.floor, "floor")
+ceil = _nograd(xp.ceil, "ceil")
+round = _nograd(xp.round, "round")  # noqa: A001
+trunc = _nograd(xp.trunc, "trunc")
+isnan = _nograd(xp.isnan, "isnan")
+isinf = _nograd(xp.isinf, "isinf")
+isfinite = _nograd(xp.isfinite, "isfinite")
+logical_not = _nograd(xp.logical_not, "logical_not")
+logical_and = _nograd(xp.logical_and, "logical_and")
+logical_or = _nograd(xp.logical_or, "logical_or")
+logical_xor = _nograd(xp.logical_xor, "logical_xor")
+remainder = _nograd(xp.remainder, "remainder")
+
+
+def floor_divide(a, b):
+    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.data if isinstance(b, Tensor) else b
+    return Tensor._wrap(xp.asarray(xp.floor_divide(ad, bd)))

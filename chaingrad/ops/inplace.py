@@ -1,0 +1,157 @@
+"""In-place operations, tracked by version counters.
+
+An in-place op writes into the tensor's own array (so views and ``from_numpy`` arrays see the
+change, as in PyTorch) and bumps its version counter: a node that saved the old value notices
+at backward time and raises instead of producing a wrong gradient. When the graph is recorded,
+the tensor takes the in-place op's node as its new ``grad_fn``; if that node needs the value
+from before the change, it gets a private copy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from ..autograd.function import Op
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor
+
+
+def _check_leaf(t: Tensor, what: str):
+    if t.grad_fn is None and t._requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"a leaf Variable that requires grad is being used in an in-place operation "
+            f"({what}). Leaf tensors that require grad (parameters) may only be changed in place "
+            f"under `with cg.no_grad():`, as optimizers do.")
+
+
+def _cast_into(t: Tensor, arr):
+    if arr.dtype != t.data.dtype:
+        if t.data.dtype.kind in "iub" and arr.dtype.kind == "f":
+            raise RuntimeError(f"result type {arr.dtype} can't be cast to the desired output "
+                               f"type {t.data.dtype}")
+        arr = arr.astype(t.data.dtype)
+    return arr
+
+
+def _write(t: Tensor, result: Tensor):
+    """Store ``result`` into ``t``: same buffer, bumped version, new node if recorded."""
+    arr = _cast_into(t, result.data)
+    if arr.shape != t.data.shape:
+        raise RuntimeError(f"output with shape {list(t.data.shape)} doesn't match the broadcast "
+                           f"shape {list(arr.shape)}")
+    if t.data.flags.writeable:
+        t.data[...] = arr
+    else:  # e.g. a broadcast view: give the tensor its own storage
+        t.data = np.array(arr, copy=True)
+    t._version_counter.value += 1
+    if result.grad_fn is not None:
+        t.grad_fn = result.grad_fn
+        t._output_nr = result._output_nr
+        t._requires_grad = True
+        if result.grad_fn.save_output:
+            # the node's saved output is t's buffer: track t's counter from now on
+            result.grad_fn._saved_out = t.data
+            result.grad_fn._out_counter = t._version_counter
+            result.grad_fn._out_version = t._version_counter.value
+    return t
+
+
+def _alias(t: Tensor) -> Tensor:
+    """A stand-in for t's value before the change, with t's place in the graph."""
+    old = Tensor._wrap(t.data, grad_fn=t.grad_fn, output_nr=t._output_nr)
+    old._requires_grad = t._requires_grad
+    return old
+
+
+def apply_inplace(t: Tensor, fn, *args):
+    _check_leaf(t, getattr(fn, "__name__", "op") + "_")
+    recording = is_grad_enabled() and (t._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args))
+    if not recording:
+        with _NoGraph():
+            result = fn(t, *args)
+        return _write(t, result)
+    old = _alias(t)
+    result = fn(old, *args)
+    node = result.grad_fn
+    if node is not None and node._saved is not None and any(s is old for s in node._saved):
+        old.data = t.data.copy()  # the derivative needs the value from before the change
+    return _write(t, result)
+
+
+class _NoGraph:
+    def __enter__(self):
+        from ..autograd.grad_mode import _set
+        self._prev = is_grad_enabled()
+        _set(False)
+
+    def __exit__(self, *exc):
+        from ..autograd.grad_mode import _set
+        _set(self._prev)
+
+
+def fill_(t: Tensor, value):
+    _check_leaf(t, "fill_")
+    if isinstance(value, Tensor):
+        if value._requires_grad and is_grad_enabled():
+            return apply_inplace(t, lambda a, v: v.expand(*a.shape) + a * 0, value)
+        value = value.data
+    if t.grad_fn is not None and is_grad_enabled():
+        return apply_inplace(t, lambda a: a * 0 + xp.asarray(value, dtype=a.data.dtype))
+    t.data[...] = value
+    t._version_counter.value += 1
+    return t
+
+
+def fill_array_(t: Tensor, arr):
+    _check_leaf(t, "init_")
+    t.data[...] = arr
+    t._version_counter.value += 1
+    return t
+
+
+def copy_(t: Tensor, src):
+    _check_leaf(t, "copy_")
+    if not isinstance(src, Tensor):
+        src = Tensor._wrap(xp.asarray(src))
+    if is_grad_enabled() and (src._requires_grad or t.grad_fn is not None):
+        return apply_inplace(t, lambda a, s: s.to(a.dtype).expand(*a.shape) + a * 0, src)
+    try:
+        t.data[...] = xp.broadcast_to(src.data, t.data.shape).astype(t.data.dtype, copy=False)
+    except ValueError:
+        raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} cannot be broadcast "
+                           f"to the destination's shape {tuple(t.shape)}") from None
+    t._version_counter.value += 1
+    return t
+
+
+class IndexPut(Op):
+    """``x[index] = v`` as a function: d/dx is g with the written cells zeroed; d/dv is
+    g at those cells."""
+
+    def forward(self, x, v, index):
+        self.index = index
+        out = x.copy()
+        out[index] = v
+        return out
+
+    def backward(self, g, F):
+        mask = xp.ones(g.shape, dtype=bool)
+        mask[self.index] = False
+        return g * mask, F.getitem(g, self.index)
+
+
+def setitem(t: Tensor, index, value):
+    from .shape import _convert_index
+    from .elementwise import as_tensor_operand
+    idx, _ = _convert_index(index)
+    value = as_tensor_operand(value, t)
+    if value.data.dtype != t.data.dtype:
+        value = value.to(t.dtype)
+    recording = is_grad_enabled() and (t._requires_grad or value._requires_grad)
+    if not recording:
+        t.data[idx] = value.data
+        t._version_counter.value += 1
+        return
+    _check_leaf(t, "__setitem__")
+    apply_inplace(t, lambda a, v: IndexPut.apply(a, v, index=idx), value)

@@ -1,0 +1,150 @@
+"""Matrix products. For Y = A B:  dL/dA = dL/dY B^T  and  dL/dB = A^T dL/dY."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .elementwise import as_tensor_operand, _promote
+
+
+class MatMul(Op):
+    """Batched, broadcasting matrix product (NumPy's ``matmul`` semantics, 1-D included)."""
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        self.a_vec = a.ndim == 1
+        self.b_vec = b.ndim == 1
+        return xp.matmul(a, b)
+
+    def backward(self, g, F):  # dA = g B^T,  dB = A^T g
+        a, b = self.inputs(F)
+        if self.a_vec:
+            a = F.reshape(a, (1,) + tuple(a.shape))
+            g = F.expand_dims(g, -2)
+        if self.b_vec:
+            b = F.reshape(b, tuple(b.shape) + (1,))
+            g = F.expand_dims(g, -1)
+        ga = F.matmul(g, F.swapaxes(b, -1, -2))
+        gb = F.matmul(F.swapaxes(a, -1, -2), g)
+        if self.a_vec:
+            ga = F.reshape(ga, ga.shape[:-2] + (ga.shape[-1],))
+        if self.b_vec:
+            gb = F.reshape(gb, gb.shape[:-2] + (gb.shape[-2],))
+        return ga, gb
+
+
+def matmul(a, b):
+    a = as_tensor_operand(a)
+    b = as_tensor_operand(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}-D "
+                           f"and {b.ndim}-D tensors")
+    if a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
+        if a.data.dtype != b.data.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{a.dtype.name} != {b.dtype.name}")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if ka != kb:
+        sa = "x".join(map(str, a.shape))
+        sb = "x".join(map(str, b.shape))
+        raise RuntimeError(f"matmul: shapes cannot be multiplied ({sa} and {sb}): the inner "
+                           f"dimensions {ka} and {kb} differ")
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
+                           f"cannot be broadcast") from None
+
+
+def outer(a, b):
+    return matmul(a.reshape(-1, 1), b.reshape(1, -1))
+
+
+class Einsum(Op):
+    """einsum; the gradient for each operand is another einsum with that operand's letters
+    as the output."""
+
+    def forward(self, *xs, spec):
+        self.spec = spec
+        self.xs = xs
+        return xp.asarray(xp.einsum(spec, *xs, optimize=len(xs) > 2))
+
+    def backward(self, g, F):
+        ins, out = self.spec.split("->")
+        terms = ins.split(",")
+        grads = []
+        for i, term in enumerate(terms):
+            others = [t for j, t in enumerate(terms) if j != i]
+            # letters of this operand missing elsewhere are summed in the forward: broadcast
+            spec = ",".join([out] + others) + "->" + term
+            ops = [g] + [self.xs[j] if not F.graph else Tensor._wrap(self.xs[j])
+                         for j in range(len(terms)) if j != i]
+            present = set(out) | set("".join(others))
+            missing = [c for c in term if c not in present]
+            if missing:
+                reduced = "".join(c for c in term if c in present)
+                spec = ",".join([out] + others) + "->" + reduced
+                r = _einsum_any(spec, ops, F)
+                shape = tuple(self.xs[i].shape[term.index(c)] if c in missing else 1
+                              for c in term)
+                expand_at = [k for k, c in enumerate(term) if c in missing]
+                r = F.expand_dims(r, tuple(expand_at))
+                grads.append(F.broadcast_to(r, self.xs[i].shape))
+                del shape
+            else:
+                grads.append(_einsum_any(spec, ops, F))
+        return tuple(grads)
+
+
+def _einsum_any(spec, ops, F):
+    if F.graph:
+        return einsum(spec, *ops)
+    return xp.einsum(spec, *ops, optimize=len(ops) > 2)
+
+
+def _normalize_spec(spec, operands):
+    spec = spec.replace(" ", "")
+    if "->" not in spec:
+        letters = spec.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        spec = spec + "->" + out
+    if "..." in spec:
+        ins, out = spec.split("->")
+        used = set(spec) - set(".,->")
+        free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+        terms = ins.split(",")
+        nmax = 0
+        new_terms = []
+        for t, op in zip(terms, operands):
+            if "..." in t:
+                n = op.ndim - (len(t) - 3)
+                nmax = max(nmax, n)
+                new_terms.append(t.replace("...", "".join(free[nmax - n:nmax])))
+            else:
+                new_terms.append(t)
+        # broadcast ellipsis dims are right-aligned
+        fixed = []
+        for t, op in zip(terms, operands):
+            if "..." in t:
+                n = op.ndim - (len(t) - 3)
+                fixed.append(t.replace("...", "".join(free[nmax - n:nmax])))
+            else:
+                fixed.append(t)
+        out = out.replace("...", "".join(free[:nmax]))
+        spec = ",".join(fixed) + "->" + out
+    return spec
+
+
+def einsum(spec, *operands):
+    """Einstein summation, e.g. ``cg.einsum('bij,bjk->bik', a, b)``."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = tuple(as_tensor_operand(o) for o in operands)
+    spec = _normalize_spec(spec, operands)
+    dtype = np.result_type(*[o.data.dtype for o in operands])
+    operands = tuple(o if o.data.dtype == dtype else o.to(dtype) for o in operands)
+    return Einsum.apply(*operands, spec=spec)

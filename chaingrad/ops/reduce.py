@@ -1,0 +1,405 @@
+"""Reductions and the softmax family, each forward with its local derivative."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .. import backend
+from ..backend import xp
+from ..autograd.function import Op
+from ..tensor import Tensor
+
+
+def normalize_dims(dim, ndim, empty_means_all=True):
+    """``dim`` (None, int, tuple, list) as a sorted tuple of non-negative axes, or None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        if len(dim) == 0:
+            return None if empty_means_all else ()
+        dims = dim
+    else:
+        dims = (dim,)
+    out = []
+    for d in dims:
+        d = int(d)
+        size = builtins.max(ndim, 1)
+        if not -size <= d < size:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-size}, {size - 1}], but got {d})")
+        out.append(d % size if ndim else 0)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out} appears multiple times in the list of dims")
+    return tuple(sorted(out)) if ndim else None
+
+
+def _kept_shape(shape, axes):
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+class Sum(Op):
+    def forward(self, x, axes, keepdim):
+        self.in_shape = x.shape
+        self.kept = _kept_shape(x.shape, axes)
+        return xp.asarray(x.sum(axis=axes, keepdims=keepdim))
+
+    def backward(self, g, F):  # every input element contributes once: broadcast g back
+        return F.broadcast_to(F.reshape(g, self.kept), self.in_shape)
+
+
+class Mean(Op):
+    def forward(self, x, axes, keepdim):
+        self.in_shape = x.shape
+        self.kept = _kept_shape(x.shape, axes)
+        if axes is None:
+            self.count = x.size
+        else:
+            self.count = int(np.prod([x.shape[a] for a in axes]))
+        return xp.asarray(x.mean(axis=axes, keepdims=keepdim))
+
+    def backward(self, g, F):  # d mean = 1/N for every element
+        return F.broadcast_to(F.reshape(g, self.kept), self.in_shape) / builtins.max(self.count, 1)
+
+
+class Prod(Op):
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.axes = axes
+        self.kept = _kept_shape(x.shape, axes)
+        return xp.asarray(x.prod(axis=axes, keepdims=keepdim))
+
+    def backward(self, g, F):  # d prod / dx_i = product of all other elements
+        (x,) = self.inputs(F)
+        y = F.reshape(self.output(F), self.kept)
+        g = F.reshape(g, self.kept)
+        xa = x.data if F.graph else x
+        if not (xa == 0).any():
+            return g * y / x
+        others = _product_of_others(xa, self.axes)
+        return g * (others if not F.graph else Tensor._wrap(others))
+
+
+def _product_of_others(x, axes):
+    """prod over ``axes`` of every element but one, exact even with zeros."""
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+    lead = moved.shape[:x.ndim - len(axes)]
+    flat = moved.reshape(lead + (-1,))
+    ones = np.ones(lead + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    out = (left * right).reshape(moved.shape)
+    return np.moveaxis(out, tuple(range(x.ndim - len(axes), x.ndim)), axes)
+
+
+class Var(Op):
+    save_inputs = (0,)
+
+    def forward(self, x, axes, correction, keepdim):
+        self.axes, self.correction = axes, correction
+        self.kept = _kept_shape(x.shape, axes)
+        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        self.n = n
+        return xp.asarray(x.var(axis=axes, ddof=correction, keepdims=keepdim))
+
+    def backward(self, g, F):  # d var = 2 (x - mean) / (N - correction)
+        (x,) = self.inputs(F)
+        mean = F.sum(x, axis=self.axes, keepdims=True) / self.n
+        return F.reshape(g, self.kept) * (x - mean) * (2.0 / builtins.max(self.n - self.correction, 0))
+
+
+class AmaxAmin(Op):
+    """amax / amin: the gradient is shared equally among the elements that tie for the max."""
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axes, keepdim, is_max):
+        if x.size == 0:
+            raise IndexError("amax(): Expected reduction dim to be specified for input.numel() == 0")
+        self.axes = axes
+        self.kept = _kept_shape(x.shape, axes)
+        f = x.max if is_max else x.min
+        return xp.asarray(f(axis=axes, keepdims=keepdim))
+
+    def backward(self, g, F):
+        (x,) = self.inputs(F)
+        y = F.reshape(self.output(F), self.kept)
+        xa, ya = (x.data, y.data) if F.graph else (x, y)
+        mask = (xa == ya)
+        count = mask.sum(axis=self.axes, keepdims=True)
+        return F.reshape(g, self.kept) * (mask / count).astype(xa.dtype)
+
+
+class MaxMinDim(Op):
+    """max(dim) / min(dim): values and indices; the gradient goes to the index taken."""
+
+    def forward(self, x, axis, keepdim, is_max):
+        idx = (xp.argmax if is_max else xp.argmin)(x, axis=axis, keepdims=True)
+        self.axis = axis
+        self.keepdim = keepdim
+        self.in_shape = x.shape
+        self.idx = idx
+        vals = xp.take_along_axis(x, idx, axis=axis)
+        if not keepdim:
+            vals = vals.squeeze(axis)
+            idx = idx.squeeze(axis)
+        self.out_idx = idx
+        return vals
+
+    def backward(self, g, F):
+        if not self.keepdim:
+            g = F.expand_dims(g, self.axis)
+        positions = xp.arange(self.in_shape[self.axis]).reshape(
+            [-1 if i == self.axis else 1 for i in range(len(self.in_shape))])
+        one_hot = (positions == self.idx).astype(g.dtype if not F.graph else g.data.dtype)
+        return g * one_hot
+
+
+class Logsumexp(Op):
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.axes = axes
+        self.kept = _kept_shape(x.shape, axes)
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        return out if keepdim else out.reshape([s for i, s in enumerate(x.shape)
+                                                if axes is not None and i not in axes])
+
+    def backward(self, g, F):  # d logsumexp = softmax(x)
+        (x,) = self.inputs(F)
+        y = F.reshape(self.output(F), self.kept)
+        return F.reshape(g, self.kept) * F.exp(x - y)
+
+
+class Softmax(Op):
+    save_output = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        z = x - x.max(axis=axis, keepdims=True)
+        e = xp.exp(z)
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def backward(self, g, F):  # dy_i/dx_j = y_i (delta_ij - y_j)
+        y = self.output(F)
+        gy = g * y
+        return gy - y * F.sum(gy, axis=self.axis, keepdims=True)
+
+
+class LogSoftmax(Op):
+    save_output = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        z = x - x.max(axis=axis, keepdims=True)
+        return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+
+    def backward(self, g, F):  # d log_softmax = I - softmax
+        y = self.output(F)
+        return g - F.exp(y) * F.sum(g, axis=self.axis, keepdims=True)
+
+
+class Cumsum(Op):
+    def forward(self, x, axis):
+        self.axis = axis
+        return xp.cumsum(x, axis=axis)
+
+    def backward(self, g, F):  # each x_i reaches every later output: a reversed cumsum
+        if F.graph:
+            return g.flip(self.axis).cumsum(self.axis).flip(self.axis)
+        return xp.flip(xp.cumsum(xp.flip(g, self.axis), axis=self.axis), self.axis)
+
+
+class Norm2(Op):
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.kept = _kept_shape(x.shape, axes)
+        return xp.asarray(xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim)))
+
+    def backward(self, g, F):  # d ||x|| = x / ||x||  (0 at the zero vector, as PyTorch)
+        (x,) = self.inputs(F)
+        y = F.reshape(self.output(F), self.kept)
+        ya = y.data if F.graph else y
+        safe = F.where(ya == 0, xp.ones((), dtype=ya.dtype), y)
+        return F.reshape(g, self.kept) * x / safe
+
+
+# -- public functions ------------------------------------------------------------------------
+def _out_dtype(x, dtype):
+    if dtype is not None:
+        return x.to(dtype)
+    if x.data.dtype.kind in "ub":
+        return x.to(backend.int64)
+    return x
+
+
+def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
+    x = _out_dtype(x, dtype)
+    return Sum.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
+    return Mean.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def prod(x, dim=None, keepdim=False, dtype=None):
+    x = _out_dtype(x, dtype)
+    if dim is None:
+        return Prod.apply(x, axes=None, keepdim=False)
+    return Prod.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
+        unbiased, dim = dim, None
+    return Var.apply(x, axes=normalize_dims(dim, x.ndim),
+                     correction=_correction(unbiased, correction), keepdim=keepdim)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(x, dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+def amax(x, dim=(), keepdim=False):
+    return AmaxAmin.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim, is_max=True)
+
+
+def amin(x, dim=(), keepdim=False):
+    return AmaxAmin.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim, is_max=False)
+
+
+class _ValuesIndices(tuple):
+    """``(values, indices)`` with attribute access, as PyTorch's named tuple."""
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _max_min(x, dim, keepdim, is_max, other=None):
+    if isinstance(dim, Tensor):  # max(a, b): elementwise
+        from .elementwise import maximum, minimum
+        return (maximum if is_max else minimum)(x, dim)
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0.")
+        return AmaxAmin.apply(x, axes=None, keepdim=False, is_max=is_max)
+    axis = normalize_dims(dim, x.ndim)
+    axis = axis[0] if axis else 0
+    if x.ndim == 0:
+        return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
+    values = MaxMinDim.apply(x, axis=axis, keepdim=keepdim, is_max=is_max)
+    idx = (xp.argmax if is_max else xp.argmin)(x.data, axis=axis, keepdims=keepdim)
+    return _ValuesIndices((values, Tensor._wrap(xp.asarray(idx, dtype=np.int64))))
+
+
+def max(x, dim=None, keepdim=False):  # noqa: A001
+    return _max_min(x, dim, keepdim, True)
+
+
+def min(x, dim=None, keepdim=False):  # noqa: A001
+    return _max_min(x, dim, keepdim, False)
+
+
+def argmax(x, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor._wrap(xp.asarray(xp.argmax(x.data), dtype=np.int64))
+    return Tensor._wrap(xp.asarray(xp.argmax(x.data, axis=dim, keepdims=keepdim), dtype=np.int64))
+
+
+def argmin(x, dim=None, keepdim=False):
+    if dim is None:
+        return Tensor._wrap(xp.asarray(xp.argmin(x.data), dtype=np.int64))
+    return Tensor._wrap(xp.asarray(xp.argmin(x.data, axis=dim, keepdims=keepdim), dtype=np.int64))
+
+
+def logsumexp(x, dim, keepdim=False):
+    return Logsumexp.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+
+
+def _one_axis(dim, ndim):
+    if dim is None:
+        raise TypeError("softmax() missing required argument 'dim'")
+    axes = normalize_dims(dim, ndim)
+    return axes[0] if axes else 0
+
+
+def softmax(x, dim, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:
+        return Softmax.apply(x.reshape(1), axis=0).reshape(())
+    return Softmax.apply(x, axis=_one_axis(dim, x.ndim))
+
+
+def log_softmax(x, dim, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:
+        return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
+    return LogSoftmax.apply(x, axis=_one_axis(dim, x.ndim))
+
+
+def cumsum(x, dim, dtype=None):
+    x = _out_dtype(x, dtype)
+    if x.ndim == 0:
+        return x.clone()
+    return Cumsum.apply(x, axis=_one_axis(dim, x.ndim))
+
+
+def norm(x, p="fro", dim=None, keepdim=False):
+    axes = normalize_dims(dim, x.ndim)
+    if p in ("fro", 2, 2.0, None):
+        return Norm2.apply(x, axes=axes, keepdim=keepdim)
+    if p in (float("inf"), "inf"):
+        return amax(x.abs(), dim if dim is not None else (), keepdim)
+    if p in (float("-inf"), "-inf"):
+        return amin(x.abs(), dim if dim is not None else (), keepdim)
+    if p == 1:
+        return sum(x.abs(), dim, keepdim)
+    if p == 0:
+        return sum((x != 0).to(x.dtype), dim, keepdim)
+    return sum(x.abs() ** p, dim, keepdim) ** (1.0 / p)
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001
+    return Tensor._wrap(xp.asarray(xp.all(x.data, axis=dim, keepdims=keepdim)))
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001
+    return Tensor._wrap(xp.asarray(xp.any(x.data, axis=dim, keepdims=keepdim)))

@@ -1,0 +1,431 @@
+"""Shape ops and indexing. Their derivatives move gradients back to where values came from."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .reduce import normalize_dims
+
+
+def _dim(d, ndim):
+    n = max(ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return d % n
+
+
+class Reshape(Op):
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
+
+    def backward(self, g, F):
+        return F.reshape(g, self.in_shape)
+
+
+class Permute(Op):
+    def forward(self, x, axes):
+        self.inverse = tuple(np.argsort(axes))
+        return x.transpose(axes)
+
+    def backward(self, g, F):  # undo the permutation
+        return F.transpose(g, self.inverse)
+
+
+class Expand(Op):
+    def forward(self, x, shape):
+        return xp.broadcast_to(x, shape)
+
+    def backward(self, g, F):  # the engine sums the gradient back to the input's shape
+        return g
+
+
+class SumTo(Op):
+    """Sum a gradient back to a smaller (broadcast-compatible) shape; backward broadcasts."""
+
+    def forward(self, x, shape):
+        from .dual import ARRAY_MATH
+        self.in_shape = x.shape
+        return ARRAY_MATH.sum_to(x, shape)
+
+    def backward(self, g, F):
+        return F.broadcast_to(g, self.in_shape)
+
+
+class Index(Op):
+    """x[index]; the gradient is scattered back, repeated indices adding up."""
+
+    def forward(self, x, index, basic):
+        self.in_shape = x.shape
+        self.index = index
+        self.basic = basic
+        return x[index]
+
+    def backward(self, g, F):
+        return F.scatter_add(self.in_shape, self.index, g, self.basic)
+
+
+class IndexScatter(Op):
+    """A zero tensor of ``shape`` with the input added at ``index`` (Index's adjoint)."""
+
+    def forward(self, x, shape, index, basic):
+        from .dual import ARRAY_MATH
+        self.index = index
+        return ARRAY_MATH.scatter_add(shape, index, x, basic)
+
+    def backward(self, g, F):
+        return F.getitem(g, self.index)
+
+
+class Cat(Op):
+    def forward(self, *xs, axis):
+        self.axis = axis
+        self.sizes = [x.shape[axis] for x in xs]
+        return xp.concatenate(xs, axis=axis)
+
+    def backward(self, g, F):  # each input gets back its own slice
+        out, start = [], 0
+        nd = len(g.shape)
+        for size in self.sizes:
+            idx = tuple(slice(start, start + size) if i == self.axis else slice(None)
+                        for i in range(nd))
+            out.append(F.getitem(g, idx))
+            start += size
+        return tuple(out)
+
+
+class Repeat(Op):
+    def forward(self, x, reps):
+        lead = len(reps) - x.ndim
+        self.view_shape = (1,) * lead + x.shape
+        self.reps = reps
+        return xp.tile(x.reshape(self.view_shape), reps)
+
+    def backward(self, g, F):  # sum the tiles back onto one
+        split = []
+        for r, s in zip(self.reps, self.view_shape):
+            split += [r, s]
+        g = F.reshape(g, tuple(split))
+        return F.sum(g, axis=tuple(range(0, len(split), 2)))
+
+
+class Flip(Op):
+    def forward(self, x, axes):
+        self.axes = axes
+        return xp.flip(x, axes)
+
+    def backward(self, g, F):
+        if F.graph:
+            return g.flip(self.axes)
+        return xp.flip(g, self.axes)
+
+
+class Gather(Op):
+    def forward(self, x, index, axis):
+        self.in_shape = x.shape
+        self.axis = axis
+        self.idx = index
+        return xp.take_along_axis(x, index, axis=axis)
+
+    def backward(self, g, F):  # scatter-add into the gathered positions
+        full = _along_axis_index(self.idx, self.axis)
+        return F.scatter_add(self.in_shape, full, g)
+
+
+def _along_axis_index(index, axis):
+    """Fancy-index tuple equivalent to take_along_axis(., index, axis)."""
+    grids = list(np.ogrid[tuple(slice(0, s) for s in index.shape)])
+    grids[axis] = index
+    return tuple(grids)
+
+
+class Pad(Op):
+    def forward(self, x, widths, mode, value):
+        self.slices = tuple(slice(lo, lo + s) for (lo, _), s in zip(widths, x.shape))
+        if mode == "constant":
+            return xp.pad(x, widths, mode="constant", constant_values=value)
+        self.widths, self.mode, self.in_shape = widths, mode, x.shape
+        return xp.pad(x, widths, mode={"reflect": "reflect", "replicate": "edge",
+                                      "circular": "wrap"}[mode])
+
+    def backward(self, g, F):
+        if not hasattr(self, "mode"):
+            return F.getitem(g, self.slices)
+        # reflect/replicate/circular: push gradient of each padded cell back to its source
+        src = np.arange(int(np.prod(self.in_shape))).reshape(self.in_shape)
+        src_padded = np.pad(src, self.widths, mode={"reflect": "reflect", "replicate": "edge",
+                                                     "circular": "wrap"}[self.mode])
+        flat = F.reshape(g, (-1,))
+        return F.reshape(F.scatter_add((src.size,), (src_padded.reshape(-1),), flat),
+                         self.in_shape)
+
+
+# -- public functions --------------------------------------------------------------------------
+def reshape(x, shape):
+    shape = tuple(shape)
+    if shape == x.data.shape:
+        return Reshape.apply(x, shape=shape) if x._requires_grad else Tensor._wrap(x.data)
+    return Reshape.apply(x, shape=shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = _dim(start_dim, x.ndim), _dim(end_dim, x.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = x.shape
+    return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+
+def unflatten(x, dim, sizes):
+    d = _dim(dim, x.ndim)
+    sizes = list(sizes)
+    if -1 in sizes:
+        known = int(np.prod([s for s in sizes if s != -1]))
+        sizes[sizes.index(-1)] = x.shape[d] // known
+    return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    dims = normalize_dims(dim, x.ndim, empty_means_all=False) or ()
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(x, dim):
+    d = _dim(dim, x.ndim + 1)
+    shape = list(x.shape)
+    shape.insert(d, 1)
+    return reshape(x, tuple(shape))
+
+
+def permute(x, dims):
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}")
+    axes = tuple(_dim(d, x.ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(x, axes=axes)
+
+
+def transpose(x, dim0, dim1):
+    if x.ndim == 0:
+        return x
+    axes = list(range(x.ndim))
+    a, b = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def expand(x, sizes):
+    sizes = tuple(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({x.ndim})")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    for i, s in enumerate(x.shape):
+        if s != 1 and s != shape[i + lead]:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
+                               f"the existing size ({s}) at non-singleton dimension {i + lead}. "
+                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
+    return Expand.apply(x, shape=shape)
+
+
+broadcast_to = expand
+
+
+def sum_to(x, shape):
+    return SumTo.apply(x, shape=tuple(shape))
+
+
+def repeat(x, reps):
+    if len(reps) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    return Repeat.apply(x, reps=tuple(reps))
+
+
+def flip(x, dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(x, axes=tuple(_dim(d, x.ndim) for d in dims))
+
+
+def roll(x, shifts, dims=None):
+    if dims is None:
+        return reshape(roll(flatten(x), shifts, 0), x.shape)
+    if isinstance(dims, int):
+        dims, shifts = (dims,), (shifts,)
+    out = x
+    for s, d in zip(shifts, dims):
+        d = _dim(d, x.ndim)
+        n = x.shape[d]
+        if n == 0:
+            continue
+        s %= n
+        if s:
+            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
+    return out
+
+
+def _convert_index(index):
+    """Tensors in an index become arrays; say whether it is basic (no copy, no repeats)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out, basic = [], True
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i.data
+        if isinstance(i, (list, np.ndarray)):
+            i = xp.asarray(i)
+            if i.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            basic = False
+            if i.dtype.kind == "b":  # a mask is the tuple of its nonzero coordinates
+                out.extend(xp.nonzero(i))
+                continue
+        elif not (i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer))):
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(i).__name__})")
+        out.append(i)
+    return tuple(out), basic
+
+
+def getitem(x, index):
+    idx, basic = _convert_index(index)
+    try:
+        return Index.apply(x, index=idx, basic=basic)
+    except IndexError as exc:
+        raise IndexError(f"{exc} (indexing a tensor of shape {tuple(x.shape)})") from None
+
+
+def index_scatter(g, shape, index, basic=False):
+    return IndexScatter.apply(g, shape=tuple(shape), index=index, basic=basic)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    # PyTorch skips 1-d empty tensors in cat
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ndim = tensors[0].ndim
+    axis = _dim(dim, ndim)
+    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    tensors = [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
+    for t in tensors[1:]:
+        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape))
+                                 if i != axis):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {axis}: got "
+                               f"{tuple(tensors[0].shape)} and {tuple(t.shape)}")
+    return Cat.apply(*tensors, axis=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0].shape
+    for t in tensors[1:]:
+        if t.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(t.shape)} at another entry")
+    d = _dim(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def narrow(x, dim, start, length):
+    d = _dim(dim, x.ndim)
+    idx = tuple(slice(start, start + length) if i == d else slice(None) for i in range(x.ndim))
+    return x[idx]
+
+
+def split(x, split_size_or_sections, dim=0):
+    d = _dim(dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        sizes = [min(size, n - s) for s in range(0, n, size)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got "
+                               f"split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    n = x.shape[_dim(dim, x.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(x, size, dim)
+
+
+def unbind(x, dim=0):
+    d = _dim(dim, x.ndim)
+    return tuple(x[tuple(i if j == d else slice(None) for j in range(x.ndim))]
+                 for i in range(x.shape[d]))
+
+
+def gather(x, dim, index):
+    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.ndim != x.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    return Gather.apply(x, index=idx.astype(np.int64, copy=False), axis=_dim(dim, x.ndim))
+
+
+def index_select(x, dim, index):
+    d = _dim(dim, x.ndim)
+    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    return x[(slice(None),) * d + (idx.reshape(-1),)]
+
+
+def pad(x, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's name
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``."""
+    if len(pad) % 2:
+        raise ValueError("Padding length must be divisible by 2")
+    n = len(pad) // 2
+    if n > x.ndim:
+        raise ValueError("Padding length too large")
+    widths = [(0, 0)] * (x.ndim - n)
+    for i in range(n - 1, -1, -1):
+        widths.append((pad[2 * i], pad[2 * i + 1]))
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        out = x
+        crop = tuple(slice(-lo if lo < 0 else None, hi if hi < 0 else None) for lo, hi in widths)
+        out = out[crop]
+        return globals()["pad"](out, [max(p, 0) for p in pad], mode, value)
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"pad mode {mode!r} is not supported")
+    return Pad.apply(x, widths=tuple(widths), mode=mode, value=value if value is not None else 0.0)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    shapes = [t.numel() for t in tensors]
+    out = []
+    for i, t in enumerate(tensors):
+        shape = [1] * len(tensors)
+        shape[i] = shapes[i]
+        out.append(expand(reshape(t, tuple(shape)), tuple(shapes)))
+    if indexing == "xy" and len(tensors) >= 2:
+        out = [transpose(o, 0, 1) for o in out]
+    return tuple(out)

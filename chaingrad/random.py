@@ -1,0 +1,79 @@
+"""The library's one random generator: ``cg.manual_seed(n)`` makes every draw reproducible
+(parameter init, dropout, data shuffling, ``cg.rand``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int):
+    """Seed every random draw of chaingrad."""
+    global _generator
+    _generator = np.random.default_rng(int(seed))
+    return _generator
+
+
+seed = manual_seed
+
+
+def default_generator() -> np.random.Generator:
+    return _generator
+
+
+def get_rng_state() -> dict:
+    """The generator's full state (JSON-serialisable), for exact resume."""
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    _generator.bit_generator.state = state
+
+
+class Generator:
+    """An independent random stream (``cg.Generator().manual_seed(n)``)."""
+
+    def __init__(self, device="cpu"):
+        self.rng = np.random.default_rng()
+
+    def manual_seed(self, seed):
+        self.rng = np.random.default_rng(int(seed))
+        return self
+
+    def get_state(self):
+        return self.rng.bit_generator.state
+
+    def set_state(self, state):
+        self.rng.bit_generator.state = state
+
+
+def _rng(generator=None) -> np.random.Generator:
+    if generator is None:
+        return _generator
+    return generator.rng if isinstance(generator, Generator) else generator
+
+
+def uniform_array(shape, low=0.0, high=1.0, dtype=None, generator=None):
+    dtype = backend.np_dtype(dtype) or backend.default_float_dtype()
+    out = _rng(generator).random(shape, dtype=np.float64 if dtype != np.float32 else np.float32)
+    if low != 0.0 or high != 1.0:
+        out = out * (high - low) + low
+    return backend.xp.asarray(out.astype(dtype, copy=False))
+
+
+def normal_array(shape, mean=0.0, std=1.0, dtype=None, generator=None):
+    dtype = backend.np_dtype(dtype) or backend.default_float_dtype()
+    out = _rng(generator).standard_normal(shape, dtype=np.float64 if dtype != np.float32 else np.float32)
+    if std != 1.0 or mean != 0.0:
+        out = out * std + mean
+    return backend.xp.asarray(out.astype(dtype, copy=False))
+
+
+def integers_array(low, high, shape, dtype=np.int64, generator=None):
+    return backend.xp.asarray(_rng(generator).integers(low, high, size=shape).astype(dtype))
+
+
+def permutation_array(n, generator=None):
+    return backend.xp.asarray(_rng(generator).permutation(n).astype(np.int64))
