@@ -1,0 +1,184 @@
+"""Datasets: anything with ``__getitem__`` and ``__len__``, as in ``torch.utils.data``.
+
+Besides PyTorch's per-sample ``__getitem__``, in-memory datasets here implement
+``_get_batch(indices)``: given an integer index array, they return the whole batch already
+stacked (one fancy-indexing operation per field). ``DataLoader`` uses it when the default
+collation is in effect, so that batching costs no per-sample Python work.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+
+from ..backend import xp
+from ..tensor import Tensor
+from .. import random as _random
+
+
+class Dataset:
+    """An abstract map-style dataset: subclasses define ``__getitem__`` and ``__len__``.
+
+    Example::
+
+        class Squares(Dataset):
+            def __len__(self): return 10
+            def __getitem__(self, i): return i, i * i
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError("subclasses of Dataset should implement __getitem__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A dataset that is an iterable stream of samples (``__iter__``), with no indexing."""
+
+    def __iter__(self):
+        raise NotImplementedError("subclasses of IterableDataset should implement __iter__")
+
+
+def _index_array(indices):
+    return xp.asarray(indices, dtype=xp.int64).reshape(-1)
+
+
+class TensorDataset(Dataset):
+    """Samples are the i-th rows of each tensor: ``ds[i] == (t0[i], t1[i], ...)``.
+
+    Args:
+        *tensors: tensors (or arrays) that all have the same first dimension.
+
+    Example::
+
+        ds = TensorDataset(cg.randn(100, 3), cg.arange(100))
+        x, y = ds[0]
+    """
+
+    def __init__(self, *tensors):
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor._wrap(xp.asarray(t))
+                        for t in tensors)
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        n = tensors[0].shape[0]
+        if any(t.shape[0] != n for t in tensors):
+            raise ValueError("Size mismatch between tensors")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+    def _get_batch(self, indices):
+        idx = _index_array(indices)
+        return tuple(Tensor._wrap(t.data[idx]) for t in self.tensors)
+
+
+def _has_batch(dataset) -> bool:
+    return callable(getattr(dataset, "_get_batch", None))
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices`` (in that order)."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = list(indices) if not hasattr(indices, "tolist") else indices.tolist()
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getattr__(self, name):
+        # only for the batch hook: a Subset batches fast exactly when its dataset does
+        if name == "_get_batch" and _has_batch(self.__dict__.get("dataset")):
+            return self._subset_batch
+        raise AttributeError(name)
+
+    def _subset_batch(self, indices):
+        mapped = xp.asarray(self.indices, dtype=xp.int64)[_index_array(indices)]
+        return self.dataset._get_batch(mapped)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after another: index ``i`` goes to the dataset that holds it."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative_sizes.append(total)
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        d = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[d - 1] if d > 0 else 0
+        return self.datasets[d][idx - start]
+
+    def __getattr__(self, name):
+        if name == "_get_batch" and all(_has_batch(d) for d in self.__dict__.get("datasets", [])):
+            return self._concat_batch
+        raise AttributeError(name)
+
+    def _concat_batch(self, indices):
+        idx = _index_array(indices)
+        which = xp.searchsorted(xp.asarray(self.cumulative_sizes), idx, side="right")
+        starts = xp.asarray([0] + self.cumulative_sizes[:-1])
+        parts, positions = [], []
+        for d in xp.unique(which):
+            pos = xp.nonzero(which == d)[0]
+            parts.append(self.datasets[int(d)]._get_batch(idx[pos] - starts[d]))
+            positions.append(pos)
+        order = xp.argsort(xp.concatenate(positions), kind="stable")
+        return tuple(Tensor._wrap(xp.concatenate([p[f].data for p in parts])[order])
+                     for f in range(len(parts[0])))
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` at random into non-overlapping ``Subset`` s of the given lengths.
+
+    ``lengths`` are either integers summing to ``len(dataset)`` or fractions summing to 1
+    (floor of each fraction, the remainder handed out round-robin, as PyTorch).
+
+    Example::
+
+        train, val = random_split(ds, [0.9, 0.1], generator=cg.Generator().manual_seed(0))
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        sizes = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            sizes.append(int(math.floor(n * frac)))
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    perm = _random.permutation_array(n, generator=generator).tolist()
+    out, offset = [], 0
+    for length in lengths:
+        out.append(Subset(dataset, perm[offset:offset + length]))
+        offset += length
+    return out
