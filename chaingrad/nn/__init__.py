@@ -1,0 +1,37 @@
+"""``chaingrad.nn``: modules, layers, losses; ``nn.functional`` (F), ``nn.init``, ``nn.utils``.
+
+    import chaingrad as cg
+    model = cg.nn.Sequential(cg.nn.Linear(4, 8), cg.nn.ReLU(), cg.nn.Linear(8, 2))
+    loss = cg.nn.functional.mse_loss(model(x), y)
+"""
+from __future__ import annotations
+
+from ..tensor import Parameter
+from .module import Module
+from .hooks import RemovableHandle
+from .layers.container import (Sequential, ModuleList, ModuleDict, ParameterList,
+                               ParameterDict, Identity, Flatten, Unflatten)
+from .layers.linear import Linear
+from .layers.activation import ReLU
+from . import functional, init
+
+_LAZY = {
+    # recurrent.py / attention.py / transformer.py are written by the sequence-models task
+    "RNN": "recurrent", "LSTM": "recurrent", "GRU": "recurrent", "RNNCell": "recurrent",
+    "LSTMCell": "recurrent", "GRUCell": "recurrent", "RNNBase": "recurrent",
+    "MultiheadAttention": "attention",
+    "Transformer": "transformer", "TransformerEncoder": "transformer",
+    "TransformerEncoderLayer": "transformer", "TransformerDecoder": "transformer",
+    "TransformerDecoderLayer": "transformer",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        mod = importlib.import_module(f"chaingrad.nn.layers.{_LAZY[name]}")
+        return getattr(mod, name)
+    if name == "utils":
+        import importlib
+        return importlib.import_module("chaingrad.nn.utils")
+    raise AttributeError(f"module 'chaingrad.nn' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""The pieces of ``chaingrad.nn.functional``, one topic per file (re-exported there)."""

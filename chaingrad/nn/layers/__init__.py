@@ -1,0 +1,1 @@
+"""The layers of ``chaingrad.nn``, one family per file."""
