@@ -23,6 +23,11 @@ class DType:
         self.np = np.dtype(np_dtype)
 
     @property
+    def dtype(self):
+        # NumPy's dtype protocol: np.dtype(cg.float32), np.zeros(n, dtype=t.dtype) just work
+        return self.np
+
+    @property
     def is_floating_point(self) -> bool:
         return self.np.kind == "f"
 

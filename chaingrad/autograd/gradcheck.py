@@ -44,17 +44,17 @@ def numerical_grad(fn, inputs, eps=1e-6, grad_outputs=None):
             if not isinstance(t, Tensor) or not t.requires_grad:
                 result.append(None)
                 continue
-            flat = t.data.reshape(-1)
-            grad = np.zeros(t.data.size, dtype=np.float64)
-            for i in range(flat.size):
-                orig = flat[i].copy()
-                flat[i] = orig + eps
+            arr = t.data  # perturbed in place, element by element (any memory layout)
+            grad = np.zeros(arr.shape, dtype=np.float64)
+            for i in np.ndindex(arr.shape):
+                orig = arr[i].copy()
+                arr[i] = orig + eps
                 plus = scalar()
-                flat[i] = orig - eps
+                arr[i] = orig - eps
                 minus = scalar()
-                flat[i] = orig
+                arr[i] = orig
                 grad[i] = (plus - minus) / (2 * eps)
-            result.append(Tensor._wrap(grad.reshape(t.data.shape)))
+            result.append(Tensor._wrap(grad))
     return tuple(result)
 
 

@@ -98,8 +98,9 @@ class Div(Op):
     save_inputs = (0, 1)
 
     def forward(self, a, b):
-        if a.dtype.kind in "iub" and b.dtype.kind in "iub":
-            a = a.astype(backend.default_float_dtype())
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub":  # true division: default float
+            f = backend.default_float_dtype()
+            a, b = a.astype(f), b.astype(f)
         return a / b
 
     def backward(self, g, F):  # d(a / b) = da / b - a db / b^2
@@ -159,6 +160,11 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
+    for v in (a, b):
+        if isinstance(v, bool) or (isinstance(v, Tensor) and v.data.dtype.kind == "b"):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
     return _binary(Sub, a, b if alpha == 1 else b * alpha, "sub")
 
 

@@ -58,6 +58,9 @@ class Mean(Op):
             self.count = x.size
         else:
             self.count = int(np.prod([x.shape[a] for a in axes]))
+        if self.count == 0:  # the mean of nothing is nan, as PyTorch (without NumPy's warning)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return xp.asarray(x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(0))
         return xp.asarray(x.mean(axis=axes, keepdims=keepdim))
 
     def backward(self, g, F):  # d mean = 1/N for every element
@@ -105,6 +108,10 @@ class Var(Op):
         self.kept = _kept_shape(x.shape, axes)
         n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
         self.n = n
+        if n - correction <= 0:  # nan or inf, as PyTorch, without NumPy's warnings
+            sq = ((x - x.mean(axis=axes, keepdims=True)) ** 2 if n else x)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return xp.asarray(sq.sum(axis=axes, keepdims=keepdim) / x.dtype.type(n - correction))
         return xp.asarray(x.var(axis=axes, ddof=correction, keepdims=keepdim))
 
     def backward(self, g, F):  # d var = 2 (x - mean) / (N - correction)
@@ -119,8 +126,9 @@ class AmaxAmin(Op):
     save_output = True
 
     def forward(self, x, axes, keepdim, is_max):
-        if x.size == 0:
-            raise IndexError("amax(): Expected reduction dim to be specified for input.numel() == 0")
+        if x.size == 0 and (axes is None or builtins.any(x.shape[a] == 0 for a in axes)):
+            raise IndexError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim "
+                             f"{'' if axes is None else axes[0]} to have non-zero size.")
         self.axes = axes
         self.kept = _kept_shape(x.shape, axes)
         f = x.max if is_max else x.min
@@ -167,6 +175,10 @@ class Logsumexp(Op):
     def forward(self, x, axes, keepdim):
         self.axes = axes
         self.kept = _kept_shape(x.shape, axes)
+        if x.size == 0:  # log(sum of nothing) = -inf
+            with np.errstate(divide="ignore"):
+                out = xp.log(x.sum(axis=axes, keepdims=True) * 0)
+            return out if keepdim else out.reshape(_dropped(x.shape, axes))
         m = x.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
@@ -177,6 +189,10 @@ class Logsumexp(Op):
         (x,) = self.inputs(F)
         y = F.reshape(self.output(F), self.kept)
         return F.reshape(g, self.kept) * F.exp(x - y)
+
+
+def _dropped(shape, axes):
+    return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
 
 
 class Softmax(Op):
