@@ -101,7 +101,7 @@ class Op(Node):
     """A built-in differentiable operation: ``forward`` on arrays, ``backward`` through ``F``.
 
     Subclasses declare which inputs their derivative needs (``save_inputs``, indices of the
-    positional tensor inputs) and whether it needs the output (``save_output``). ``forward``
+    positional tensor inputs, or ``"all"``) and whether it needs the output (``save_output``). ``forward``
     gets raw arrays plus keyword parameters and may store small non-tensor context on ``self``
     (shapes, axes, masks); ``self.recording`` says whether a graph is being built, so work only
     the backward needs can be skipped. ``backward(g, F)`` returns one gradient per positional
@@ -137,6 +137,8 @@ class Op(Node):
         node._input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
         saves = cls.save_inputs
         if saves:
+            if saves == "all":  # ops with any number of inputs (einsum)
+                saves = range(len(inputs))
             node._saved = tuple(inputs[i] for i in saves)
             node._saved_versions = tuple(inputs[i]._version_counter.value for i in saves)
         result = Tensor._wrap(out, grad_fn=node)

@@ -20,18 +20,19 @@ class MatMul(Op):
 
     def backward(self, g, F):  # dA = g B^T,  dB = A^T g
         a, b = self.inputs(F)
+        # a 1-D operand is a matrix with one row (a) or one column (b): put that dim back
         if self.a_vec:
             a = F.reshape(a, (1,) + tuple(a.shape))
-            g = F.expand_dims(g, -2)
+            g = F.expand_dims(g, -1 if self.b_vec else -2)
         if self.b_vec:
             b = F.reshape(b, tuple(b.shape) + (1,))
             g = F.expand_dims(g, -1)
         ga = F.matmul(g, F.swapaxes(b, -1, -2))
         gb = F.matmul(F.swapaxes(a, -1, -2), g)
         if self.a_vec:
-            ga = F.reshape(ga, ga.shape[:-2] + (ga.shape[-1],))
+            ga = F.reshape(ga, tuple(ga.shape[:-2]) + (ga.shape[-1],))
         if self.b_vec:
-            gb = F.reshape(gb, gb.shape[:-2] + (gb.shape[-2],))
+            gb = F.reshape(gb, tuple(gb.shape[:-2]) + (gb.shape[-2],))
         return ga, gb
 
 
@@ -65,38 +66,38 @@ def outer(a, b):
 
 
 class Einsum(Op):
-    """einsum; the gradient for each operand is another einsum with that operand's letters
-    as the output."""
+    """einsum. The gradient for each operand is another einsum: the output gradient and the
+    other operands contracted onto this operand's letters; letters summed away only in this
+    operand are broadcast back, and repeated letters (a diagonal) are scattered back onto it."""
+    save_inputs = "all"
 
     def forward(self, *xs, spec):
         self.spec = spec
-        self.xs = xs
+        self.shapes = [x.shape for x in xs]
         return xp.asarray(xp.einsum(spec, *xs, optimize=len(xs) > 2))
 
     def backward(self, g, F):
         ins, out = self.spec.split("->")
         terms = ins.split(",")
+        xs = self.inputs(F)
         grads = []
         for i, term in enumerate(terms):
             others = [t for j, t in enumerate(terms) if j != i]
-            # letters of this operand missing elsewhere are summed in the forward: broadcast
-            spec = ",".join([out] + others) + "->" + term
-            ops = [g] + [self.xs[j] if not F.graph else Tensor._wrap(self.xs[j])
-                         for j in range(len(terms)) if j != i]
+            ops = [g] + [xs[j] for j in range(len(terms)) if j != i]
+            shape = self.shapes[i]
+            size = {c: shape[k] for k, c in enumerate(term)}
+            uniq = "".join(dict.fromkeys(term))
             present = set(out) | set("".join(others))
-            missing = [c for c in term if c not in present]
-            if missing:
-                reduced = "".join(c for c in term if c in present)
-                spec = ",".join([out] + others) + "->" + reduced
-                r = _einsum_any(spec, ops, F)
-                shape = tuple(self.xs[i].shape[term.index(c)] if c in missing else 1
-                              for c in term)
-                expand_at = [k for k, c in enumerate(term) if c in missing]
-                r = F.expand_dims(r, tuple(expand_at))
-                grads.append(F.broadcast_to(r, self.xs[i].shape))
-                del shape
-            else:
-                grads.append(_einsum_any(spec, ops, F))
+            kept = "".join(c for c in uniq if c in present)
+            r = _einsum_any(",".join([out] + others) + "->" + kept, ops, F)
+            if kept != uniq:  # d/dx of a sum over a letter only x has: broadcast back
+                r = F.expand_dims(r, tuple(k for k, c in enumerate(uniq) if c not in present))
+                r = F.broadcast_to(r, tuple(size[c] for c in uniq))
+            if uniq != term:  # 'ii': the gradient lives on the diagonal
+                grids = np.ix_(*[np.arange(size[c]) for c in uniq])
+                index = tuple(grids[uniq.index(c)] for c in term)
+                r = F.scatter_add(shape, index, r)
+            grads.append(r)
         return tuple(grads)
 
 

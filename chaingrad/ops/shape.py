@@ -86,13 +86,20 @@ class IndexScatter(Op):
 class Cat(Op):
     def forward(self, *xs, axis):
         self.axis = axis
-        self.sizes = [x.shape[axis] for x in xs]
-        return xp.concatenate(xs, axis=axis)
+        # PyTorch lets 1-d empty tensors into any cat (they are skipped): size None marks them
+        skip = len(xs[0].shape) != 1 or any(len(x.shape) != 1 for x in xs)
+        self.sizes = [None if skip and x.shape == (0,) else x.shape[axis] for x in xs]
+        kept = [x for x, s in zip(xs, self.sizes) if s is not None]
+        self.dtype = xs[0].dtype
+        return xp.concatenate(kept or xs[:1], axis=axis)
 
     def backward(self, g, F):  # each input gets back its own slice
         out, start = [], 0
         nd = len(g.shape)
         for size in self.sizes:
+            if size is None:
+                out.append(F.zeros((0,), self.dtype))
+                continue
             idx = tuple(slice(start, start + size) if i == self.axis else slice(None)
                         for i in range(nd))
             out.append(F.getitem(g, idx))
@@ -131,7 +138,9 @@ class Gather(Op):
         self.in_shape = x.shape
         self.axis = axis
         self.idx = index
-        return xp.take_along_axis(x, index, axis=axis)
+        # the index may be smaller than x in the other dims: only that corner is read
+        corner = tuple(slice(None) if d == axis else slice(0, s) for d, s in enumerate(index.shape))
+        return xp.take_along_axis(x[corner], index, axis=axis)
 
     def backward(self, g, F):  # scatter-add into the gathered positions
         full = _along_axis_index(self.idx, self.axis)
@@ -318,12 +327,13 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     # PyTorch skips 1-d empty tensors in cat
-    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
-    ndim = tensors[0].ndim
+    shaped = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ndim = shaped[0].ndim
     axis = _dim(dim, ndim)
     dtype = np.result_type(*[t.data.dtype for t in tensors])
     tensors = [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
-    for t in tensors[1:]:
+    shaped = [t if t.data.dtype == dtype else t.to(dtype) for t in shaped]
+    for t in shaped[1:]:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape))
                                  if i != axis):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {axis}: got "
@@ -388,6 +398,11 @@ def gather(x, dim, index):
     idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim != x.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    d = _dim(dim, x.ndim)
+    for i, (si, sx) in enumerate(zip(idx.shape, x.shape)):
+        if i != d and si > sx:
+            raise RuntimeError(f"gather: size of index {tuple(idx.shape)} does not match input "
+                               f"{tuple(x.shape)}: it may not be larger except at dimension {d}")
     return Gather.apply(x, index=idx.astype(np.int64, copy=False), axis=_dim(dim, x.ndim))
 
 
