@@ -18,8 +18,21 @@ from __future__ import annotations
 
 import traceback
 
+from ..backend import xp as _xp
+
 from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled
 from . import anomaly as _anomaly
+
+
+def _holds_array(v) -> bool:
+    """An array, or an index tuple holding arrays (what release frees; shapes stay)."""
+    if isinstance(v, _xp.ndarray):
+        return True
+    if isinstance(v, (tuple, list)):
+        for e in v:
+            if isinstance(e, _xp.ndarray):
+                return True
+    return False
 
 
 class Node:
@@ -76,14 +89,17 @@ class Node:
             raise inplace_error(self, tensor, saved_version, what)
 
     def _release(self):
-        """Drop everything saved for backward (done right after the node has run)."""
-        had = self._saved is not None or self._saved_out is not None or bool(self.__dict__)
+        """Drop the arrays saved for backward (done right after the node has run). Small
+        non-array context (shapes, axes) stays, so a node that saved no array can run again,
+        as in PyTorch."""
+        had = self._saved is not None or self._saved_out is not None
         self._saved = None
         self._saved_out = None
-        meta = self.__dict__.get("_metadata")
-        self.__dict__.clear()
-        if meta is not None:
-            self.__dict__["_metadata"] = meta
+        d = self.__dict__
+        if d:
+            for k in [k for k, v in d.items() if _holds_array(v)]:
+                del d[k]
+                had = True
         if had:
             self._freed = True
 
