@@ -68,7 +68,7 @@ def test_two_matmuls_by_hand():
     assert e.scalar_paths == 4 + 8
     assert e.total_paths == 2
     assert {lf["name"]: lf["paths"] for lf in e.leaves} == {"w1": 1, "w2": 1}
-    np.testing.assert_allclose(w1.grad.numpy(), [[1.5, 3.5], [-1.5, -3.5]]  # x^T (1 W2^T))
+    np.testing.assert_allclose(w1.grad.numpy(), [[1.5, 3.5], [-1.5, -3.5]])  # x^T (1 W2^T)
 
 
 def test_data_movement_is_free():
