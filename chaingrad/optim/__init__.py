@@ -1,0 +1,20 @@
+"""Optimizers (``chaingrad.optim``) and learning-rate schedules (``optim.lr_scheduler``).
+
+Every optimizer follows PyTorch's update equations step for step, supports parameter groups,
+``zero_grad(set_to_none=True)``, ``step(closure=None)`` and ``state_dict()`` /
+``load_state_dict()`` in PyTorch's layout::
+
+    opt = cg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+"""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam, AdamW
+from .rmsprop import RMSprop
+from .adagrad import Adagrad
+from . import lr_scheduler
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

@@ -1,0 +1,101 @@
+"""The learning-rate scheduler base class (``LRScheduler``), PyTorch's semantics.
+
+A scheduler sets each parameter group's ``'lr'``. Construction records ``initial_lr`` in every
+group (``base_lrs``) and performs the *initial step*: ``last_epoch`` goes from -1 to 0 and the
+groups get the epoch-0 learning rates. Each later ``step()`` (called after
+``optimizer.step()``) advances ``last_epoch`` by one and applies the schedule, usually as a
+*chainable* update of the current ``group['lr']``, so several schedulers may act on one
+optimizer. ``step(epoch)`` (deprecated in PyTorch) jumps to ``epoch`` with the closed form.
+"""
+from __future__ import annotations
+
+import warnings
+
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: subclasses implement ``get_lr()`` (the lrs for ``self.last_epoch``).
+
+    Args:
+        optimizer: the optimizer whose groups' ``'lr'`` are set.
+        last_epoch (int): index of the last epoch (default -1: start fresh). A value >= 0
+            resumes and needs ``'initial_lr'`` in every group (KeyError otherwise).
+    """
+
+    _is_initial = False
+
+    def __init__(self, optimizer, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
+                                   "when resuming an optimizer")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list:
+        """The learning rates the last ``step()`` set, one per parameter group."""
+        return self._last_lr
+
+    def _current_lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self, epoch=None):
+        """Advance one epoch (or jump to ``epoch``, deprecated) and set the groups' lrs."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                          "Call them in the opposite order: `optimizer.step()` before "
+                          "`lr_scheduler.step()`, or the first value of the learning rate "
+                          "schedule is skipped.", UserWarning, stacklevel=2)
+        self._step_count += 1
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated; call "
+                          "`scheduler.step()` without it.", UserWarning, stacklevel=2)
+            self.last_epoch = epoch
+            closed = getattr(self, "_get_closed_form_lr", None)
+            values = closed() if closed is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = self._current_lrs()
+
+    def state_dict(self) -> dict:
+        """Every attribute except the optimizer (numbers, lists, dicts: ``cg.save``-able)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update(state_dict)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
+
+
+def _per_group(name, optimizer, value):
+    """One value per parameter group (a list/tuple must have one entry per group)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(optimizer.param_groups):
+            raise ValueError(f"expected {len(optimizer.param_groups)} values for {name}, got "
+                             f"{len(value)}")
+        return list(value)
+    return [value] * len(optimizer.param_groups)

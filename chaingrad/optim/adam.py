@@ -1,0 +1,118 @@
+"""Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
+from __future__ import annotations
+
+from ..backend import xp
+from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
+
+
+def lerp_(a, b, weight):
+    """a <- a + weight * (b - a), in place, rounded as PyTorch's ``lerp_``."""
+    if weight < 0.5:
+        d = b - a
+        d *= weight
+        a += d
+    else:  # b - (b - a) * (1 - weight): exact at weight 1
+        d = b - a
+        d *= 1 - weight
+        xp.subtract(b, d, out=a)
+    return a
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2014), PyTorch's algorithm step for step.
+
+    With gradient :math:`g` (negated if ``maximize``) at step :math:`t`::
+
+        g     <- g + weight_decay * theta     (L2; AdamW instead does
+                                               theta <- theta * (1 - lr * weight_decay))
+        m     <- beta1 * m + (1 - beta1) * g          (a lerp)
+        v     <- beta2 * v + (1 - beta2) * g^2
+        vmax  <- max(vmax, v)                         (amsgrad; then v := vmax below)
+        theta <- theta - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Args:
+        params: parameters or parameter groups.
+        lr (float): learning rate (default 1e-3).
+        betas (tuple): decay rates of the first and second moment estimates (0.9, 0.999).
+        eps (float): added to the denominator for stability (default 1e-8).
+        weight_decay (float): L2 penalty (default 0).
+        amsgrad (bool): use the running maximum of ``v`` (default False).
+        maximize (bool): maximize instead of minimize (default False).
+        decoupled_weight_decay (bool): AdamW's decay (default False).
+
+    Example::
+
+        opt = cg.optim.Adam(model.parameters(), lr=1e-3)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _update_group(self, group):
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for p, theta, g in self._with_grad(group):
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["exp_avg"] = _state_tensor(xp.zeros_like(theta))
+                state["exp_avg_sq"] = _state_tensor(xp.zeros_like(theta))
+                if amsgrad:
+                    state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(theta))
+            step = _advance(state)
+            if maximize:
+                g = -g
+            if wd != 0:
+                if decoupled:
+                    theta *= 1 - lr * wd
+                else:
+                    g = g + wd * theta
+            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            lerp_(m, g, 1 - beta1)
+            v *= beta2
+            v += (1 - beta2) * g * g
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            if amsgrad:
+                vmax = state["max_exp_avg_sq"].data
+                xp.maximum(vmax, v, out=vmax)
+                v = vmax
+            denom = xp.sqrt(v)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            xp.divide(m, denom, out=denom)
+            denom *= lr / bias_correction1
+            theta -= denom
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Same as :class:`Adam` except that the decay shrinks the weights directly,
+    ``theta <- theta * (1 - lr * weight_decay)``, before the moment update, instead of adding
+    ``weight_decay * theta`` to the gradient. Default ``weight_decay=1e-2``.
+
+    Example::
+
+        opt = cg.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

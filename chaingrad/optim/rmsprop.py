@@ -1,0 +1,86 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+from __future__ import annotations
+
+from ..backend import xp
+from .adam import lerp_
+from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton's lecture 6e), PyTorch's algorithm step for step.
+
+    With gradient :math:`g` (negated if ``maximize``)::
+
+        g   <- g + weight_decay * theta                 (if weight_decay != 0)
+        v   <- alpha * v + (1 - alpha) * g^2
+        avg <- sqrt(v - ga^2) + eps,  ga <- lerp(ga, g, 1 - alpha)   if centered
+        avg <- sqrt(v) + eps                                          otherwise
+        b   <- momentum * b + g / avg;  theta <- theta - lr * b     if momentum > 0
+        theta <- theta - lr * g / avg                                 otherwise
+
+    Args:
+        params: parameters or parameter groups.
+        lr (float): learning rate (default 1e-2).
+        alpha (float): smoothing constant (default 0.99).
+        eps (float): added to the denominator (default 1e-8).
+        weight_decay (float): L2 penalty (default 0).
+        momentum (float): momentum factor (default 0).
+        centered (bool): normalise by the estimated variance instead of the raw second
+            moment (default False).
+        maximize (bool): maximize instead of minimize (default False).
+
+    Example::
+
+        opt = cg.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
+        _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
+        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        _check(alpha >= 0.0, f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _update_group(self, group):
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
+        maximize = group["maximize"]
+        for p, theta, g in self._with_grad(group):
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["square_avg"] = _state_tensor(xp.zeros_like(theta))
+                if momentum > 0:
+                    state["momentum_buffer"] = _state_tensor(xp.zeros_like(theta))
+                if centered:
+                    state["grad_avg"] = _state_tensor(xp.zeros_like(theta))
+            _advance(state)
+            if maximize:
+                g = -g
+            if wd != 0:
+                g = g + wd * theta
+            v = state["square_avg"].data
+            v *= alpha
+            v += (1 - alpha) * g * g
+            if centered:
+                ga = lerp_(state["grad_avg"].data, g, 1 - alpha)
+                avg = v - ga * ga
+                xp.sqrt(avg, out=avg)
+            else:
+                avg = xp.sqrt(v)
+            avg += eps
+            if momentum > 0:
+                b = state["momentum_buffer"].data
+                b *= momentum
+                b += g / avg
+                theta -= lr * b
+            else:
+                xp.divide(g, avg, out=avg)
+                avg *= lr
+                theta -= avg

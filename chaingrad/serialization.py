@@ -1,0 +1,383 @@
+"""``cg.save`` / ``cg.load``: tensors and nested containers in a file that never runs code.
+
+What can be saved: Tensors (and Parameters), NumPy arrays and scalars, ``None``, bools, ints
+(any size), floats (inf and nan included), complex numbers, strings, bytes, chaingrad dtypes,
+and lists, tuples and dicts (any hashable key among those) of them, nested: model and optimizer
+``state_dict()``\\s, scheduler state, checkpoints with a config, ``cg.get_rng_state()``.
+A tensor stored twice is stored once and loads as one shared tensor.
+
+The file format (version 1), little-endian::
+
+    offset  0  magic      8 bytes   b"CGSAVE\\x00\\x01"
+            8  version    uint32    1
+           12  reserved   uint32    0
+           16  header     uint64    length H of the JSON header
+           24  payload    uint64    length P of the raw array bytes
+           32  sha256     32 bytes  of bytes [0, 32) followed by everything after byte 64
+           64  header     H bytes   UTF-8 JSON: {"format", "version", "tree", "arrays"}
+                padding   to a multiple of 64
+                payload   P bytes   each array's C-order bytes, 64-byte aligned
+
+The JSON ``tree`` describes the object (containers are tagged, e.g. ``{"$dict": [[k, v],
+...]}``, tensors point into ``arrays`` by index: dtype, shape, offset, length). Loading parses
+JSON and reads raw numbers only (``numpy.frombuffer`` with a whitelisted dtype), so a file can
+never execute code, unlike pickle. The checksum catches truncated, padded or flipped bytes.
+
+Writing is atomic: a temporary file in the target directory is written, flushed and fsynced,
+then renamed over the target (``os.replace``) and the directory entry fsynced, so a crash
+leaves either the old file or the new one, never half of one.
+
+Every problem with a file being loaded raises :class:`SerializationError` (a subclass of both
+``RuntimeError`` and ``ValueError``) with one line saying what is wrong; a missing file raises
+``FileNotFoundError`` as usual.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import os
+import struct
+import tempfile
+from collections import OrderedDict
+
+import numpy as np
+
+from . import backend
+from .tensor import Parameter, Tensor
+
+__all__ = ["save", "load", "SerializationError", "FORMAT_VERSION"]
+
+MAGIC = b"CGSAVE\x00\x01"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sIIQQ32s")  # 64 bytes
+_ALIGN = 64
+_DTYPES = {np.dtype(t).newbyteorder("<").str for t in (
+    np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+    np.float16, np.float32, np.float64, np.complex64, np.complex128)}
+
+
+class SerializationError(RuntimeError, ValueError):
+    """A file that ``cg.load`` cannot read: empty, truncated, corrupted, foreign or pickled."""
+
+
+class _DirectoryError(SerializationError, IsADirectoryError):
+    """The path given to ``cg.load`` is a directory."""
+
+
+# -- writing -----------------------------------------------------------------------------------
+class _Encoder:
+    """Turns an object into a JSON tree plus a list of arrays."""
+
+    def __init__(self):
+        self.arrays: list[np.ndarray] = []
+        self._index: dict[int, int] = {}  # id(ndarray or Tensor) -> array index
+        self._keep: list = []  # objects whose id() is a key above stay alive
+        self._path: set[int] = set()
+
+    def _array(self, arr) -> int:
+        key = id(arr)
+        if key not in self._index:
+            a = backend.to_numpy(arr)
+            if a.dtype.newbyteorder("<").str not in _DTYPES:
+                raise TypeError(f"cg.save cannot store arrays of dtype {a.dtype}")
+            self._index[key] = len(self.arrays)
+            self._keep.append(arr)
+            self.arrays.append(a.astype(a.dtype.newbyteorder("<"), order="C", copy=False))
+        return self._index[key]
+
+    def encode(self, obj, where="obj"):
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int) and not isinstance(obj, np.generic):
+            return int(obj)
+        if isinstance(obj, float) and not isinstance(obj, np.generic):
+            return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
+        if isinstance(obj, Tensor):
+            node = {"$tensor": self._array(obj.data)}
+            if isinstance(obj, Parameter):
+                node["parameter"] = True
+            if obj.requires_grad and obj.is_leaf:
+                node["requires_grad"] = True
+            return node
+        if isinstance(obj, np.ndarray):
+            return {"$ndarray": self._array(obj)}
+        if isinstance(obj, np.generic):
+            return {"$npscalar": self._array(np.asarray(obj))}
+        if isinstance(obj, complex):
+            return {"$complex": [self.encode(obj.real), self.encode(obj.imag)]}
+        if isinstance(obj, (bytes, bytearray)):
+            return {"$bytes": base64.b64encode(bytes(obj)).decode("ascii")}
+        if isinstance(obj, backend.DType):
+            return {"$dtype": obj.name}
+        if isinstance(obj, (list, tuple, dict)):
+            if id(obj) in self._path:
+                raise ValueError(f"cg.save cannot store a container that contains itself "
+                                 f"(at {where})")
+            self._path.add(id(obj))
+            try:
+                if isinstance(obj, dict):
+                    tag = "$odict" if isinstance(obj, OrderedDict) else "$dict"
+                    return {tag: [[self.encode(k, f"{where} key {k!r}"),
+                                   self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
+                tag = "$tuple" if isinstance(obj, tuple) else "$list"
+                return {tag: [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+            finally:
+                self._path.discard(id(obj))
+        hint = ""
+        if hasattr(obj, "state_dict"):
+            hint = "; save its state_dict() instead"
+        elif type(obj).__module__.split(".")[0] == "torch":
+            hint = "; convert PyTorch objects first (tensor.numpy(), `chaingrad convert-torch`)"
+        raise TypeError(f"cg.save cannot store an object of type {type(obj).__name__} at "
+                        f"{where}: only tensors, arrays, numbers, strings, bytes, None, lists, "
+                        f"tuples and dicts{hint}")
+
+
+def _layout(arrays):
+    """(table for the header, total payload length): each array 64-byte aligned."""
+    table, offset = [], 0
+    for a in arrays:
+        table.append({"dtype": a.dtype.str, "shape": list(a.shape), "offset": offset,
+                      "nbytes": int(a.nbytes)})
+        offset += -(-a.nbytes // _ALIGN) * _ALIGN
+    return table, offset
+
+
+def _pad(n):
+    return b"\x00" * (-n % _ALIGN)
+
+
+def _chunks(obj):
+    """The file's bytes after the 64-byte prefix, as a sequence of buffers (no big copy)."""
+    enc = _Encoder()
+    tree = enc.encode(obj)
+    table, payload_len = _layout(enc.arrays)
+    header = json.dumps({"format": "chaingrad", "version": FORMAT_VERSION, "tree": tree,
+                         "arrays": table}, allow_nan=False, separators=(",", ":")).encode()
+    chunks = [header, _pad(len(header))]
+    for a in enc.arrays:
+        chunks.append(memoryview(a.reshape(-1)).cast("B") if a.size else b"")
+        chunks.append(_pad(a.nbytes))
+    return len(header), payload_len, chunks
+
+
+def _encode_file(obj):
+    header_len, payload_len, chunks = _chunks(obj)
+    head = _PREFIX.pack(MAGIC, FORMAT_VERSION, 0, header_len, payload_len, b"\x00" * 32)
+    h = hashlib.sha256(head[:32])
+    for c in chunks:
+        h.update(c)
+    return _PREFIX.pack(MAGIC, FORMAT_VERSION, 0, header_len, payload_len, h.digest()), chunks
+
+
+def save(obj, f) -> None:
+    """Save ``obj`` (a tensor, a state dict, a checkpoint dict ...) to ``f``.
+
+    Args:
+        obj: tensors, arrays, numbers, strings, None, and lists/tuples/dicts of them.
+        f: a path (str or os.PathLike), written atomically, or a binary file object.
+
+    Example::
+
+        cg.save({"model": model.state_dict(), "optim": opt.state_dict(), "epoch": 3},
+                "checkpoint.cgt")
+        ck = cg.load("checkpoint.cgt")
+    """
+    prefix, chunks = _encode_file(obj)
+    if hasattr(f, "write"):
+        f.write(prefix)
+        for c in chunks:
+            f.write(c)
+        return
+    path = os.fspath(f)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(prefix)
+            for c in chunks:
+                out.write(c)
+            out.flush()
+            os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _read_all(f, name):
+    if hasattr(f, "read"):
+        data = f.read()
+        return bytearray(data) if not isinstance(data, bytearray) else data
+    path = os.fspath(f)
+    if os.path.isdir(path):
+        raise _DirectoryError(f"cg.load: {path} is a directory, not a chaingrad file")
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        buf = bytearray(size)
+        n = fh.readinto(buf)
+        if n != size:
+            del buf[n:]
+    return buf
+
+
+def _foreign(data: bytes) -> str:
+    if data[:1] == b"\x80" or data[:2] in (b"(d", b"(l", b"}q", b"]q", b"cc"):
+        return ("it is a Python pickle (e.g. an old torch.save file); chaingrad never "
+                "unpickles, convert it with `chaingrad convert-torch IN OUT`")
+    if data[:4] == b"PK\x03\x04":
+        return ("it is a zip archive (a PyTorch .pt/.pth checkpoint or a NumPy .npz?); "
+                "convert PyTorch files with `chaingrad convert-torch IN OUT`")
+    if data[:6] == b"\x93NUMPY":
+        return "it is a NumPy .npy file; load it with numpy.load and wrap it with cg.from_numpy"
+    return f"it does not start with chaingrad's magic bytes (found {bytes(data[:8])!r})"
+
+
+def _decode(node, arrays, tensors):
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list) or not isinstance(node, dict) or len(node) == 0:
+        raise SerializationError(f"invalid node in the file's tree: {str(node)[:60]}")
+    tag = next(iter(node))
+    v = node[tag]
+    if tag == "$tensor":
+        if v not in tensors:
+            t = Tensor._wrap(arrays[v])
+            if node.get("parameter"):
+                t = Parameter(t, requires_grad=bool(node.get("requires_grad")))
+            elif node.get("requires_grad"):
+                t.requires_grad_(True)
+            tensors[v] = t
+        return tensors[v]
+    if tag == "$ndarray":
+        return arrays[v]
+    if tag == "$npscalar":
+        return arrays[v][()]
+    if tag == "$float":
+        return float(v)
+    if tag == "$complex":
+        return complex(_decode(v[0], arrays, tensors), _decode(v[1], arrays, tensors))
+    if tag == "$bytes":
+        return base64.b64decode(v)
+    if tag == "$dtype":
+        return backend.to_dtype(v)
+    if tag in ("$list", "$tuple"):
+        items = [_decode(x, arrays, tensors) for x in v]
+        return items if tag == "$list" else tuple(items)
+    if tag in ("$dict", "$odict"):
+        out = OrderedDict() if tag == "$odict" else {}
+        for k, x in v:
+            out[_decode(k, arrays, tensors)] = _decode(x, arrays, tensors)
+        return out
+    raise SerializationError(f"unknown tag {tag!r} in the file's tree (written by a newer "
+                             f"chaingrad?)")
+
+
+def _arrays(buf, table, start, payload_len):
+    out = []
+    for i, entry in enumerate(table):
+        dtype, shape = entry["dtype"], tuple(int(s) for s in entry["shape"])
+        off, nbytes = int(entry["offset"]), int(entry["nbytes"])
+        if dtype not in _DTYPES:
+            raise SerializationError(f"array {i} has a dtype chaingrad does not load: {dtype!r}")
+        dt = np.dtype(dtype)
+        count = math.prod(shape)
+        if count * dt.itemsize != nbytes or off < 0 or off + nbytes > payload_len or \
+                any(s < 0 for s in shape):
+            raise SerializationError(f"array {i}'s table entry does not fit the payload")
+        arr = np.frombuffer(buf, dtype=dt, count=count, offset=start + off).reshape(shape)
+        if dt.byteorder == "<" and not np.little_endian:
+            arr = arr.astype(dt.newbyteorder("="))
+        out.append(arr)
+    return out
+
+
+def load(f, map_location=None, weights_only=True, **kwargs):
+    """Load an object written by :func:`save`.
+
+    Args:
+        f: a path or a binary file object.
+        map_location: accepted for PyTorch compatibility; a device (``'cpu'``, ``'cuda'``)
+            moves every tensor there, None keeps them on the CPU.
+        weights_only: accepted for PyTorch compatibility (a chaingrad file only ever holds
+            data).
+
+    Raises:
+        SerializationError: empty, truncated, corrupted (checksum), foreign or pickled file,
+            or a directory.
+        FileNotFoundError: no such file.
+
+    Example::
+
+        model.load_state_dict(cg.load("resnet18.cgt"))
+    """
+    name = getattr(f, "name", None) or (os.fspath(f) if not hasattr(f, "read") else "<stream>")
+    buf = _read_all(f, name)
+    where = f"cg.load: {name}"
+    if len(buf) == 0:
+        raise SerializationError(f"{where} is empty (0 bytes), not a chaingrad file")
+    if len(buf) < _PREFIX.size or bytes(buf[:8]) != MAGIC:
+        if bytes(buf[:8]) == MAGIC[: min(8, len(buf))] and len(buf) < _PREFIX.size:
+            raise SerializationError(f"{where} is truncated ({len(buf)} bytes, shorter than "
+                                     f"the 64-byte prefix)")
+        raise SerializationError(f"{where} is not a chaingrad file: {_foreign(buf)}")
+    magic, version, _, header_len, payload_len, digest = _PREFIX.unpack_from(buf, 0)
+    if version != FORMAT_VERSION:
+        raise SerializationError(f"{where} has format version {version}; this chaingrad reads "
+                                 f"version {FORMAT_VERSION} (a newer chaingrad wrote it?)")
+    start = _PREFIX.size + header_len + (-header_len % _ALIGN)
+    expected = start + payload_len
+    if len(buf) < expected:
+        raise SerializationError(f"{where} is truncated: {len(buf)} bytes, expected {expected}")
+    if len(buf) > expected:
+        raise SerializationError(f"{where} has {len(buf) - expected} unexpected trailing bytes "
+                                 f"(corrupted or concatenated)")
+    view = memoryview(buf)
+    h = hashlib.sha256(view[:32])
+    h.update(view[_PREFIX.size:])
+    if h.digest() != digest:
+        raise SerializationError(f"{where} is corrupted: its sha256 checksum does not match "
+                                 f"its contents")
+    try:
+        header = json.loads(bytes(view[_PREFIX.size:_PREFIX.size + header_len]).decode("utf-8"))
+        table, tree = header["arrays"], header["tree"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SerializationError(f"{where} has an unreadable header: {exc}") from None
+    arrays = _arrays(buf, table, start, payload_len)
+    obj = _decode(tree, arrays, {})
+    if map_location is not None and not callable(map_location) and \
+            str(backend.Device(map_location)) != "cpu":
+        obj = _to_device(obj, map_location)
+    return obj
+
+
+def _to_device(obj, device):
+    if isinstance(obj, Tensor):
+        obj.data = backend.to_device(obj.data, device)
+        return obj
+    if isinstance(obj, dict):
+        for k in obj:
+            obj[k] = _to_device(obj[k], device)
+        return obj
+    if isinstance(obj, (list, tuple)):
+        items = [_to_device(v, device) for v in obj]
+        return items if isinstance(obj, list) else tuple(items)
+    return obj
