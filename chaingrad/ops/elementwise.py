@@ -571,6 +571,11 @@ def where(condition, a=None, b=None):
         if a.data.dtype != b.data.dtype:
             dt = np.result_type(a.data.dtype, b.data.dtype)
             a, b = a.to(dt), b.to(dt)
+    try:
+        xp.broadcast_shapes(cond.shape, a.data.shape, b.data.shape)
+    except ValueError:
+        raise RuntimeError(f"where: the shapes {tuple(cond.shape)} (condition), {tuple(a.shape)} "
+                           f"and {tuple(b.shape)} cannot be broadcast together") from None
     return Where.apply(a, b, cond=cond.astype(bool, copy=False))
 
 

@@ -57,8 +57,10 @@ def matmul(a, b):
     try:
         return MatMul.apply(a, b)
     except ValueError:
-        raise RuntimeError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
-                           f"cannot be broadcast") from None
+        sa = "x".join(map(str, a.shape))
+        sb = "x".join(map(str, b.shape))
+        raise RuntimeError(f"matmul: the batch dimensions of {sa} and {sb} cannot be "
+                           f"broadcast ({tuple(a.shape[:-2])} vs {tuple(b.shape[:-2])})") from None
 
 
 def outer(a, b):
@@ -148,4 +150,9 @@ def einsum(spec, *operands):
     spec = _normalize_spec(spec, operands)
     dtype = np.result_type(*[o.data.dtype for o in operands])
     operands = tuple(o if o.data.dtype == dtype else o.to(dtype) for o in operands)
-    return Einsum.apply(*operands, spec=spec)
+    try:
+        return Einsum.apply(*operands, spec=spec)
+    except ValueError as exc:
+        shapes = ", ".join(str(tuple(o.shape)) for o in operands)
+        raise RuntimeError(f"einsum('{spec}'): operands of shapes {shapes} do not fit the "
+                           f"subscripts ({exc})") from None
