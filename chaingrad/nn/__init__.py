@@ -12,7 +12,12 @@ from .hooks import RemovableHandle
 from .layers.container import (Sequential, ModuleList, ModuleDict, ParameterList,
                                ParameterDict, Identity, Flatten, Unflatten)
 from .layers.linear import Linear
-from .layers.activation import ReLU
+from .layers.activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, Mish, Hardswish,
+                                Hardsigmoid, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
+                                Softmin, Hardtanh, LogSigmoid, Softsign, Tanhshrink, Threshold,
+                                PReLU, GLU)
+from .layers.conv import Conv2d, ConvTranspose2d
+from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from . import functional, init
 
 _LAZY = {

@@ -1,12 +1,21 @@
 """``chaingrad.nn.functional`` (import as ``F``): layers as plain functions.
 
     import chaingrad.nn.functional as F
-    y = F.relu(F.linear(x, w, b))
+    y = F.relu(F.conv2d(x, w, b, padding=1))
+    loss = F.cross_entropy(logits, labels)
+
+Each topic lives in its own file under ``nn/_functional/``; the derivatives live with the ops
+(``chaingrad/ops/nn_ops.py``, ``conv.py``, ``pool.py``).
 """
 from __future__ import annotations
 
 from ._functional.basic import linear
-from ._functional.activation import relu
+from ._functional.activation import (relu, relu6, leaky_relu, elu, selu, gelu, silu, mish,
+                                     hardswish, hardsigmoid, hardtanh, softplus, logsigmoid,
+                                     sigmoid, tanh, softsign, tanhshrink, threshold, prelu, glu,
+                                     softmax, softmin, log_softmax)
+from ._functional.conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
+                               adaptive_avg_pool2d)
 from ..ops.shape import pad
 
 

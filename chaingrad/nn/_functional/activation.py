@@ -1,11 +1,170 @@
-"""Functional activations (``F.relu`` ...), each with its derivative next to its forward."""
+"""Functional activations (``F.relu`` ...). The derivatives live with the ops in
+``chaingrad/ops/nn_ops.py`` (and ``ops/elementwise.py`` for relu, sigmoid, tanh)."""
 from __future__ import annotations
 
+import warnings
+
+from ...tensor import Tensor
 from ...ops import elementwise as ew
+from ...ops import reduce as red
+from ...ops import nn_ops
+
+
+def _float(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"\"{name}\" not implemented for '{x.dtype.name}'")
+    return x
+
+
+def _inplace(x, y):
+    """Write ``y`` into ``x`` (the ``inplace=True`` variants) through the tracked copy_."""
+    return x.copy_(y)
 
 
 def relu(input, inplace=False):  # noqa: A002
-    """relu(x) = max(x, 0); d/dx = [x > 0]."""
-    if inplace:
-        return input.relu_()
-    return ew.relu(input)
+    """relu(x) = max(x, 0);  d/dx = [x > 0]."""
+    return input.relu_() if inplace else ew.relu(input)
+
+
+def relu6(input, inplace=False):  # noqa: A002
+    """relu6(x) = min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    """x if x > 0 else negative_slope * x."""
+    y = nn_ops.LeakyRelu.apply(_float(input, "leaky_relu"), slope=negative_slope)
+    return _inplace(input, y) if inplace else y
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """x if x > 0 else alpha (e^x - 1)."""
+    y = nn_ops.Elu.apply(_float(input, "elu"), alpha=alpha, scale=1.0)
+    return _inplace(input, y) if inplace else y
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):  # noqa: A002
+    """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al.)."""
+    y = nn_ops.Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return _inplace(input, y) if inplace else y
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """x Phi(x) (Phi: standard normal CDF); approximate='tanh' uses
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got "
+                           f"{approximate!r}")
+    return nn_ops.Gelu.apply(_float(input, "gelu"), approximate=approximate)
+
+
+def silu(input, inplace=False):  # noqa: A002
+    """x sigmoid(x) (a.k.a. swish)."""
+    y = nn_ops.Silu.apply(_float(input, "silu"))
+    return _inplace(input, y) if inplace else y
+
+
+def mish(input, inplace=False):  # noqa: A002
+    """x tanh(softplus(x))."""
+    y = nn_ops.Mish.apply(_float(input, "mish"))
+    return _inplace(input, y) if inplace else y
+
+
+def hardswish(input, inplace=False):  # noqa: A002
+    """x relu6(x + 3) / 6."""
+    y = nn_ops.Hardswish.apply(_float(input, "hardswish"))
+    return _inplace(input, y) if inplace else y
+
+
+def hardsigmoid(input, inplace=False):  # noqa: A002
+    """relu6(x + 3) / 6."""
+    y = nn_ops.Hardsigmoid.apply(_float(input, "hardsigmoid"))
+    return _inplace(input, y) if inplace else y
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+    """clamp(x, min_val, max_val); gradient 1 strictly between them."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    y = nn_ops.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
+    return _inplace(input, y) if inplace else y
+
+
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    """log(1 + e^(beta x)) / beta; x itself where beta x > threshold."""
+    return nn_ops.Softplus.apply(_float(input, "softplus"), beta=beta, threshold=threshold)
+
+
+def logsigmoid(input):  # noqa: A002
+    """log(sigmoid(x)), stable for large |x|."""
+    return nn_ops.LogSigmoid.apply(_float(input, "log_sigmoid"))
+
+
+def sigmoid(input):  # noqa: A002
+    return ew.sigmoid(input)
+
+
+def tanh(input):  # noqa: A002
+    return ew.tanh(input)
+
+
+def softsign(input):  # noqa: A002
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):  # noqa: A002
+    return input - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):  # noqa: A002
+    """x where x > threshold, else ``value``."""
+    y = ew.where(input > threshold, input, value)
+    return _inplace(input, y) if inplace else y
+
+
+def prelu(input, weight):  # noqa: A002
+    """x if x > 0 else w x, with one w per channel (dim 1) or one shared."""
+    w = weight
+    if weight.numel() > 1 and input.ndim > 1:
+        w = weight.reshape(*([1, -1] + [1] * (input.ndim - 2)))
+    pos = ew.relu(input)
+    return pos + w * (input - pos)
+
+
+def glu(input, dim=-1):  # noqa: A002
+    """a * sigmoid(b) for the two halves a, b of ``input`` along ``dim``."""
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def _softmax_dim(ndim, name):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """e^x_i / sum_j e^x_j along ``dim`` (computed after subtracting the max: stable)."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "softmax")
+    return red.softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "softmin")
+    return red.softmax(-input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """x_i - logsumexp(x) along ``dim`` (stable)."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "log_softmax")
+    return red.log_softmax(input, dim, dtype=dtype)

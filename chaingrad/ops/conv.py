@@ -1,0 +1,208 @@
+"""2-D convolution on NCHW arrays: im2col through a strided view and one matrix product.
+
+For y = conv(x, W) with stride s, padding p, dilation d and G groups, every output pixel is a
+dot product of W with one window of the padded input. ``_windows`` views all windows at once
+(``as_strided``, no copy); one reshape-copy turns them into the column matrix ``cols``
+(G, C/G*kh*kw, N*Ho*Wo), and the convolution is the batched product
+
+    y = W_mat @ cols            W_mat: (G, O/G, C/G*kh*kw)
+
+Its derivatives are products of the same matrices:
+
+    dL/dW    = dL/dy_mat @ cols^T                        (``conv_grad_weight``)
+    dL/dcols = W_mat^T @ dL/dy_mat, folded back by col2im (``conv_grad_input``)
+
+col2im adds each kernel offset's slab into the padded input gradient with one strided
+``+=`` (within one offset no two windows touch the same pixel), never ``np.add.at``.
+
+The three maps are linear in each argument and each one's derivative is made of the other two,
+so the three ops below (``Conv2d``, ``ConvGradInput``, ``ConvGradWeight``) differentiate
+each other and ``create_graph=True`` works to any order. ``ConvGradInput`` is also the
+transposed convolution.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ..backend import xp
+from ..autograd.function import Op
+
+ConvParams = namedtuple("ConvParams", ["stride", "pads", "dilation", "groups"])
+"""stride (sh, sw); pads ((top, bottom), (left, right)); dilation (dh, dw); groups G."""
+
+_as_strided = xp.lib.stride_tricks.as_strided
+
+
+def out_size(n, k, s, p0, p1, d):
+    return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
+
+
+def pad_array(x, pads, value=0):
+    """Pad the last two dims of an NCHW array with a constant."""
+    (pt, pb), (pl, pr) = pads
+    if not (pt or pb or pl or pr):
+        return x
+    n, c, h, w = x.shape
+    out = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def windows(xpad, kh, kw, s, d, ho, wo):
+    """(N, C, kh, kw, Ho, Wo) read-only view: element [n, c, i, j, y, x] is
+    xpad[n, c, y*sh + i*dh, x*sw + j*dw]."""
+    sn, sc, sh, sw = xpad.strides
+    n, c = xpad.shape[:2]
+    return _as_strided(xpad, (n, c, kh, kw, ho, wo),
+                       (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1]), writeable=False)
+
+
+def offset_slice(i, j, s, d, ho, wo):
+    """The strided slice of the padded input that kernel offset (i, j) reads."""
+    return (slice(None), slice(None),
+            slice(i * d[0], i * d[0] + s[0] * (ho - 1) + 1, s[0]),
+            slice(j * d[1], j * d[1] + s[1] * (wo - 1) + 1, s[1]))
+
+
+def im2col(x, kh, kw, p):
+    """cols of shape (C*kh*kw, N*Ho*Wo), rows ordered (c, i, j), columns (n, y, x)."""
+    n, c, h, w = x.shape
+    (pt, pb), (pl, pr) = p.pads
+    ho = out_size(h, kh, p.stride[0], pt, pb, p.dilation[0])
+    wo = out_size(w, kw, p.stride[1], pl, pr, p.dilation[1])
+    if kh == kw == 1 and p.stride == (1, 1) and not (pt or pb or pl or pr):
+        return x.transpose(1, 0, 2, 3).reshape(c, n * h * w), ho, wo
+    win = windows(pad_array(x, p.pads), kh, kw, p.stride, p.dilation, ho, wo)
+    return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * ho * wo), ho, wo
+
+
+def conv_forward(x, w, p):
+    """y = conv2d(x, w); also returns ``cols`` for the weight gradient."""
+    n = x.shape[0]
+    o, cg, kh, kw = w.shape
+    g = p.groups
+    cols, ho, wo = im2col(x, kh, kw, p)
+    cols = cols.reshape(g, cg * kh * kw, n * ho * wo)
+    y = xp.matmul(w.reshape(g, o // g, cg * kh * kw), cols)      # (G, O/G, N*Ho*Wo)
+    y = y.reshape(o, n, ho, wo)
+    return (y.reshape(n, o, ho, wo) if n == 1 else xp.ascontiguousarray(y.transpose(1, 0, 2, 3))
+            ), cols
+
+
+def _gy_matrix(gy, g):
+    """dL/dy (N, O, Ho, Wo) as (G, O/G, N*Ho*Wo), matching ``cols``' column order."""
+    n, o, ho, wo = gy.shape
+    t = gy.reshape(o, ho * wo) if n == 1 else gy.transpose(1, 0, 2, 3)
+    return xp.ascontiguousarray(t).reshape(g, o // g, n * ho * wo)
+
+
+def conv_grad_weight(cols, gy, w_shape, p):
+    """dL/dW = dL/dy_mat @ cols^T, shaped like W (O, C/G, kh, kw)."""
+    gw = xp.matmul(_gy_matrix(gy, p.groups), cols.transpose(0, 2, 1))
+    return gw.reshape(w_shape)
+
+
+def conv_grad_input(gy, w, x_shape, p):
+    """dL/dx: W^T @ dL/dy_mat gives dL/dcols; col2im folds it back onto the input."""
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w.shape
+    g = p.groups
+    ho, wo = gy.shape[2], gy.shape[3]
+    wm = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+    dcols = xp.matmul(wm, _gy_matrix(gy, g)).reshape(c, kh, kw, n, ho, wo)
+    (pt, pb), (pl, pr) = p.pads
+    s, d = p.stride, p.dilation
+    if kh == kw == 1 and s == (1, 1) and not (pt or pb or pl or pr):
+        dx = dcols.reshape(c, n, h, wd)
+    else:
+        dx = xp.zeros((c, n, h + pt + pb, wd + pl + pr), dtype=dcols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                dx[offset_slice(i, j, s, d, ho, wo)] += dcols[:, i, j]
+        dx = dx[:, :, pt:pt + h, pl:pl + wd]
+    return dx.reshape(n, c, h, wd) if n == 1 else xp.ascontiguousarray(dx.transpose(1, 0, 2, 3))
+
+
+# -- the three mutually-differentiating ops ---------------------------------------------------
+def _conv(F, x, w, p):
+    return Conv2d.apply(x, w, p=p) if F.graph else conv_forward(x, w, p)[0]
+
+
+def _grad_input(F, gy, w, x_shape, p):
+    return ConvGradInput.apply(gy, w, x_shape=x_shape, p=p) if F.graph else \
+        conv_grad_input(gy, w, x_shape, p)
+
+
+def _grad_weight(F, x, gy, w_shape, p):
+    if F.graph:
+        return ConvGradWeight.apply(x, gy, w_shape=w_shape, p=p)
+    cols, ho, wo = im2col(x, w_shape[2], w_shape[3], p)
+    cols = cols.reshape(p.groups, -1, x.shape[0] * ho * wo)
+    return conv_grad_weight(cols, gy, w_shape, p)
+
+
+class Conv2d(Op):
+    """y = conv2d(x, W) (+ b): inputs x (N, C, H, W), W (O, C/G, kh, kw), optional b (O,)."""
+    save_inputs = (0, 1)
+
+    def forward(self, x, w, *b, p):
+        self.p = p
+        self.x_shape = x.shape
+        y, cols = conv_forward(x, w, p)
+        if self.recording:
+            self.cols = cols
+        if b:
+            y += b[0].reshape(1, -1, 1, 1)
+        return y
+
+    def backward(self, g, F):  # dx = conv^T(g, W),  dW = g (x) cols^T,  db = sum g
+        x, w = self.inputs(F)
+        nf = self.next_functions
+        gx = _grad_input(F, g, w, self.x_shape, self.p) if nf[0] is not None else None
+        gw = None
+        if nf[1] is not None:
+            gw = ConvGradWeight.apply(x, g, w_shape=tuple(w.shape), p=self.p) if F.graph else \
+                conv_grad_weight(self.cols, g, w.shape, self.p)
+        if len(nf) == 3:
+            return gx, gw, (F.sum(g, axis=(0, 2, 3)) if nf[2] is not None else None)
+        return gx, gw
+
+
+class ConvGradInput(Op):
+    """dx = conv2d's input gradient for output gradient gy: the transposed convolution."""
+    save_inputs = (0, 1)
+
+    def forward(self, gy, w, x_shape, p):
+        self.p = p
+        return conv_grad_input(gy, w, x_shape, p)
+
+    def backward(self, g, F):  # linear in gy and W: d gy = conv(g, W), dW = conv_w(g, gy)
+        gy, w = self.inputs(F)
+        nf = self.next_functions
+        dgy = _conv(F, g, w, self.p) if nf[0] is not None else None
+        dw = _grad_weight(F, g, gy, tuple(w.shape), self.p) if nf[1] is not None else None
+        return dgy, dw
+
+
+class ConvGradWeight(Op):
+    """dW = conv2d's weight gradient for input x and output gradient gy."""
+    save_inputs = (0, 1)
+
+    def forward(self, x, gy, w_shape, p):
+        self.p = p
+        self.x_shape = x.shape
+        return _grad_weight(_ARRAYS, x, gy, w_shape, p)
+
+    def backward(self, g, F):  # linear in x and gy: dx = conv^T(gy, g), d gy = conv(x, g)
+        x, gy = self.inputs(F)
+        nf = self.next_functions
+        dx = _grad_input(F, gy, g, self.x_shape, self.p) if nf[0] is not None else None
+        dgy = _conv(F, x, g, self.p) if nf[1] is not None else None
+        return dx, dgy
+
+
+class _Arrays:
+    graph = False
+
+
+_ARRAYS = _Arrays()

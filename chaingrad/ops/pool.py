@@ -1,0 +1,187 @@
+"""2-D max and average pooling on NCHW arrays, one strided slice per kernel offset.
+
+A pooling window of kh x kw has kh*kw offsets (i, j); offset (i, j) of every window at once is
+one strided slice of the padded input (``conv.offset_slice``). Pooling is then kh*kw
+elementwise max (or add) passes over whole slices, and the backward pass adds the gradient
+back slice by slice: within one offset no two windows share a pixel, so a strided ``+=``
+is exact and ``np.add.at`` is never needed (when stride >= kernel the windows do not overlap
+at all and the gradient is written, not added).
+
+    max:  y = max_k x[slice_k]       dL/dx[slice_k] += dL/dy * [k is the argmax]
+    avg:  y = sum_k x[slice_k] / D   dL/dx[slice_k] += dL/dy / D
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ..backend import xp
+from ..autograd.function import Op
+from .conv import pad_array, offset_slice
+
+PoolParams = namedtuple("PoolParams", ["kernel", "stride", "pads", "dilation", "out"])
+"""kernel/stride/dilation (h, w); pads ((top, bottom), (left, right)) including the extra
+bottom/right cells ceil_mode needs; out (Ho, Wo)."""
+
+
+def pool_out_size(n, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output length (a last window must start inside input or left pad)."""
+    num = n + 2 * p - d * (k - 1) - 1
+    o = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (o - 1) * s >= n + p:
+        o -= 1
+    return o
+
+
+def make_params(h, w, kernel, stride, padding, dilation, ceil_mode):
+    pads, out = [], []
+    for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation):
+        o = pool_out_size(n, k, s, p, d, ceil_mode)
+        need = (o - 1) * s + d * (k - 1) + 1
+        pads.append((p, max(p, need - n - p)))
+        out.append(o)
+    return PoolParams(tuple(kernel), tuple(stride), tuple(pads), tuple(dilation), tuple(out))
+
+
+def _slices(p):
+    kh, kw = p.kernel
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, offset_slice(i, j, p.stride, p.dilation, p.out[0], p.out[1])
+
+
+def _non_overlapping(p):
+    return all(p.stride[a] >= p.dilation[a] * (p.kernel[a] - 1) + 1 for a in (0, 1))
+
+
+def _fold(parts, x_shape, p, dtype):
+    """Sum per-offset slabs ``parts(k)`` back into an input-shaped gradient."""
+    n, c, h, w = x_shape
+    (pt, pb), (pl, pr) = p.pads
+    dx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=dtype)
+    assign = _non_overlapping(p)
+    for k, (i, j, sl) in enumerate(_slices(p)):
+        if assign:
+            dx[sl] = parts(k)
+        else:
+            dx[sl] += parts(k)
+    return dx[:, :, pt:pt + h, pl:pl + w]
+
+
+# -- max pooling ----------------------------------------------------------------------------
+def maxpool_forward(x, p):
+    """The max of each window and the kernel offset ``k`` where it was (first on ties)."""
+    low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+    xpad = pad_array(x, p.pads, low)
+    nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
+    kk = p.kernel[0] * p.kernel[1]
+    out = arg = None
+    for k, (i, j, sl) in enumerate(_slices(p)):
+        v = xpad[sl]
+        if out is None:
+            out = v.copy()
+            arg = xp.zeros(out.shape, dtype=xp.int16 if kk < 2 ** 15 else xp.int32)
+            continue
+        better = v > out
+        if nan:  # NaN wins, as in PyTorch
+            better |= xp.isnan(v)
+        xp.copyto(out, v, where=better)
+        xp.copyto(arg, k, where=better)
+    return out, arg
+
+
+def max_indices(arg, x_shape, p):
+    """Flat index into each (H*W) input plane of every window's max (``return_indices``)."""
+    kw = p.kernel[1]
+    i, j = arg // kw, arg % kw
+    ho, wo = p.out
+    rows = xp.arange(ho).reshape(-1, 1) * p.stride[0] - p.pads[0][0] + i * p.dilation[0]
+    cols = xp.arange(wo) * p.stride[1] - p.pads[1][0] + j * p.dilation[1]
+    return (rows * x_shape[3] + cols).astype(xp.int64)
+
+
+class MaxPool2d(Op):
+    """y[n, c, oy, ox] = max over the window; the gradient goes to the (first) max."""
+
+    def forward(self, x, p, box=None):
+        out, arg = maxpool_forward(x, p)
+        self.p, self.arg, self.x_shape = p, arg, x.shape
+        if box is not None:
+            box["arg"] = arg
+        return out
+
+    def backward(self, g, F):
+        p, arg = self.p, self.arg
+        if not F.graph:
+            return _fold(lambda k: g * (arg == k), self.x_shape, p, g.dtype)
+        # graph mode: a differentiable scatter of g to the max positions
+        n, c, h, w = self.x_shape
+        (pt, pb), (pl, pr) = p.pads
+        hp, wp = h + pt + pb, w + pl + pr
+        kw = p.kernel[1]
+        rows = xp.arange(p.out[0]).reshape(-1, 1) * p.stride[0] + (arg // kw) * p.dilation[0]
+        cols = xp.arange(p.out[1]) * p.stride[1] + (arg % kw) * p.dilation[1]
+        plane = xp.arange(n * c).reshape(n, c, 1, 1) * (hp * wp)
+        flat = (plane + rows * wp + cols).reshape(-1)
+        dx = F.scatter_add((n * c * hp * wp,), (flat,), F.reshape(g, (-1,)))
+        dx = F.reshape(dx, (n, c, hp, wp))
+        return F.getitem(dx, (slice(None), slice(None), slice(pt, pt + h), slice(pl, pl + w)))
+
+
+# -- average pooling ------------------------------------------------------------------------
+def avg_divisor(x_shape, p, count_include_pad, divisor_override, dtype):
+    """The divisor of every window (PyTorch's rule: padding counts unless excluded, the
+    ceil_mode overhang never does)."""
+    if divisor_override:
+        return dtype.type(divisor_override)
+    sizes = []
+    for a in (0, 1):
+        n, k, s, pad, o = x_shape[2 + a], p.kernel[a], p.stride[a], p.pads[a][0], p.out[a]
+        start = xp.arange(o) * s - pad
+        end = xp.minimum(start + k, n + pad)
+        if count_include_pad:
+            sizes.append(end - start)
+        else:
+            sizes.append(xp.minimum(end, n) - xp.maximum(start, 0))
+    return (sizes[0].reshape(-1, 1) * sizes[1]).astype(dtype)
+
+
+def avgpool_forward(x, p, div):
+    xpad = pad_array(x, p.pads, 0)
+    acc = None
+    for i, j, sl in _slices(p):
+        if acc is None:
+            acc = xpad[sl].copy()
+        else:
+            acc += xpad[sl]
+    return acc / div
+
+
+def avgpool_backward(g, x_shape, p, div):
+    gd = g / div
+    return _fold(lambda k: gd, x_shape, p, gd.dtype)
+
+
+class AvgPool2d(Op):
+    """y = (sum of the window) / divisor;  dx[window] += dy / divisor."""
+
+    def forward(self, x, p, div):
+        self.p, self.div, self.x_shape = p, div, x.shape
+        return avgpool_forward(x, p, div)
+
+    def backward(self, g, F):
+        if F.graph:
+            return AvgPool2dGrad.apply(g, x_shape=self.x_shape, p=self.p, div=self.div)
+        return avgpool_backward(g, self.x_shape, self.p, self.div)
+
+
+class AvgPool2dGrad(Op):
+    """The adjoint of average pooling (its gradient map); its own gradient is avg pooling."""
+
+    def forward(self, g, x_shape, p, div):
+        self.p, self.div = p, div
+        return xp.ascontiguousarray(avgpool_backward(g, x_shape, p, div))
+
+    def backward(self, gz, F):
+        if F.graph:
+            return AvgPool2d.apply(gz, p=self.p, div=self.div)
+        return avgpool_forward(gz, self.p, self.div)

@@ -1,0 +1,175 @@
+"""Conv2d / ConvTranspose2d / pooling: forward and gradients against PyTorch (float64),
+finite differences and double backward through ``check_op``."""
+import numpy as np
+import pytest
+
+import chaingrad as cg
+import chaingrad.nn.functional as F
+from tests.oracle import check_op
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+# (N, C, H, W, O, kernel, stride, padding, dilation, groups)
+CONV_CASES = [
+    (2, 4, 7, 9, 6, (3, 2), (2, 1), (1, 0), (1, 2), 2),
+    (1, 3, 6, 6, 4, 3, 1, 1, 1, 1),
+    (2, 6, 5, 6, 6, 3, 2, 2, 1, 6),        # depthwise
+    (3, 2, 5, 4, 4, 1, 1, 0, 1, 1),        # 1x1
+    (2, 4, 8, 7, 4, (2, 3), (3, 2), (1, 1), (2, 1), 1),
+    (1, 2, 5, 5, 3, 5, 1, 2, 1, 1),        # kernel as big as the input
+]
+
+
+def _w(shape, seed=1):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv2d_matches_torch(case):
+    n, c, h, w, o, k, s, p, d, g = case
+    k2 = (k, k) if isinstance(k, int) else k
+    x = _w((n, c, h, w), 0)
+    wt = _w((o, c // g) + k2, 1)
+    b = _w((o,), 2)
+    check_op(lambda x, w, b: F.conv2d(x, w, b, s, p, d, g),
+             lambda x, w, b: TF.conv2d(x, w, b, s, p, d, g), [x, wt, b],
+             gradgradcheck=(n * h * w < 80))
+
+
+@pytest.mark.parametrize("case", CONV_CASES[:3])
+def test_conv2d_same_padding(case):
+    n, c, h, w, o, k, s, p, d, g = case
+    k2 = (k, k) if isinstance(k, int) else k
+    check_op(lambda x, w: F.conv2d(x, w, None, 1, "same", d, g),
+             lambda x, w: TF.conv2d(x, w, None, 1, "same", d, g),
+             [_w((n, c, h, w), 0), _w((o, c // g) + k2, 1)], gradcheck=False,
+             gradgradcheck=False)
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_transpose2d_matches_torch(case):
+    n, c, h, w, o, k, s, p, d, g = case
+    k2 = (k, k) if isinstance(k, int) else k
+    s2 = (s, s) if isinstance(s, int) else s
+    d2 = (d, d) if isinstance(d, int) else d
+    p2 = (p, p) if isinstance(p, int) else p
+    op = tuple(max(0, min(si, di) - 1) for si, di in zip(s2, d2))
+    # keep outputs positive-sized
+    if any((hh - 1) * si - 2 * pi + di * (ki - 1) + oi + 1 <= 0
+           for hh, si, pi, di, ki, oi in zip((h, w), s2, p2, d2, k2, op)):
+        pytest.skip("empty output")
+    check_op(lambda x, w, b: F.conv_transpose2d(x, w, b, s, p, op, g, d),
+             lambda x, w, b: TF.conv_transpose2d(x, w, b, s, p, op, g, d),
+             [_w((n, c, h, w), 0), _w((c, o // g) + k2, 1), _w((o,), 2)],
+             gradgradcheck=(n * h * w < 80))
+
+
+def test_conv_modules_match_torch():
+    cg.manual_seed(0)
+    for mk in [lambda lib: lib.nn.Conv2d(3, 4, (3, 2), stride=2, padding=1, dilation=(1, 2)),
+               lambda lib: lib.nn.Conv2d(4, 4, 3, padding="same", groups=2, bias=False),
+               lambda lib: lib.nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"),
+               lambda lib: lib.nn.Conv2d(3, 4, 3, padding=1, padding_mode="circular"),
+               lambda lib: lib.nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1,
+                                                  output_padding=1)]:
+        cm, tm = mk(cg).double(), mk(torch).double()
+        assert repr(cm) == repr(tm)
+        tm.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in
+                            cm.state_dict().items()})
+        cin = tm.weight.shape[0] if isinstance(tm, torch.nn.ConvTranspose2d) else tm.in_channels
+        x = _w((2, cin, 6, 7), 3)
+        cx, tx = cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        cy, ty = cm(cx), tm(tx)
+        np.testing.assert_allclose(cy.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+        (cy * cy).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(cm.weight.grad.data, tm.weight.grad.numpy(), rtol=1e-9,
+                                   atol=1e-10)
+
+
+def test_conv_transpose_output_size():
+    m = cg.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    assert m(cg.randn(1, 3, 5, 5), output_size=(10, 10)).shape == (1, 2, 10, 10)
+    assert m(cg.randn(1, 3, 5, 5)).shape == (1, 2, 9, 9)
+    with pytest.raises(ValueError):
+        m(cg.randn(1, 3, 5, 5), output_size=(12, 12))
+
+
+def test_conv_errors_and_unbatched():
+    with pytest.raises(RuntimeError, match="channels"):
+        F.conv2d(cg.randn(1, 3, 5, 5), cg.randn(4, 2, 3, 3))
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater"):
+        F.conv2d(cg.randn(1, 1, 2, 2), cg.randn(1, 1, 3, 3))
+    with pytest.raises(ValueError, match="strided"):
+        cg.nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="divisible"):
+        cg.nn.Conv2d(3, 4, 3, groups=2)
+    assert F.conv2d(cg.randn(3, 5, 5), cg.randn(4, 3, 3, 3)).shape == (4, 3, 3)
+
+
+def test_conv_float32_stays_float32():
+    y = F.conv2d(cg.randn(2, 3, 8, 8, requires_grad=True), cg.randn(4, 3, 3, 3, requires_grad=True),
+                 cg.randn(4, requires_grad=True), padding=1)
+    assert y.dtype == cg.float32
+    y.sum().backward()
+
+
+# (kernel, stride, padding, dilation, ceil_mode)
+POOL_CASES = [(2, None, 0, 1, False), (3, 2, 1, 1, True), (3, 1, 1, 2, False),
+              ((2, 3), (2, 1), (1, 0), 1, True), (3, 3, 1, 1, True), (2, 1, 0, 1, False)]
+
+
+@pytest.mark.parametrize("case", POOL_CASES)
+def test_max_pool2d(case):
+    k, s, p, d, ceil = case
+    x = _w((2, 3, 7, 8), 0)
+    check_op(lambda x: F.max_pool2d(x, k, s, p, d, ceil),
+             lambda x: TF.max_pool2d(x, k, s, p, d, ceil), [x], gradgradcheck=False)
+    ci = F.max_pool2d(cg.tensor(x), k, s, p, d, ceil, return_indices=True)[1]
+    ti = TF.max_pool2d(torch.tensor(x), k, s, p, d, ceil, return_indices=True)[1]
+    assert ci.dtype == cg.int64
+    np.testing.assert_array_equal(ci.data, ti.numpy())
+
+
+def test_max_pool2d_ties_and_double_backward():
+    x = np.ones((1, 1, 4, 4))
+    check_op(lambda x: F.max_pool2d(x, 2, 1), lambda x: TF.max_pool2d(x, 2, 1), [x],
+             gradcheck=False, gradgradcheck=False)
+    check_op(lambda x: F.max_pool2d(x, 3, 2, 1), lambda x: TF.max_pool2d(x, 3, 2, 1),
+             [_w((1, 2, 5, 5), 4)])
+
+
+@pytest.mark.parametrize("case", [c for c in POOL_CASES if c[3] == 1])
+@pytest.mark.parametrize("include", [True, False])
+def test_avg_pool2d(case, include):
+    k, s, p, d, ceil = case
+    check_op(lambda x: F.avg_pool2d(x, k, s, p, ceil, include),
+             lambda x: TF.avg_pool2d(x, k, s, p, ceil, include), [_w((2, 2, 7, 8), 0)],
+             gradgradcheck=not ceil)
+
+
+def test_avg_pool2d_divisor_override():
+    check_op(lambda x: F.avg_pool2d(x, 3, 2, 1, divisor_override=5),
+             lambda x: TF.avg_pool2d(x, 3, 2, 1, divisor_override=5), [_w((1, 2, 6, 6), 0)],
+             gradgradcheck=False)
+
+
+@pytest.mark.parametrize("size", [(1, 1), 3, (2, 5), (7, None), (4, 4)])
+def test_adaptive_avg_pool2d(size):
+    check_op(lambda x: F.adaptive_avg_pool2d(x, size),
+             lambda x: TF.adaptive_avg_pool2d(x, size), [_w((2, 3, 7, 8), 0)],
+             gradgradcheck=False)
+
+
+def test_pool_modules_and_errors():
+    x = cg.randn(1, 2, 6, 6)
+    assert cg.nn.MaxPool2d(2)(x).shape == (1, 2, 3, 3)
+    assert cg.nn.AvgPool2d(3, 2, 1)(x).shape == (1, 2, 3, 3)
+    assert cg.nn.AdaptiveAvgPool2d((1, 1))(x).shape == (1, 2, 1, 1)
+    y, idx = cg.nn.MaxPool2d(2, return_indices=True)(x)
+    assert idx.shape == y.shape
+    assert repr(cg.nn.MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2))
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        F.max_pool2d(x, 2, padding=2)
