@@ -15,3 +15,8 @@ __all__ = ["draw_graph", "GraphView", "GraphvizNotFound", "trace_modules"]
 from .explain import explain_backward, BackwardExplanation
 
 __all__ += ["explain_backward", "BackwardExplanation"]
+from .gradient_flow import (gradient_flow, GradientFlowMonitor, GradientFlowReport, new_figure,
+                            plot_flow)
+
+__all__ += ["gradient_flow", "GradientFlowMonitor", "GradientFlowReport", "new_figure",
+            "plot_flow"]
