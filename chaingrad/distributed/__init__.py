@@ -28,6 +28,10 @@ def __getattr__(name):
     if name == "SyncBatchNorm":
         from .sync_batchnorm import SyncBatchNorm
         return SyncBatchNorm
+    if name in ("train_hooks", "average_gradients", "reduce_metrics", "is_main_process",
+                "print0"):
+        from . import launch
+        return getattr(launch, name)
     if name in ("functional", "launch"):
         import importlib
         return importlib.import_module(f"chaingrad.distributed.{name}")
@@ -37,4 +41,5 @@ def __getattr__(name):
 __all__ = ["ReduceOp", "Work", "init", "init_process_group", "is_initialized", "is_available",
            "launched_by_mpi", "destroy_process_group", "get_rank", "get_world_size",
            "get_backend", "new_group", "barrier", "all_reduce", "broadcast", "all_gather",
-           "DistributedSampler", "DistributedDataParallel", "SyncBatchNorm"]
+           "DistributedSampler", "DistributedDataParallel", "SyncBatchNorm", "train_hooks",
+           "average_gradients", "reduce_metrics", "is_main_process", "print0"]

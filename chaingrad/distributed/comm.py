@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import enum
 import os
-import sys
-import traceback
 
 from ..backend import xp
 
@@ -139,10 +137,10 @@ def init(backend=None, abort_on_exception=True):
         backend: ``"mpi"`` (use mpi4py; under no launcher MPI starts a world of one),
             ``"local"`` (a world of one, no MPI), or None (default): ``"mpi"`` when started by
             an MPI launcher, else ``"local"``.
-        abort_on_exception: when the world has more than one rank, an uncaught exception in
-            any rank prints ``rank R/W failed`` with its traceback and calls ``MPI_Abort``, so
-            the whole job stops with a non-zero status instead of the other ranks waiting
-            forever in their next collective.
+        abort_on_exception: when the world has more than one rank, an uncaught exception (or
+            a non-zero ``sys.exit``) in any rank prints ``rank R/W failed`` with its traceback
+            and calls ``MPI_Abort``, so the whole job stops with a non-zero status instead of
+            the other ranks waiting forever in their next collective (see ``failure.py``).
 
     Calling it again is a no-op. Example::
 
@@ -169,7 +167,8 @@ def init(backend=None, abort_on_exception=True):
         ) from None
     _group = _MPIGroup(MPI.COMM_WORLD)
     if abort_on_exception and _group.size > 1:
-        _install_abort_hook()
+        from . import failure
+        failure.install(_group)
 
 
 init_process_group = init  # the torch.distributed name
@@ -183,8 +182,8 @@ def destroy_process_group() -> None:
     """Leave the group (MPI itself is finalised by mpi4py at exit)."""
     global _group
     _group = None
-    if getattr(sys.excepthook, "_chaingrad_abort", False):
-        sys.excepthook = sys.excepthook._previous
+    from . import failure
+    failure.uninstall()
 
 
 def _default_group():
@@ -210,27 +209,6 @@ def new_group():
     """A new group with the same ranks and its own communicator (its collectives never
     match those of another group)."""
     return _default_group().dup()
-
-
-def _install_abort_hook():
-    previous = sys.excepthook
-
-    def hook(exc_type, exc, tb):
-        g = _group
-        if g is None or g.size == 1:
-            return previous(exc_type, exc, tb)
-        msg = "".join(traceback.format_exception(exc_type, exc, tb))
-        sys.stderr.write(
-            f"chaingrad.distributed: rank {g.rank}/{g.size} failed with an uncaught "
-            f"{exc_type.__name__}; aborting the whole MPI job (MPI_Abort) so that the other "
-            f"ranks do not wait forever.\n{msg}")
-        sys.stderr.flush()
-        sys.stdout.flush()
-        g.abort(1)
-
-    hook._chaingrad_abort = True
-    hook._previous = previous
-    sys.excepthook = hook
 
 
 # -- collectives on tensors -------------------------------------------------------------------

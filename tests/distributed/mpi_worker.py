@@ -153,12 +153,24 @@ def mode_collectives(args):
 
 
 def mode_fail(args):
+    """Rank ``fail_rank`` fails at step 3 (``--how raise``: an exception; ``exit``: sys.exit(3);
+    ``ddp``: an exception in the middle of DDP training) while the others go on."""
     import chaingrad.distributed as dist
     dist.init()
     r = dist.get_rank()
+    if args.how == "ddp":
+        ddp = dist.DistributedDataParallel(make_model(0), bucket_cap_mb=0.0005)
+        x = cg.tensor(np.ones((4, 6)))
+        for step in range(1000):
+            if r == args.fail_rank and step == 3:
+                raise RuntimeError(f"deliberate failure at step {step}")
+            ddp(x).sum().backward()  # the healthy ranks would wait in Iallreduce forever
+        return
     t = cg.ones(4)
-    for step in range(1000):
+    for step in range(100000):
         if r == args.fail_rank and step == 3:
+            if args.how == "exit":
+                sys.exit(3)
             raise RuntimeError(f"deliberate failure at step {step}")
         dist.all_reduce(t)  # the healthy ranks would wait here forever without the abort
         t = cg.ones(4)
@@ -174,6 +186,7 @@ def main(argv=None):
     p.add_argument("--batchnorm", default=None)
     p.add_argument("--world", type=int, default=0)
     p.add_argument("--fail-rank", type=int, default=1)
+    p.add_argument("--how", choices=["raise", "exit", "ddp"], default="raise")
     p.add_argument("--out", default="ddp.npz")
     args = p.parse_args(argv)
     {"ddp": mode_ddp, "collectives": mode_collectives, "fail": mode_fail}[args.mode](args)

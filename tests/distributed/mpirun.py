@@ -26,8 +26,8 @@ def _is_open_mpi() -> bool:
     return "Open MPI" in out.stdout + out.stderr
 
 
-def mpi_env():
-    env = dict(os.environ)
+def mpi_env(extra=None):
+    env = dict(os.environ, **(extra or {}))
     # Open MPI refuses root without these; one BLAS thread per rank on a small machine
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -42,16 +42,16 @@ def mpirun_cmd(n, program):
     return cmd + list(program)
 
 
-def mpirun(n, *args, timeout=90, cwd=None):
+def mpirun(n, *args, timeout=90, cwd=None, env=None):
     """Run the worker on ``n`` ranks; returns the CompletedProcess (never hangs the tests)."""
-    return run(mpirun_cmd(n, [sys.executable, WORKER, *map(str, args)]), timeout, cwd)
+    return run(mpirun_cmd(n, [sys.executable, WORKER, *map(str, args)]), timeout, cwd, env)
 
 
-def run(cmd, timeout=90, cwd=None):
+def run(cmd, timeout=90, cwd=None, env=None):
     """Run ``cmd`` in its own process group; on timeout kill the whole group (mpirun and
     every rank) and raise ``subprocess.TimeoutExpired``."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=mpi_env(), cwd=cwd or ROOT, start_new_session=True)
+                            env=mpi_env(env), cwd=cwd or ROOT, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -22,8 +22,15 @@ def test_collectives(n):
 
 
 def _reference(steps, batch, batchnorm=None):
-    model = make_model(100, "bn" if batchnorm else None)
-    train(model, make_data(steps, batch))
+    """One process, the global batch (SyncBatchNorm in a world of one is BatchNorm)."""
+    import chaingrad.distributed as dist
+    dist.destroy_process_group()
+    dist.init(backend="local")
+    try:
+        model = make_model(100, batchnorm)
+        train(model, make_data(steps, batch))
+    finally:
+        dist.destroy_process_group()
     return {n: p.data for n, p in model.state_dict().items()}
 
 
@@ -45,10 +52,33 @@ def test_ddp_matches_single_process(n, accum, bucket_mb, tmp_path):
         np.testing.assert_allclose(got[name], w, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
-def test_rank_failure_aborts_the_job():
-    """Rank 1 raises while rank 0 waits in an all-reduce: the job must end, non-zero, saying
+@pytest.mark.parametrize("n", [2, 4])
+def test_ddp_with_sync_batchnorm_matches_single_process(n, tmp_path):
+    """SyncBatchNorm: the batch statistics (and their gradients) span all ranks, so W ranks
+    with batch B/W train exactly like one process with batch B, running statistics included."""
+    steps, batch = 3, 16
+    out = tmp_path / "ddp.npz"
+    proc = mpirun(n, "ddp", "--steps", steps, "--batch", batch, "--batchnorm", "sync",
+                  "--bucket-mb", 0.0005, "--out", out)
+    assert proc.returncode == 0, _fail_message(proc)
+    got = np.load(out)
+    want = _reference(steps, batch, "sync")
+    assert "1.running_mean" in want
+    for name, w in want.items():
+        np.testing.assert_allclose(got[name], w, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("n, how", [(2, "raise"), (4, "ddp"), (2, "exit")])
+def test_rank_failure_aborts_the_job(n, how):
+    """Rank 1 fails while the others wait in a collective: the job must end, non-zero, saying
     which rank failed and why (a hang raises TimeoutExpired and kills the job)."""
-    proc = mpirun(2, "fail", "--fail-rank", 1, timeout=60)
+    proc = mpirun(n, "fail", "--fail-rank", 1, "--how", how, timeout=60,
+                  env={"CHAINGRAD_DIST_EXIT_GRACE": "1"})
     assert proc.returncode != 0, _fail_message(proc)
-    assert "rank 1/2 failed" in proc.stderr, _fail_message(proc)
-    assert "deliberate failure at step 3" in proc.stderr, _fail_message(proc)
+    if how == "exit":
+        assert f"rank 1/{n} exited with status 3 while other ranks" in proc.stderr, \
+            _fail_message(proc)
+    else:
+        assert f"rank 1/{n} failed with an uncaught RuntimeError" in proc.stderr, \
+            _fail_message(proc)
+        assert "deliberate failure at step 3" in proc.stderr, _fail_message(proc)

@@ -1,0 +1,90 @@
+"""Helpers for training scripts run under ``mpirun``: what ``chaingrad train --distributed``
+plugs into its Trainer, usable from any hand-written loop too.
+
+    import chaingrad.distributed as dist
+    hooks = dist.train_hooks(train_set, seed=0)
+    hooks["is_main_process"]      # rank 0: prints, writes checkpoints and plots
+    hooks["wrap_model"](model)    # DistributedDataParallel(model): rank 0's weights, averaged grads
+    hooks["train_sampler"]        # DistributedSampler(train_set, seed): this rank's shard
+    hooks["reduce_metrics"](d)    # sums an epoch's counts (loss_sum, correct, seen) over ranks
+
+``--batch-size`` is per rank, as in PyTorch: the global batch is world_size x batch_size.
+"""
+from __future__ import annotations
+
+from ..backend import xp
+from . import comm
+from .sampler import DistributedSampler
+
+
+def is_main_process() -> bool:
+    """True on rank 0 (and when no process group exists)."""
+    return not comm.is_initialized() or comm.get_rank() == 0
+
+
+def print0(*args, **kwargs):
+    """``print`` on rank 0 only."""
+    if is_main_process():
+        print(*args, **kwargs)
+
+
+def reduce_metrics(counts: dict) -> dict:
+    """Sum every number of ``counts`` over all ranks (one all-reduce); ints stay ints."""
+    if not comm.is_initialized() or comm.get_world_size() == 1:
+        return dict(counts)
+    keys = sorted(counts)
+    buf = xp.asarray([float(counts[k]) for k in keys], dtype=xp.float64)
+    comm._default_group().allreduce(buf, comm.ReduceOp.SUM)
+    return {k: (int(round(v)) if isinstance(counts[k], int) else float(v))
+            for k, v in zip(keys, buf.tolist())}
+
+
+def average_gradients(model) -> None:
+    """Replace every ``.grad`` of ``model`` by its average over ranks, with one blocking
+    all-reduce per dtype: the simple alternative to ``DistributedDataParallel`` (no overlap).
+    Every rank must call it with the same model after its backward pass."""
+    if not comm.is_initialized() or comm.get_world_size() == 1:
+        return
+    group = comm._default_group()
+    params = [p for p in model.parameters() if p.requires_grad]
+    by_dtype = {}
+    for p in params:
+        by_dtype.setdefault(p.data.dtype.str, []).append(p)
+    for _, ps in sorted(by_dtype.items()):
+        flat = xp.concatenate([p.grad.data.reshape(-1) if p.grad is not None
+                               else xp.zeros(p.data.size, dtype=p.data.dtype) for p in ps])
+        group.allreduce(flat, comm.ReduceOp.SUM)
+        flat /= group.size
+        off = 0
+        from ..tensor import Tensor
+        for p in ps:
+            n = p.data.size
+            avg = flat[off:off + n].reshape(p.data.shape)
+            if p.grad is None:
+                p.grad = Tensor._wrap(avg.copy())
+            else:
+                p.grad.data[...] = avg
+            off += n
+
+
+def train_hooks(train_set, seed=0, bucket_cap_mb=25, announce=True):
+    """Join the MPI job and return the Trainer's data-parallel hooks (see the module doc).
+
+    Rank r trains on ``DistributedSampler(train_set, seed=seed)``'s shard r; the Trainer calls
+    ``train_sampler.set_epoch(epoch)`` at the start of each epoch, so the shards are reshuffled
+    per epoch and a resumed run replays the same order."""
+    comm.init()
+    from .ddp import DistributedDataParallel
+    rank, world = comm.get_rank(), comm.get_world_size()
+    if announce and rank == 0:
+        print(f"chaingrad.distributed: {world} rank{'s' if world != 1 else ''} "
+              f"({comm.get_backend()}); batch size is per rank", flush=True)
+
+    def wrap_model(model):
+        return DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
+
+    return {"is_main_process": rank == 0,
+            "train_sampler": DistributedSampler(train_set, num_replicas=world, rank=rank,
+                                                shuffle=True, seed=seed),
+            "wrap_model": wrap_model,
+            "reduce_metrics": reduce_metrics}
