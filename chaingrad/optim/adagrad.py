@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
                 xp.full_like(p.data, group["initial_accumulator_value"]))
 
     def _update_group(self, group):
-        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        lr, lr_decay, eps = float(group["lr"]), group["lr_decay"], group["eps"]
         wd, maximize = group["weight_decay"], group["maximize"]
         for p, theta, g in self._with_grad(group):
             state = self.state[p]

@@ -60,7 +60,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group):
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
         wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
         for p, theta, g in self._with_grad(group):

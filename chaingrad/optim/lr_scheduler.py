@@ -19,7 +19,9 @@ from collections import Counter
 from ._scheduler import LRScheduler
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR", "LinearLR", "ConstantLR", "OneCycleLR", "ReduceLROnPlateau"]
+           "CosineAnnealingLR", "LinearLR", "ConstantLR", "OneCycleLR", "ReduceLROnPlateau",
+           "MultiplicativeLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+           "ChainedScheduler"]
 
 
 class LambdaLR(LRScheduler):
@@ -221,4 +223,6 @@ class ConstantLR(LRScheduler):
 
 
 from .one_cycle import OneCycleLR, ReduceLROnPlateau  # noqa: E402,F401  (they subclass the base)
+from .composite import (MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts,  # noqa: E402,F401
+                        SequentialLR, ChainedScheduler)
 

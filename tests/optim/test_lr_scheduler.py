@@ -30,6 +30,10 @@ SCHEDULES = [
     ("OneCycleLR", dict(max_lr=0.5, epochs=2, steps_per_epoch=7, three_phase=True,
                         base_momentum=0.8, max_momentum=0.9)),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=14, cycle_momentum=False)),
+    ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9 if e % 2 else 0.95)),
+    ("PolynomialLR", dict(total_iters=6, power=2.0)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=4)),
 ]
 
 
@@ -59,12 +63,39 @@ def test_lrs_match_torch(name, kwargs, opt_name):
     cs, ts = getattr(cgs, name)(cg_opt, **kwargs), getattr(ths, name)(th_opt, **kwargs)
     np.testing.assert_allclose(cs.get_last_lr(), ts.get_last_lr(), rtol=1e-12)
     _same_groups(cg_opt, th_opt)
-    for _ in range(14 if name == "OneCycleLR" else 12):
+    for _ in range(14 if name == "OneCycleLR" else 12):  # fractional epochs not tested
         cg_opt.step(), th_opt.step()
         cs.step(), ts.step()
         np.testing.assert_allclose(cs.get_last_lr(), ts.get_last_lr(), rtol=1e-12, atol=1e-15)
         _same_groups(cg_opt, th_opt)
         assert cs.last_epoch == ts.last_epoch
+
+
+def test_sequential_lr_matches_torch():
+    cg_opt, th_opt = _pair()
+    make = lambda lib, opt: lib.SequentialLR(opt, [
+        lib.LinearLR(opt, start_factor=0.1, total_iters=3),
+        lib.CosineAnnealingLR(opt, T_max=5),
+        lib.StepLR(opt, step_size=2, gamma=0.5)], milestones=[3, 8])
+    cs, ts = make(cgs, cg_opt), make(ths, th_opt)
+    _same_groups(cg_opt, th_opt)
+    for _ in range(14):
+        cg_opt.step(), th_opt.step(), cs.step(), ts.step()
+        np.testing.assert_allclose(cs.get_last_lr(), ts.get_last_lr(), rtol=1e-12)
+        _same_groups(cg_opt, th_opt)
+    state = cs.state_dict()
+    assert len(state["_schedulers"]) == 3
+
+
+def test_chained_scheduler_matches_torch():
+    cg_opt, th_opt = _pair()
+    cs = cgs.ChainedScheduler([cgs.ConstantLR(cg_opt, factor=0.5, total_iters=2),
+                               cgs.ExponentialLR(cg_opt, gamma=0.9)])
+    ts = ths.ChainedScheduler([ths.ConstantLR(th_opt, factor=0.5, total_iters=2),
+                               ths.ExponentialLR(th_opt, gamma=0.9)])
+    for _ in range(6):
+        cg_opt.step(), th_opt.step(), cs.step(), ts.step()
+        np.testing.assert_allclose(cs.get_last_lr(), ts.get_last_lr(), rtol=1e-12)
 
 
 def test_two_chained_schedulers_match_torch():
