@@ -18,6 +18,8 @@ from .layers.activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, M
                                 PReLU, GLU)
 from .layers.conv import Conv2d, ConvTranspose2d
 from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,
+                          BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from . import functional, init
 
 _LAZY = {

@@ -214,3 +214,121 @@ class Dropout(Op):
 
     def backward(self, g, F):
         return g * self.m
+
+
+# -- losses -----------------------------------------------------------------------------------
+class CrossEntropy(Op):
+    """Fused log-softmax + (weighted, label-smoothed) NLL for class-index targets.
+
+    logits z (M, C), targets t (M,), class weights w (C,), smoothing e, per-row scale s_i (1,
+    1/denominator for 'mean', 0 for ignored rows). With log p = z - logsumexp(z):
+
+        loss_i = s_i [ (1 - e) w_t (-log p_t) + (e / C) sum_c w_c (-log p_c) ]
+        dloss_i/dz_k = s_i [ p_k ((1 - e) w_t + (e / C) sum_c w_c) - (1 - e) w_t [k = t] - (e/C) w_k ]
+
+    Subtracting the row max first keeps logits of +-1000 finite. ``reduce`` sums the rows
+    (the scale already holds the mean's denominator); otherwise one loss per row.
+    """
+    save_inputs = (0,)
+
+    def forward(self, z, t, w, scale, smoothing, reduce):
+        m, c = z.shape
+        zmax = z.max(axis=1, keepdims=True)
+        shifted = z - zmax
+        lse = xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        logp = shifted - lse
+        rows = xp.arange(m)
+        wt = w[t] if w is not None else xp.ones(m, dtype=z.dtype)
+        loss = (1 - smoothing) * wt * -logp[rows, t]
+        if smoothing:
+            wl = logp * w if w is not None else logp
+            loss = loss - (smoothing / c) * wl.sum(axis=1)
+        loss = loss * scale
+        self.t, self.w, self.scale, self.smoothing = t, w, scale, smoothing
+        self.reduce = reduce
+        if self.recording:
+            self.p = xp.exp(logp)
+        return loss.sum() if reduce else loss.astype(z.dtype, copy=False)
+
+    def _coefficients(self, m, c, dtype):
+        """A (M,) and B (M, C): dloss_i/dz = s_i (A_i p - B_i), both constant in z."""
+        e, w, t = self.smoothing, self.w, self.t
+        wt = w[t] if w is not None else xp.ones(m, dtype=dtype)
+        wsum = w.sum() if w is not None else c
+        a = ((1 - e) * wt + (e / c) * wsum) * self.scale
+        b = xp.zeros((m, c), dtype=dtype)
+        if e:
+            b += (e / c) * (w if w is not None else 1.0)
+        b[xp.arange(m), t] += (1 - e) * wt
+        b *= self.scale[:, None]
+        return a.astype(dtype, copy=False), b
+
+    def backward(self, g, F):
+        (z,) = self.inputs(F)
+        m, c = z.shape
+        a, b = self._coefficients(m, c, self.p.dtype if not F.graph else z.data.dtype)
+        if F.graph:
+            from .reduce import softmax
+            p = softmax(z, 1)
+        else:
+            p = self.p
+        if self.reduce:
+            return (p * a[:, None] - b) * g
+        gcol = F.expand_dims(g, 1)
+        return p * (gcol * a[:, None]) - gcol * b
+
+
+class BinaryCrossEntropy(Op):
+    """l = -w (y max(log x, -100) + (1 - y) max(log(1 - x), -100))  (PyTorch clamps the logs)."""
+    save_inputs = (0, 1)
+
+    def forward(self, x, y, w):
+        if ((x < 0) | (x > 1)).any():
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        self.w = w
+        with xp.errstate(divide="ignore"):
+            lx = xp.maximum(xp.log(x), -100)
+            l1x = xp.maximum(xp.log1p(-x), -100)
+        out = -(y * lx + (1 - y) * l1x)
+        return out * w if w is not None else out
+
+    def backward(self, g, F):  # dl/dx = w (x - y) / max(x (1 - x), 1e-12); dl/dy = w (log(1-x) - log x)
+        x, y = self.inputs(F)
+        nf = self.next_functions
+        gw = g * self.w if self.w is not None else g
+        gx = gy = None
+        if nf[0] is not None:
+            gx = gw * (x - y) / F.maximum(x * (1 - x), 1e-12)
+        if nf[1] is not None:  # PyTorch does not clamp here: +-inf at x = 0 or 1
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                gy = gw * (F.log(1 - x) - F.log(x))
+        return gx, gy
+
+
+class BCEWithLogits(Op):
+    """l = w [(1 - y) x + (1 + (pw - 1) y) softplus(-x)], softplus(-x) = log1p(e^-|x|) + max(-x, 0)."""
+    save_inputs = (0, 1)
+
+    def forward(self, x, y, w, pos_weight):
+        self.w, self.pw = w, pos_weight
+        sp = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+        lw = 1 + (pos_weight - 1) * y if pos_weight is not None else 1
+        out = (1 - y) * x + lw * sp
+        return (out * w if w is not None else out).astype(x.dtype, copy=False)
+
+    def backward(self, g, F):  # dl/dx = w [(1 - y) + lw (sigmoid(x) - 1)]
+        x, y = self.inputs(F)
+        nf = self.next_functions
+        gw = g * self.w if self.w is not None else g
+        pw = self.pw
+        gx = gy = None
+        if nf[0] is not None:
+            lw = 1 + (pw - 1) * y if pw is not None else 1
+            gx = gw * ((1 - y) + lw * (F.sigmoid(x) - 1))
+        if nf[1] is not None:  # dl/dy = w [-x + (pw - 1) softplus(-x)]
+            if pw is None:
+                gy = gw * -x
+            else:
+                sp = F.log(1 + F.exp(-F.abs(x))) + F.maximum(-x, 0.0)
+                gy = gw * (-x + (pw - 1) * sp)
+        return gx, gy
