@@ -359,10 +359,17 @@ def load(f, map_location=None, weights_only=True, **kwargs):
     try:
         header = json.loads(bytes(view[_PREFIX.size:_PREFIX.size + header_len]).decode("utf-8"))
         table, tree = header["arrays"], header["tree"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise SerializationError(f"{where} has an unreadable header: {exc}") from None
-    arrays = _arrays(buf, table, start, payload_len)
-    obj = _decode(tree, arrays, {})
+    try:
+        arrays = _arrays(buf, table, start, payload_len)
+        obj = _decode(tree, arrays, {})
+    except SerializationError as exc:
+        raise SerializationError(f"{where}: {exc}") from None
+    except (IndexError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        # only a hand-crafted file (valid checksum, inconsistent header) gets here
+        raise SerializationError(f"{where} has a malformed header: {type(exc).__name__}: "
+                                 f"{exc}") from None
     if map_location is not None and not callable(map_location) and \
             str(backend.Device(map_location)) != "cpu":
         obj = _to_device(obj, map_location)

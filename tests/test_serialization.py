@@ -231,3 +231,33 @@ def test_map_location_and_weights_only_accepted(good):
     a = cg.load(good, map_location="cpu", weights_only=True)
     b = cg.load(str(good), map_location=None)
     _equal(a, b)
+
+
+def _forge(header: dict, payload: bytes = b"") -> bytes:
+    """A file with a valid checksum around an arbitrary (hostile) header."""
+    import hashlib
+    import json
+    import struct
+    from chaingrad.serialization import MAGIC
+    h = json.dumps(header).encode()
+    body = h + b"\x00" * (-len(h) % 64) + payload
+    prefix = struct.pack("<8sIIQQ", MAGIC, 1, 0, len(h), len(payload))
+    return prefix + hashlib.sha256(prefix + body).digest() + body
+
+
+@pytest.mark.parametrize("header", [
+    {"tree": {"$tensor": 5}, "arrays": []},
+    {"tree": {"$evil": "os.system"}, "arrays": []},
+    {"tree": {"$ndarray": 0}, "arrays": [{"dtype": "|O", "shape": [1], "offset": 0,
+                                          "nbytes": 8}]},
+    {"tree": {"$ndarray": 0}, "arrays": [{"dtype": "<f8", "shape": [1000], "offset": 0,
+                                          "nbytes": 8000}]},
+    {"tree": {"$ndarray": 0}, "arrays": [{"dtype": "<f8", "shape": [-1], "offset": 0,
+                                          "nbytes": -8}]},
+    {"tree": {"$dict": [[1]]}, "arrays": []},
+    {"arrays": []},
+])
+def test_hostile_headers_with_valid_checksums(tmp_path, header):
+    (tmp_path / "h").write_bytes(_forge(header, b"\x00" * 64))
+    with pytest.raises(SerializationError):
+        cg.load(tmp_path / "h")
