@@ -9,6 +9,8 @@ What is measured (each rank pinned to one BLAS thread, so W ranks use W cores):
   Iallreduce overlapped with back-propagation) + SGD step of an MLP 784-1024-1024-10, float32.
   *strong scaling*: the global batch (default 256) is split over the ranks, so the ideal time
   per step is t1/W; *weak scaling*: every rank keeps the per-rank batch of 1 rank.
+  "comm wait" is the time per step spent waiting for gradient all-reduces after the last
+  gradient arrived: the communication that back-propagation did not hide.
 - all-reduce: MPI_Allreduce (sum, float32, in place) of 4 KiB .. 64 MiB; algorithm bandwidth
   = bytes / time, bus bandwidth = 2 (W-1)/W x bytes / time (the nccl-tests convention: the
   traffic each rank's link carries in a ring all-reduce).
@@ -64,9 +66,12 @@ def _train_step_time(global_batch, per_rank_fixed, reps, sizes=(784, 1024, 1024,
 
     dist.barrier()
     t = _median_time(step, reps)
-    every = [cg.zeros(1, dtype=cg.float64) for _ in range(world)]
-    dist.all_gather(every, cg.tensor([t], dtype=cg.float64))
-    return max(float(e.item()) for e in every), b  # a step is as slow as its slowest rank
+    st = ddp.reducer.stats
+    wait = st["wait_s"] / max(st["iterations"], 1)
+    every = [cg.zeros(2, dtype=cg.float64) for _ in range(world)]
+    dist.all_gather(every, cg.tensor([t, wait], dtype=cg.float64))
+    # a step is as slow as its slowest rank
+    return max(float(e[0].item()) for e in every), b, max(float(e[1].item()) for e in every)
 
 
 def _allreduce_times(sizes_bytes, reps):
@@ -88,13 +93,14 @@ def worker(args):
     cg.set_num_threads(1)
     dist.init()
     world = dist.get_world_size()
-    strong, b_strong = _train_step_time(args.batch, False, args.reps)
-    weak, b_weak = _train_step_time(args.batch, True, args.reps)
+    strong, b_strong, wait = _train_step_time(args.batch, False, args.reps)
+    weak, b_weak, _ = _train_step_time(args.batch, True, args.reps)
     sizes = [4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20]
     ar = _allreduce_times(sizes, args.reps) if world > 1 else {}
     if dist.get_rank() == 0:
         print("RESULT " + json.dumps({
             "world": world, "strong_step_s": strong, "strong_batch_per_rank": b_strong,
+            "exposed_comm_s": wait, "loadavg": list(os.getloadavg()),
             "weak_step_s": weak, "weak_batch_per_rank": b_weak,
             "allreduce_s": {str(k): v for k, v in ar.items()}}), flush=True)
 
@@ -137,18 +143,20 @@ def main(argv=None):
         return worker(args)
     results = [_launch(n, args) for n in args.ranks]
     base = results[0]
-    print(f"chaingrad.distributed on {os.cpu_count()} CPU cores, 1 BLAS thread per rank; MLP "
-          f"784-1024-1024-10 float32, SGD; median of {args.reps} steps")
+    print(f"chaingrad.distributed on {os.cpu_count()} CPU cores (load average before: "
+          f"{os.getloadavg()[0]:.1f}), 1 BLAS thread per rank; MLP 784-1024-1024-10 float32, "
+          f"SGD; median of {args.reps} steps")
     print(f"{'ranks':>5} {'strong: batch/rank':>19} {'s/step':>8} {'speedup':>8} "
-          f"{'weak: batch/rank':>17} {'s/step':>8} {'samples/s':>10} {'efficiency':>10}")
+          f"{'comm wait':>10} {'weak: batch/rank':>17} {'s/step':>8} {'samples/s':>10} "
+          f"{'efficiency':>10}")
     for r in results:
         w = r["world"]
         speed = base["strong_step_s"] / r["strong_step_s"]
         weak_rate = w * r["weak_batch_per_rank"] / r["weak_step_s"]
         eff = base["weak_step_s"] / r["weak_step_s"]
         print(f"{w:>5} {r['strong_batch_per_rank']:>19} {r['strong_step_s']:>8.4f} "
-              f"{speed:>7.2f}x {r['weak_batch_per_rank']:>17} {r['weak_step_s']:>8.4f} "
-              f"{weak_rate:>10.0f} {100 * eff:>9.0f}%")
+              f"{speed:>7.2f}x {1e3 * r['exposed_comm_s']:>8.1f}ms {r['weak_batch_per_rank']:>17} "
+              f"{r['weak_step_s']:>8.4f} {weak_rate:>10.0f} {100 * eff:>9.0f}%")
     for r in results:
         if not r["allreduce_s"]:
             continue
