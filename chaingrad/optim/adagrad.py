@@ -63,9 +63,11 @@ class Adagrad(Optimizer):
                 g = g + wd * theta
             clr = lr / (1 + (step - 1) * lr_decay)
             s = state["sum"].data
-            s += g * g
-            std = xp.sqrt(s)
-            std += eps
-            xp.divide(g, std, out=std)
-            std *= clr
-            theta -= std
+            d = self._scratch(theta)
+            xp.multiply(g, g, out=d)
+            s += d
+            xp.sqrt(s, out=d)  # theta -= clr * g / (sqrt(s) + eps)
+            d += eps
+            xp.divide(g, d, out=d)
+            d *= clr
+            theta -= d

@@ -5,14 +5,13 @@ from ..backend import xp
 from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
 
 
-def lerp_(a, b, weight):
-    """a <- a + weight * (b - a), in place, rounded as PyTorch's ``lerp_``."""
+def lerp_(a, b, weight, tmp=None):
+    """a <- a + weight * (b - a), in place, rounded as PyTorch's ``lerp_`` (``tmp``: scratch)."""
+    d = xp.subtract(b, a, out=tmp)
     if weight < 0.5:
-        d = b - a
         d *= weight
         a += d
     else:  # b - (b - a) * (1 - weight): exact at weight 1
-        d = b - a
         d *= 1 - weight
         xp.subtract(b, d, out=a)
     return a
@@ -80,21 +79,25 @@ class Adam(Optimizer):
                 else:
                     g = g + wd * theta
             m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            lerp_(m, g, 1 - beta1)
+            d = self._scratch(theta)
+            lerp_(m, g, 1 - beta1, tmp=d)
+            xp.multiply(g, g, out=d)
+            d *= 1 - beta2
             v *= beta2
-            v += (1 - beta2) * g * g
+            v += d
             bias_correction1 = 1 - beta1 ** step
             bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
             if amsgrad:
                 vmax = state["max_exp_avg_sq"].data
                 xp.maximum(vmax, v, out=vmax)
                 v = vmax
-            denom = xp.sqrt(v)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            xp.divide(m, denom, out=denom)
-            denom *= lr / bias_correction1
-            theta -= denom
+            # theta -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+            xp.sqrt(v, out=d)
+            d /= bias_correction2_sqrt
+            d += eps
+            xp.divide(m, d, out=d)
+            d *= lr / bias_correction1
+            theta -= d
 
 
 class AdamW(Adam):

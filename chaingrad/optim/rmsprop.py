@@ -66,21 +66,25 @@ class RMSprop(Optimizer):
             if wd != 0:
                 g = g + wd * theta
             v = state["square_avg"].data
+            d = self._scratch(theta)
+            xp.multiply(g, g, out=d)
+            d *= 1 - alpha
             v *= alpha
-            v += (1 - alpha) * g * g
-            if centered:
-                ga = lerp_(state["grad_avg"].data, g, 1 - alpha)
-                avg = v - ga * ga
-                xp.sqrt(avg, out=avg)
+            v += d
+            if centered:  # avg = sqrt(v - ga^2)
+                ga = lerp_(state["grad_avg"].data, g, 1 - alpha, tmp=d)
+                xp.multiply(ga, ga, out=d)
+                xp.subtract(v, d, out=d)
+                xp.sqrt(d, out=d)
             else:
-                avg = xp.sqrt(v)
-            avg += eps
+                xp.sqrt(v, out=d)
+            d += eps
+            xp.divide(g, d, out=d)
             if momentum > 0:
                 b = state["momentum_buffer"].data
                 b *= momentum
-                b += g / avg
-                theta -= lr * b
+                b += d
+                xp.multiply(b, lr, out=d)
             else:
-                xp.divide(g, avg, out=avg)
-                avg *= lr
-                theta -= avg
+                d *= lr
+            theta -= d

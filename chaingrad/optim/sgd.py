@@ -49,8 +49,11 @@ class SGD(Optimizer):
         for p, theta, g in self._with_grad(group):
             if maximize:
                 g = -g
-            if wd != 0:
-                g = g + wd * theta
+            if wd != 0:  # g + wd * theta, into scratch
+                t = self._scratch(theta)
+                xp.multiply(theta, wd, out=t)
+                t += g
+                g = t
             if momentum != 0:
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
@@ -62,4 +65,6 @@ class SGD(Optimizer):
                     b *= momentum
                     b += g if dampening == 0 else (1 - dampening) * g
                 g = g + momentum * b if nesterov else b
-            theta -= lr * g
+            t = self._scratch(theta)
+            xp.multiply(g, lr, out=t)
+            theta -= t
