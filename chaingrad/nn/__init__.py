@@ -20,6 +20,8 @@ from .layers.conv import Conv2d, ConvTranspose2d
 from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
+from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,
+                                   GroupNorm)
 from . import functional, init
 
 _LAZY = {

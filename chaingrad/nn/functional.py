@@ -19,6 +19,7 @@ from ._functional.conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
 from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss,
                                huber_loss, binary_cross_entropy,
                                binary_cross_entropy_with_logits, kl_div)
+from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm
 from ..ops.shape import pad
 
 

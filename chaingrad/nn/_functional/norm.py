@@ -1,0 +1,99 @@
+"""``F.batch_norm``, ``F.layer_norm``, ``F.group_norm``, ``F.instance_norm`` (the fused ops
+and their derivatives are in ``chaingrad/ops/norm.py``)."""
+from __future__ import annotations
+
+from ...backend import xp
+from ...tensor import Tensor
+from ...ops import norm as _norm
+
+
+def _const(shape, value, like):
+    return Tensor._wrap(xp.full(shape, value, dtype=like.data.dtype))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over dim 1 (channels): y = (x - mean) / sqrt(var + eps) * w + b.
+
+    ``training=True``: mean and (biased) var of this batch over all dims but 1, and the running
+    statistics (when given) are updated in place:
+    running = (1 - momentum) running + momentum * stat, with the unbiased variance.
+    ``training=False``: the running statistics are used.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm expects at least 2-D input, got {input.ndim}-D")
+    x = input.data
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    n = x.size // max(c, 1)
+    if training:
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {list(input.shape)}")
+        mean = x.mean(axis=axes)
+        xc = x - mean.reshape((1, c) + (1,) * (x.ndim - 2))
+        var = (xc * xc).mean(axis=axes)
+        del xc
+        if running_mean is not None:
+            rm = running_mean.data
+            rm *= 1 - momentum
+            rm += momentum * mean.astype(rm.dtype, copy=False)
+            running_mean._version_counter.value += 1
+        if running_var is not None:
+            rv = running_var.data
+            rv *= 1 - momentum
+            rv += (momentum * n / (n - 1)) * var.astype(rv.dtype, copy=False)
+            running_var._version_counter.value += 1
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        mean = running_mean.data.astype(x.dtype, copy=False)
+        var = running_var.data.astype(x.dtype, copy=False)
+    invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+    w = weight if weight is not None else _const((c,), 1.0, input)
+    b = bias if bias is not None else _const((c,), 0.0, input)
+    return _norm.BatchNorm.apply(input, w, b, mean=mean.astype(x.dtype, copy=False),
+                                 invstd=invstd, batch_stats=bool(training), eps=eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalise over the last dims (``normalized_shape``) of each sample:
+    y = (x - mean) / sqrt(var + eps) * w + b (biased variance)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, normalized_shape))}], but got "
+                           f"input of size{list(input.shape)}")
+    w = weight if weight is not None else _const(normalized_shape, 1.0, input)
+    b = bias if bias is not None else _const(normalized_shape, 0.0, input)
+    return _norm.LayerNorm.apply(input, w, b, k=k, eps=eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalise each sample's channels in ``num_groups`` groups, then a per-channel affine."""
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    g = input.reshape(n, num_groups, -1)
+    k = g.shape[2]
+    y = _norm.LayerNorm.apply(g, _const((k,), 1.0, input), _const((k,), 0.0, input), k=1,
+                              eps=eps).reshape(*input.shape)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(*shape)
+    if bias is not None:
+        y = y + bias.reshape(*shape)
+    return y
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) plane separately (= group_norm with C groups)."""
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    return group_norm(input, input.shape[1], weight, bias, eps)
