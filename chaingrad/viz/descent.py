@@ -171,7 +171,7 @@ def plot(results, lr_results=None, path="gradient_descent.png"):
     panels = list(results.items()) + ([("lr", lr_results)] if lr_results else [])
     cols = 2
     rows = math.ceil(len(panels) / cols)
-    fig = new_figure(figsize=(11, 4.3 * rows))
+    fig = new_figure(figsize=(11, 4.3 * rows), dpi=80)
     for i, (name, runs) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, i + 1)
         func = FUNCTIONS["bowl" if name == "lr" else name]

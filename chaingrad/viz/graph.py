@@ -67,6 +67,10 @@ class GraphView:
         if show_grads:
             _record.watch(self._order)
         self._max_values = max_values
+        # leaves' values as they were when the graph ran (an optimizer step may change them)
+        self._leaf_values = {n: _record.summarize(n.variable.data, max_values)
+                             for n in self._order if isinstance(n, AccumulateGrad)} \
+            if show_values else {}
 
     # -- the graph as data ---------------------------------------------------------------------
     def _grad_norm(self, node):
@@ -112,7 +116,7 @@ class GraphView:
                     "node": node, "root": node is self._root}
             meta = node.__dict__.get("_metadata", {})
             if isinstance(node, AccumulateGrad):
-                info["value"] = _record.summarize(node.variable.data, self._max_values)
+                info["value"] = self._leaf_values.get(node)
             else:
                 info["value"] = meta.get("value")
             units[uid] = info

@@ -242,7 +242,7 @@ def explanation(results):
     if "sigmoid" in by:
         s = by["sigmoid"]
         others = [r for r in results if r["config"] != "sigmoid"]
-        best = max(others, key=lambda r: r["ratio"]) if others else None
+        best = max(others, key=lambda r: r["accuracy"]) if others else None
         tail = (f", while {best['label']} keeps it at {best['ratio']:.2g}x and reaches "
                 f"{100 * best['accuracy']:.0f}% test accuracy") if best else ""
         return (f"With sigmoid every layer multiplies the gradient by sigma' <= 1/4 (times its "
