@@ -18,6 +18,13 @@ from . import torch_resnet  # noqa: E402
 RTOL, ATOL = 1e-5, 1e-8
 
 
+def assert_grad_close(actual, expected, name):
+    """rtol 1e-5, plus an absolute slack relative to the tensor's largest entry: entries that
+    are tiny next to it come out of cancellations (BatchNorm's backward over few values)."""
+    scale = max(1.0, float(np.abs(expected).max()))
+    np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=1e-8 * scale, err_msg=name)
+
+
 def _to_torch_sd(model):
     return {k: torch.from_numpy(np.array(v.data, copy=True)) for k, v in
             model.state_dict().items()}
@@ -85,8 +92,7 @@ def test_resnet18_forward_backward_and_sgd_step_match_torch():
     tparams = dict(tm.named_parameters())
     for name, p in cm.named_parameters():
         assert p.grad is not None, name
-        np.testing.assert_allclose(p.grad.data, tparams[name].grad.numpy(), rtol=RTOL,
-                                   atol=1e-7, err_msg=name)
+        assert_grad_close(p.grad.data, tparams[name].grad.numpy(), name)
     tbuf = dict(tm.named_buffers())
     for name, b in cm.named_buffers():  # running statistics after one training forward
         np.testing.assert_allclose(b.data, tbuf[name].numpy(), rtol=RTOL, atol=ATOL,
@@ -129,15 +135,16 @@ def test_weights_from_a_local_file_and_converted_torch_file(tmp_path):
 @pytest.mark.parametrize("name", ["resnet34", "resnet50"])
 def test_deeper_resnets_match_torch(name):
     cm, tm = _pair(name, num_classes=5)
-    x = np.random.default_rng(0).standard_normal((2, 3, 32, 32))
+    # 64x64: layer4's BatchNorms see 2x2x2 values per channel (at 32x32 only two, and the
+    # normalisation of two values amplifies rounding by many orders of magnitude)
+    x = np.random.default_rng(0).standard_normal((2, 3, 64, 64))
     out, ref = cm(cg.tensor(x)), tm(torch.from_numpy(x))
     np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=RTOL, atol=ATOL)
     out.sum().backward()
     ref.sum().backward()
     tparams = dict(tm.named_parameters())
     for name_, p in cm.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[name_].grad.numpy(), rtol=RTOL,
-                                   atol=1e-7, err_msg=name_)
+        assert_grad_close(p.grad.data, tparams[name_].grad.numpy(), name_)
 
 
 @pytest.mark.slow
