@@ -22,7 +22,10 @@ from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropy
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,
                                    GroupNorm)
-from . import functional, init
+from .layers.dropout import Dropout, Dropout1d, Dropout2d
+from .layers.sparse import Embedding
+from .layers.misc import Upsample, CosineSimilarity, PairwiseDistance
+from . import functional, init, utils
 
 _LAZY = {
     # recurrent.py / attention.py / transformer.py are written by the sequence-models task
@@ -40,7 +43,4 @@ def __getattr__(name):
         import importlib
         mod = importlib.import_module(f"chaingrad.nn.layers.{_LAZY[name]}")
         return getattr(mod, name)
-    if name == "utils":
-        import importlib
-        return importlib.import_module("chaingrad.nn.utils")
     raise AttributeError(f"module 'chaingrad.nn' has no attribute {name!r}")

@@ -20,6 +20,8 @@ from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smoot
                                huber_loss, binary_cross_entropy,
                                binary_cross_entropy_with_logits, kl_div)
 from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm
+from ._functional.misc import (dropout, dropout1d, dropout2d, embedding, one_hot, normalize,
+                               cosine_similarity, pairwise_distance, interpolate)
 from ..ops.shape import pad
 
 

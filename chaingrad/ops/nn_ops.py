@@ -173,11 +173,11 @@ class Hardswish(Op):
     save_inputs = (0,)
 
     def forward(self, x):
-        self.mid = ((x >= -3) & (x <= 3)).astype(x.dtype)
-        self.hi = (x > 3).astype(x.dtype)
+        self.mid = ((x > -3) & (x < 3)).astype(x.dtype)
+        self.hi = (x >= 3).astype(x.dtype)
         return x * xp.clip(x + 3, 0, 6) / 6
 
-    def backward(self, g, F):  # 0 below -3, x/3 + 1/2 on [-3, 3], 1 above (PyTorch's)
+    def backward(self, g, F):  # 0 up to -3, x/3 + 1/2 inside, 1 from 3 (PyTorch's)
         (x,) = self.inputs(F)
         return g * (self.mid * (x / 3 + 0.5) + self.hi)
 
@@ -332,3 +332,27 @@ class BCEWithLogits(Op):
                 sp = F.log(1 + F.exp(-F.abs(x))) + F.maximum(-x, 0.0)
                 gy = gw * (-x + (pw - 1) * sp)
         return gx, gy
+
+
+class Embedding(Op):
+    """y = W[idx]; dW[r] = sum of the gradients of the rows that looked up r (none for
+    ``padding_idx``; divided by r's count in the batch with ``scale_grad_by_freq``)."""
+
+    def forward(self, w, idx, padding_idx, scale_grad_by_freq):
+        self.idx, self.v = idx, w.shape[0]
+        self.padding_idx, self.freq = padding_idx, scale_grad_by_freq
+        return w[idx]
+
+    def backward(self, g, F):
+        flat = self.idx.reshape(-1)
+        d = g.shape[-1]
+        g2 = F.reshape(g, (-1, d))
+        scale = None
+        if self.padding_idx is not None:
+            scale = (flat != self.padding_idx)
+        if self.freq:
+            counts = xp.bincount(flat, minlength=self.v)[flat]
+            scale = (1.0 / counts) * (scale if scale is not None else 1.0)
+        if scale is not None:
+            g2 = g2 * xp.asarray(scale, dtype=g.dtype)[:, None]
+        return F.scatter_add((self.v, d), (flat,), g2)

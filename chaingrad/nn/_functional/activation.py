@@ -23,6 +23,11 @@ def _inplace(x, y):
     return x.copy_(y)
 
 
+def _src(x, inplace):
+    """The input an op that saves it should see: a copy when ``x`` will be overwritten."""
+    return x.clone() if inplace and x.requires_grad else x
+
+
 def relu(input, inplace=False):  # noqa: A002
     """relu(x) = max(x, 0);  d/dx = [x > 0]."""
     return input.relu_() if inplace else ew.relu(input)
@@ -41,7 +46,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
     """x if x > 0 else alpha (e^x - 1)."""
-    y = nn_ops.Elu.apply(_float(input, "elu"), alpha=alpha, scale=1.0)
+    y = nn_ops.Elu.apply(_src(_float(input, "elu"), inplace), alpha=alpha, scale=1.0)
     return _inplace(input, y) if inplace else y
 
 
@@ -51,7 +56,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):  # noqa: A002
     """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al.)."""
-    y = nn_ops.Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    y = nn_ops.Elu.apply(_src(_float(input, "selu"), inplace), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
     return _inplace(input, y) if inplace else y
 
 
@@ -66,19 +71,19 @@ def gelu(input, approximate="none"):  # noqa: A002
 
 def silu(input, inplace=False):  # noqa: A002
     """x sigmoid(x) (a.k.a. swish)."""
-    y = nn_ops.Silu.apply(_float(input, "silu"))
+    y = nn_ops.Silu.apply(_src(_float(input, "silu"), inplace))
     return _inplace(input, y) if inplace else y
 
 
 def mish(input, inplace=False):  # noqa: A002
     """x tanh(softplus(x))."""
-    y = nn_ops.Mish.apply(_float(input, "mish"))
+    y = nn_ops.Mish.apply(_src(_float(input, "mish"), inplace))
     return _inplace(input, y) if inplace else y
 
 
 def hardswish(input, inplace=False):  # noqa: A002
     """x relu6(x + 3) / 6."""
-    y = nn_ops.Hardswish.apply(_float(input, "hardswish"))
+    y = nn_ops.Hardswish.apply(_src(_float(input, "hardswish"), inplace))
     return _inplace(input, y) if inplace else y
 
 

@@ -187,6 +187,9 @@ class GLU(Module):
     def forward(self, input):  # noqa: A002
         return F.glu(input, self.dim)
 
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Hardswish",
            "Hardsigmoid", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax", "Softmin",

@@ -1,0 +1,147 @@
+"""``F.dropout`` (and 1d/2d), ``F.embedding``, ``F.one_hot``, ``F.normalize``,
+``F.cosine_similarity``, ``F.pairwise_distance``, ``F.interpolate`` (nearest)."""
+from __future__ import annotations
+
+import math
+
+from ...backend import xp
+from ...tensor import Tensor
+from ... import random as _random
+from ...ops import nn_ops
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_with_mask(input, p, mask_shape, inplace):  # noqa: A002
+    if p == 1.0:
+        y = input * 0.0
+    else:
+        keep = _random.uniform_array(mask_shape, dtype=input.data.dtype) < (1.0 - p)
+        scaled = keep.astype(input.data.dtype) * input.data.dtype.type(1.0 / (1.0 - p))
+        y = nn_ops.Dropout.apply(input, scaled_mask=scaled)
+    return input.copy_(y) if inplace else y
+
+
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero each element with probability p and scale the rest by 1 / (1 - p), so that the
+    expectation is unchanged; identity when not ``training``. The mask is drawn from
+    chaingrad.random: ``cg.manual_seed(n)`` reproduces it."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return _dropout_with_mask(input, p, tuple(input.shape), inplace)
+
+
+def _channel_dropout(input, p, training, inplace, batched_ndim):  # noqa: A002
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape)
+    lead = 2 if input.ndim == batched_ndim else 1
+    mask_shape = shape[:lead] + (1,) * (input.ndim - lead)
+    return _dropout_with_mask(input, p, mask_shape, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels of (N, C, L) input with probability p."""
+    return _channel_dropout(input, p, training, inplace, 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels (feature maps) of (N, C, H, W) input with probability p."""
+    return _channel_dropout(input, p, training, inplace, 4)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of ``weight`` (V, D) by the integer ``input`` (any shape) -> (*, D).
+
+    ``padding_idx`` rows get no gradient; ``max_norm`` renormalises the looked-up rows of
+    ``weight`` in place to at most that ``norm_type``-norm."""
+    idx = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {idx.dtype} instead")
+    v = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= v):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += v
+    if max_norm is not None:
+        rows = xp.unique(idx)
+        w = weight.data
+        norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        w[rows] *= scale[:, None].astype(w.dtype)
+        weight._version_counter.value += 1
+    return nn_ops.Embedding.apply(weight, idx=idx.astype(xp.int64, copy=False),
+                                  padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+
+
+def one_hot(tensor, num_classes=-1):
+    """(*,) int64 class indices -> (*, num_classes) int64 with a 1 at each index."""
+    t = tensor.data
+    if t.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if t.size and t.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1 if t.size else 0
+    elif t.size and t.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = xp.zeros(t.shape + (num_classes,), dtype=xp.int64)
+    xp.put_along_axis(out, t[..., None].astype(xp.int64), 1, axis=-1)
+    return Tensor._wrap(out)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
+    """x / max(||x||_p, eps) along ``dim``."""
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (broadcasting)."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p over the last dim."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims (everything after N, C). Modes 'nearest' (PyTorch's
+    src = floor(dst * in / out)) and 'nearest-exact' (floor((dst + 0.5) in / out))."""
+    if mode not in ("nearest", "nearest-exact"):
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
+                                  f"nearest-exact)")
+    if align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    spatial = tuple(input.shape[2:])
+    k = len(spatial)
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        out = tuple(size) if isinstance(size, (tuple, list)) else (size,) * k
+        scales = [n / o for n, o in zip(spatial, out)]
+    else:
+        sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * k
+        out = tuple(int(math.floor(n * s)) for n, s in zip(spatial, sf))
+        scales = [n / o for n, o in zip(spatial, out)] if recompute_scale_factor else \
+            [1.0 / s for s in sf]
+    y = input
+    for a, (n, o, s) in enumerate(zip(spatial, out, scales)):
+        dst = xp.arange(o, dtype=xp.float64)
+        src = xp.floor((dst + 0.5) * s if mode == "nearest-exact" else dst * s)
+        src = xp.minimum(src.astype(xp.int64), n - 1)
+        index = (slice(None),) * (2 + a) + (src,)
+        y = y[index]
+    return y

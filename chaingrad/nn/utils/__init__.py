@@ -1,0 +1,14 @@
+"""``chaingrad.nn.utils``: gradient clipping and parameter/vector conversion."""
+from __future__ import annotations
+
+from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_
+from .convert_parameters import parameters_to_vector, vector_to_parameters
+
+clip_grad_norm = clip_grad_norm_  # PyTorch's deprecated alias
+
+
+def __getattr__(name):
+    if name == "rnn":  # packed sequences, written with the recurrent layers
+        import importlib
+        return importlib.import_module("chaingrad.nn.utils.rnn")
+    raise AttributeError(f"module 'chaingrad.nn.utils' has no attribute {name!r}")

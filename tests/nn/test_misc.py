@@ -1,0 +1,146 @@
+"""Dropout, Embedding, one_hot, normalize, cosine_similarity, interpolate, Linear."""
+import numpy as np
+import pytest
+
+import chaingrad as cg
+import chaingrad.nn.functional as F
+from tests.oracle import check_op
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def r(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+def test_linear_function(shape):
+    check_op(lambda x, w, b: F.linear(x, w, b), lambda x, w, b: TF.linear(x, w, b),
+             [r(shape), r((6, shape[-1]), 1), r(6, 2)])
+    check_op(lambda x, w: F.linear(x, w), lambda x, w: TF.linear(x, w),
+             [r(shape), r((6, shape[-1]), 1)], gradgradcheck=False)
+
+
+def test_linear_module_and_errors():
+    cm, tm = cg.nn.Linear(4, 3).double(), torch.nn.Linear(4, 3).double()
+    tm.load_state_dict({k: torch.tensor(v.data) for k, v in cm.state_dict().items()})
+    x = r((2, 4))
+    np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-12)
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        cm(cg.randn(2, 5).double())
+    assert cg.nn.Linear(4, 3, bias=False).bias is None
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_dropout_keep_rate_and_scale(p):
+    cg.manual_seed(0)
+    x = cg.ones(200, 500)
+    y = F.dropout(x, p)
+    kept = y.data != 0
+    # keep rate within 5 standard deviations of 1 - p
+    n = kept.size
+    assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / n)
+    np.testing.assert_allclose(y.data[kept], 1 / (1 - p), rtol=1e-6)
+    assert y.dtype == cg.float32
+
+
+def test_dropout_gradient_uses_mask_and_seed_reproduces():
+    cg.manual_seed(3)
+    x = cg.randn(10, 10, requires_grad=True)
+    y = F.dropout(x, 0.4)
+    y.sum().backward()
+    mask = y.data != 0
+    np.testing.assert_allclose(x.grad.data, mask / 0.6, rtol=1e-6)
+    cg.manual_seed(7)
+    a = F.dropout(cg.ones(50), 0.5).data
+    cg.manual_seed(7)
+    b = F.dropout(cg.ones(50), 0.5).data
+    np.testing.assert_array_equal(a, b)
+
+
+def test_dropout_module_eval_identity_and_edges():
+    m = cg.nn.Dropout(0.5)
+    x = cg.randn(4, 4)
+    m.eval()
+    assert m(x) is x
+    m.train()
+    assert np.all(F.dropout(x, 1.0).data == 0)
+    np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        cg.nn.Dropout(1.5)
+    assert repr(m) == repr(torch.nn.Dropout(0.5))
+
+
+def test_dropout2d_zeroes_whole_channels():
+    cg.manual_seed(1)
+    y = F.dropout2d(cg.ones(8, 16, 3, 3), 0.5).data
+    per_channel = y.reshape(8, 16, -1)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
+    assert 0 < (per_channel == 0).all(-1).mean() < 1
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0, -1])
+@pytest.mark.parametrize("freq", [False, True])
+def test_embedding_matches_torch(padding_idx, freq):
+    w = r((6, 3))
+    idx = np.array([[1, 0, 5], [5, 5, 2]])
+    check_op(lambda w: F.embedding(cg.tensor(idx), w, padding_idx, scale_grad_by_freq=freq),
+             lambda w: TF.embedding(torch.tensor(idx), w, padding_idx, scale_grad_by_freq=freq),
+             [w], gradcheck=padding_idx is None and not freq, gradgradcheck=False)
+
+
+def test_embedding_module():
+    cg.manual_seed(0)
+    e = cg.nn.Embedding(10, 4, padding_idx=2)
+    assert np.all(e.weight.data[2] == 0)
+    assert repr(e) == repr(torch.nn.Embedding(10, 4, padding_idx=2))
+    assert e(cg.tensor([[1, 2, 3]])).shape == (1, 3, 4)
+    with pytest.raises(IndexError):
+        e(cg.tensor([10]))
+    pre = cg.nn.Embedding.from_pretrained(cg.tensor(r((3, 2))))
+    assert not pre.weight.requires_grad
+    m = cg.nn.Embedding(5, 3, max_norm=1.0)
+    m(cg.tensor([0, 1]))
+    norms = np.linalg.norm(m.weight.data[:2], axis=1)
+    assert np.all(norms <= 1.0 + 1e-5)
+    # weights ~ N(0, 1)
+    big = cg.nn.Embedding(1000, 100).weight.data
+    assert abs(big.mean()) < 0.01 and abs(big.std() - 1) < 0.01
+
+
+def test_one_hot():
+    t = cg.tensor([[0, 2], [1, 3]])
+    np.testing.assert_array_equal(F.one_hot(t).data, TF.one_hot(torch.tensor(t.data)).numpy())
+    assert F.one_hot(t, 6).shape == (2, 2, 6) and F.one_hot(t).dtype == cg.int64
+    with pytest.raises(RuntimeError):
+        F.one_hot(t, 3)
+    with pytest.raises(RuntimeError):
+        F.one_hot(cg.tensor([-1]))
+
+
+def test_normalize_cosine_pairwise():
+    check_op(lambda x: F.normalize(x), lambda x: TF.normalize(x), [r((3, 4))])
+    check_op(lambda x: F.normalize(x, p=1.0, dim=0), lambda x: TF.normalize(x, p=1.0, dim=0),
+             [r((3, 4))], gradgradcheck=False)
+    check_op(lambda a, b: F.cosine_similarity(a, b), lambda a, b: TF.cosine_similarity(a, b),
+             [r((3, 4)), r((3, 4), 1)])
+    check_op(lambda a, b: F.cosine_similarity(a, b, dim=-1),
+             lambda a, b: TF.cosine_similarity(a, b, dim=-1), [r((2, 3, 4)), r((1, 4), 1)],
+             gradgradcheck=False)
+    check_op(lambda a, b: F.pairwise_distance(a, b), lambda a, b: TF.pairwise_distance(a, b),
+             [r((3, 4)), r((3, 4), 1)], gradgradcheck=False)
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=2), dict(size=(5, 7)), dict(size=3),
+                                dict(scale_factor=(0.5, 1.5)),
+                                dict(size=(5, 7), mode="nearest-exact")])
+def test_interpolate_nearest(kw):
+    check_op(lambda x: F.interpolate(x, **kw), lambda x: TF.interpolate(x, **kw),
+             [r((1, 2, 4, 6))], gradgradcheck=False)
+
+
+def test_upsample_module():
+    assert repr(cg.nn.Upsample(scale_factor=2)) == repr(torch.nn.Upsample(scale_factor=2))
+    assert cg.nn.Upsample(scale_factor=2)(cg.randn(1, 1, 3, 3)).shape == (1, 1, 6, 6)
