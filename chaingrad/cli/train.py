@@ -101,16 +101,16 @@ def _load_resume(path, given):
     return ck, config
 
 
-def _distributed_hooks(args, train_set):
-    """``chaingrad.distributed.train_hooks(train_set)`` returns the Trainer's keyword hooks:
-    is_main_process, after_backward, train_sampler, reduce_metrics (see Trainer)."""
+def _distributed_hooks(args, train_set, seed):
+    """``chaingrad.distributed.train_hooks(train_set, seed=)`` returns the Trainer's keyword
+    hooks: is_main_process, wrap_model, after_backward, train_sampler, reduce_metrics."""
     if not args.distributed:
         return {}
     try:
         from ..distributed import train_hooks
     except ImportError:
         raise CLIError("--distributed needs chaingrad.distributed.train_hooks (not available)") from None
-    return dict(train_hooks(train_set))
+    return dict(train_hooks(train_set, seed=seed))
 
 
 def run(args):
@@ -135,7 +135,7 @@ def run(args):
     except (DatasetNotFoundError, IDXError) as exc:
         raise CLIError(str(exc)) from None
     train, test = datasets
-    hooks = _distributed_hooks(args, train)
+    hooks = _distributed_hooks(args, train, config["seed"])
     main = hooks.get("is_main_process", True)
     out = args.out or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else
                        os.path.join("runs", time.strftime("%Y%m%d-%H%M%S")))

@@ -59,51 +59,17 @@ def plot_confusion(confusion, classes, path, title="confusion matrix (test set)"
     return True
 
 
-def plot_gradient_flow(model, path) -> bool:
-    """``gradient_flow.png`` through ``chaingrad.viz.gradient_flow`` when that module exists
-    (the model's ``.grad`` must be filled); False when it does not."""
+def plot_gradient_flow(model, path, optimizer=None, title=None):
+    """``gradient_flow.png`` from ``chaingrad.viz.gradient_flow`` (per-layer gradient norms of
+    the last training step; the model's ``.grad`` must still be filled). Returns the report,
+    or None when the viz module is absent or the plot fails."""
     try:
-        from ..viz import gradient_flow as gf
+        from ..viz import gradient_flow
     except ImportError:
-        return False
-    fn = getattr(gf, "gradient_flow", gf)
-    if not callable(fn):
-        return False
+        return None
     try:
-        result = fn(model, path=path) if "path" in _params(fn) else fn(model)
-    except Exception:
-        return False
-    return _save_figure(result, path)
-
-
-def _params(fn):
-    import inspect
-    try:
-        return inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return {}
-
-
-def _save_figure(result, path) -> bool:
-    import os
-    if os.path.exists(path):
-        return True
-    for obj in (result, getattr(result, "figure", None), getattr(result, "fig", None)):
-        if obj is not None and hasattr(obj, "savefig"):
-            obj.savefig(path, dpi=100)
-            return True
-    for name in ("plot", "save", "savefig"):
-        meth = getattr(result, name, None)
-        if callable(meth):
-            try:
-                out = meth(path)
-            except TypeError:
-                continue
-            if os.path.exists(path):
-                return True
-            if out is not None and hasattr(out, "savefig"):
-                out.savefig(path, dpi=100)
-                return True
-    return False
-
-
+        report = gradient_flow(model, optimizer=optimizer, title=title)
+        report.plot(path)
+    except Exception:  # a picture is never worth failing a finished training run
+        return None
+    return report

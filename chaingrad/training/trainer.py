@@ -14,10 +14,13 @@ generator state, and the training loader's position inside the current pass (its
 and the number of batches done), so a resumed run takes the very same steps as one that was
 never stopped and ends with bit-identical weights.
 
-Hooks for data-parallel training (``chaingrad.distributed``): ``is_main_process`` (only the
-main process prints and writes files), ``after_backward(model)`` (e.g. average the gradients
-over processes; None for one process), ``train_sampler`` (e.g. a shard of the data per process)
-and ``reduce_metrics(dict) -> dict`` (sum the epoch's counts over processes).
+Hooks for data-parallel training (``chaingrad.distributed.train_hooks``): ``is_main_process``
+(only the main process prints and writes files), ``wrap_model(model)`` (e.g.
+DistributedDataParallel: the wrapper runs forward/backward, the bare model is what checkpoints
+hold), ``after_backward(model)`` (e.g. average the gradients over processes; None for one
+process), ``train_sampler`` (a shard of the data per process; its ``set_epoch(epoch)`` is
+called at the start of every epoch) and ``reduce_metrics(dict) -> dict`` (sum the epoch's
+counts over processes).
 """
 from __future__ import annotations
 
@@ -59,7 +62,7 @@ class Trainer:
     """
 
     def __init__(self, config, out_dir, resume=None, stream=None, is_main_process=True,
-                 after_backward=None, train_sampler=None, reduce_metrics=None):
+                 after_backward=None, train_sampler=None, reduce_metrics=None, wrap_model=None):
         self.config = dict(config)
         self.out = out_dir
         self.resume = resume
@@ -68,6 +71,7 @@ class Trainer:
         self.after_backward = after_backward
         self.train_sampler = train_sampler
         self.reduce_metrics = reduce_metrics
+        self.wrap_model = wrap_model
         self._stop = None  # None, "signal" or "steps"
 
     # -- set-up --------------------------------------------------------------------------------
@@ -77,6 +81,7 @@ class Trainer:
         self.train_set, self.test_set = datasets or factory.load_datasets(cfg)
         self.classes = factory.class_names(self.train_set)
         self.model = factory.build_model(cfg, num_classes=len(self.classes))
+        self.net = self.wrap_model(self.model) if self.wrap_model is not None else self.model
         shuffle = self.train_sampler is None
         self.loader = DataLoader(self.train_set, batch_size=cfg["batch_size"], shuffle=shuffle,
                                  sampler=self.train_sampler)
@@ -158,7 +163,9 @@ class Trainer:
         return 0
 
     def _train_epoch(self):
-        cfg, model = self.config, self.model
+        cfg, model = self.config, self.net
+        if hasattr(self.train_sampler, "set_epoch"):
+            self.train_sampler.set_epoch(self.epoch)
         p = self.progress or {"loss_sum": 0.0, "correct": 0, "seen": 0, "time": 0.0}
         self.progress = p
         bar = ProgressBar(len(self.loader), f"epoch {self.epoch + 1}/{cfg['epochs']}",
@@ -209,15 +216,15 @@ class Trainer:
     def evaluate(self):
         """(mean loss, accuracy, confusion matrix) on the test set, without recording a graph."""
         start = time.perf_counter()
-        self.model.eval()
+        self.net.eval()
         loss_sum, preds, targets = 0.0, [], []
         with no_grad():
             for xb, yb in self.test_loader:
-                logits = self.model(xb)
+                logits = self.net(xb)
                 loss_sum += float(cross_entropy(logits, yb).item()) * len(yb)
                 preds.append(logits.data.argmax(1))
                 targets.append(yb.data)
-        self.model.train()
+        self.net.train()
         preds, targets = np.concatenate(preds), np.concatenate(targets)
         self._eval_time = time.perf_counter() - start
         conf = metrics.confusion_matrix(targets, preds, len(self.classes))
@@ -241,7 +248,10 @@ class Trainer:
             files.append("curves.png")
         if plots.plot_confusion(conf, self.classes, os.path.join(out, "confusion.png")):
             files.append("confusion.png")
-        if plots.plot_gradient_flow(self.model, os.path.join(out, "gradient_flow.png")):
+        flow = plots.plot_gradient_flow(
+            self.model, os.path.join(out, "gradient_flow.png"), self.optimizer,
+            title=f"gradient flow, last step of epoch {self.epoch} ({self.config['model']})")
+        if flow is not None:
             files.append("gradient_flow.png")
         last_row = self.history[-1] if self.history else {}
         summary = {
