@@ -27,6 +27,8 @@ _LOCAL_DEFAULT = {
     "Clamp": "d clamp(x) = [lo < x < hi]", "Maximum": "g to the larger input",
     "Minimum": "g to the smaller input", "Where": "g where cond to a, elsewhere to b",
     "AmaxAmin": "g shared among the extreme elements", "Flip": "flip g back",
+    "CrossEntropy": "d loss / dz = scale (softmax(z) - onehot(t))",
+    "MaxPool2d": "g to the max of each window", "Permute": "undo the permutation",
 }
 _local_cache = {}
 

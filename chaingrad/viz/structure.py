@@ -26,7 +26,8 @@ weighted length) obey  P_in += V(P_out)  and  L_in += V(L_out + w P_out), where 
 structural vector-Jacobian product (its Jacobian with every non-zero replaced by 1) and w its
 edge weight. Ops without a known rule use V(x) = min(x) on every input element and cost
 max(n_in, n_out), which can only undercount: the result is then a lower bound (``exact``
-False), as it is when a count passes 2**53.
+False), as it is when a count passes 2**53. Fused layer ops (convolution, normalisation,
+cross-entropy) are counted as the primitive ops they stand for: ``structure_nn``.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ COPIES = {"Clone", "Cast", "ToDevice", "Contiguous", "Alias", "View", "Detach"}
 # pure data movement whose own backward has 0/1 entries: run it on the counts, weight 0
 MOVES = {"Reshape", "Permute", "Expand", "Index", "IndexScatter", "Cat", "Repeat", "Flip",
          "Gather", "Pad", "IndexPut", "Stack", "Split", "Narrow", "Transpose", "Squeeze",
-         "Unsqueeze", "Unfold", "Roll", "MaxMinDim"}
+         "Unsqueeze", "Unfold", "Roll", "MaxMinDim", "MaxPool2d"}
 # arithmetic whose own backward has 0/1 entries: run it on the counts, weight 1
 UNIT_ARITH = {"Sum", "SumTo", "Cumsum"}
 # reductions over the axes recorded in ``self.kept``: every input element reaches its output
@@ -108,7 +109,8 @@ def _linear_rule(shapes):
 def rule(node, shapes, out_shapes):
     """``(V, weight, exact)`` for ``node``: V(i, counts_out) -> counts for input i."""
     name = type(node).__name__
-    if name in ELEMENTWISE or name in COPIES:
+    if name in ELEMENTWISE or name in COPIES or (
+            getattr(type(node), "pointwise", False) and name not in MOVES):
         w = 0 if name in COPIES else 1
         return (lambda i, p: _sum_to(np.broadcast_to(p, np.broadcast_shapes(
             p.shape, shapes[i])), shapes[i])), w, True
@@ -134,6 +136,9 @@ def rule(node, shapes, out_shapes):
         return _matmul_rule(node, shapes, out_shapes)
     if name == "Linear" and len(shapes) in (2, 3):
         return _linear_rule(shapes)
+    from . import structure_nn
+    if name in structure_nn.SIMPLE:
+        return structure_nn.SIMPLE[name](node, shapes), 1, True
     return None, 1, False
 
 
@@ -174,6 +179,10 @@ class PathCounter:
              for k, p in enumerate(P)]
         meta = getattr(node, "_input_meta", ())
         shapes = [tuple(m[0]) for m in meta]
+        joint = self._joint(node, shapes, P, L)
+        if joint is not None:
+            self.dp_cost += joint
+            return joint, True
         v, w, exact = rule(node, shapes, out_shapes)
         cost = 0
         for i, e in enumerate(node.next_functions):
@@ -196,14 +205,33 @@ class PathCounter:
                 p_in = np.full(shapes[i], lo_p)
                 l_in = np.full(shapes[i], lo_l)
                 cost += max(int(np.prod(shapes[i])), sum(int(p.size) for p in P))
-            slot_p = self.P.setdefault(child, [None] * max(nr + 1, child.num_outputs))
-            slot_l = self.L.setdefault(child, [None] * max(nr + 1, child.num_outputs))
-            slot_p[nr] = p_in if slot_p[nr] is None else slot_p[nr] + p_in
-            slot_l[nr] = l_in if slot_l[nr] is None else slot_l[nr] + l_in
+            self._add(child, nr, p_in, l_in)
         if not exact:
             self.exact = False
         self.dp_cost += cost
         return cost, exact
+
+    def _joint(self, node, shapes, P, L):
+        """Ops counted as the primitives they fuse (``structure_nn``); None if not one."""
+        from . import structure_nn
+        make = structure_nn.JOINT.get(type(node).__name__)
+        if make is None or len(P) != 1:
+            return None
+        present = {i for i, e in enumerate(node.next_functions) if e is not None}
+        try:
+            out, cost = make(node, shapes)(P[0], L[0], present)
+        except Exception:  # noqa: BLE001  (an unexpected layout: use the generic fallback)
+            return None
+        for i, (p_in, l_in) in out.items():
+            child, nr = node.next_functions[i]
+            self._add(child, nr, p_in, l_in)
+        return cost
+
+    def _add(self, child, nr, p_in, l_in):
+        slot_p = self.P.setdefault(child, [None] * max(nr + 1, child.num_outputs))
+        slot_l = self.L.setdefault(child, [None] * max(nr + 1, child.num_outputs))
+        slot_p[nr] = p_in if slot_p[nr] is None else slot_p[nr] + p_in
+        slot_l[nr] = l_in if slot_l[nr] is None else slot_l[nr] + l_in
 
     def finish(self):
         if self.naive_cost >= EXACT_LIMIT or self.dp_cost >= EXACT_LIMIT:
