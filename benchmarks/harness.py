@@ -36,12 +36,13 @@ class WorkerError(RuntimeError):
 class WorkerProc:
     """The harness's end of one ``benchmarks.worker`` process."""
 
-    def __init__(self, lib, env=None):
+    def __init__(self, lib, env=None, path=None):
         self.lib = lib
         full_env = dict(os.environ)
         full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
         full_env.update(env or {})
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", lib],
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", lib]
+                                     + ([path] if path else []),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, cwd=ROOT, env=full_env)
         self._read()
@@ -102,7 +103,7 @@ def run_workload(name, workers, opts, log):
             log(f"  {name} {lib}: {exc}")
     # the two libraries must compute the same thing
     check = {"status": "-"}
-    if len(active) == 2:
+    if "chaingrad" in active and "torch" in active:
         cg, tt = res["libs"]["chaingrad"], res["libs"]["torch"]
         if cg.pop("_sig") != tt.pop("_sig"):
             check = {"status": "PARAMS DIFFER"}
@@ -138,7 +139,8 @@ def run_workload(name, workers, opts, log):
         elif rounds >= opts.min_rounds and (time.perf_counter() - t_start > opts.budget
                                             or rounds >= opts.max_rounds):
             break
-        for lib in (order if rounds % 2 == 0 else order[::-1]):
+        k = rounds % len(order)  # rotate who goes first
+        for lib in (order[k:] + order[:k]):
             t = active[lib].call("time", reps=reps)
             samples[lib]["wall"].append(t["wall"])
             samples[lib]["cpu"].append(t["cpu"])
@@ -156,20 +158,23 @@ def run_workload(name, workers, opts, log):
         if not math.isfinite(r["final_loss"]):
             check["status"] += f" ({lib} loss not finite)"
         w.call("teardown")
-    if len(active) == 2:
-        cw, tw = samples["chaingrad"]["wall"], samples["torch"]["wall"]
-        res["ratio"] = _report.summary([a / b for a, b in zip(cw, tw)])
-        cc, tc = samples["chaingrad"]["cpu"], samples["torch"]["cpu"]
-        res["cpu_ratio"] = _report.percentile([a / b for a, b in zip(cc, tc) if b > 0], 50)
+    for other, key in (("torch", ""), ("base", "base_")):
+        if "chaingrad" in active and other in active:
+            cw, tw = samples["chaingrad"]["wall"], samples[other]["wall"]
+            res[key + "ratio"] = _report.summary([a / b for a, b in zip(cw, tw)])
+            cc, tc = samples["chaingrad"]["cpu"], samples[other]["cpu"]
+            res[key + "cpu_ratio"] = _report.percentile(
+                [a / b for a, b in zip(cc, tc) if b > 0], 50)
     res["loadavg_end"] = _report.loadavg()
     return res
 
 
 def run_memory(libs, opts, log):
     out = {}
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     for lib in libs:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        env.update(_worker_env(opts, lib))
         cmd = [sys.executable, "-m", "benchmarks.memory", lib, "--threads",
                str(opts.threads[0])] + (["--tiny"] if opts.tiny else [])
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env,
@@ -212,7 +217,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--blas-n", type=int, default=4096)
     p.add_argument("--json", default="bench-report.json", metavar="PATH",
                    help="where to write the JSON report (default bench-report.json)")
+    p.add_argument("--baseline", metavar="PATH", default=None,
+                   help="also time the chaingrad of another source checkout ('base'), for "
+                        "before/after comparisons (ratio chaingrad/base per round)")
+    p.add_argument("--env", nargs="+", default=[], metavar="KEY=VAL",
+                   help="environment for both libraries' workers, e.g. OPENBLAS_CORETYPE=Haswell")
+    p.add_argument("--cg-env", nargs="+", default=[], metavar="KEY=VAL",
+                   help="environment for chaingrad's worker only (an experiment; say so)")
     p.add_argument("-q", "--quiet", action="store_true")
+
+
+def _worker_env(opts, lib):
+    env = {}
+    for item in list(opts.env) + (list(opts.cg_env) if lib == "chaingrad" else []):
+        key, sep, val = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"environment setting must be KEY=VAL, got {item!r}")
+        env[key] = val
+    return env
 
 
 def run(opts) -> dict:
@@ -234,8 +256,12 @@ def run(opts) -> dict:
     for threads in opts.threads:
         workers = {}
         try:
-            for lib in libs:
-                workers[lib] = WorkerProc(lib)
+            for lib in libs + (["base"] if opts.baseline else []):
+                if lib == "base":
+                    workers[lib] = WorkerProc("chaingrad", _worker_env(opts, "chaingrad"),
+                                              path=opts.baseline)
+                else:
+                    workers[lib] = WorkerProc(lib, _worker_env(opts, lib))
                 rep["workers"].setdefault(str(threads), {})[lib] = workers[lib].call(
                     "init", threads=threads)
             if opts.blas and "chaingrad" in workers:

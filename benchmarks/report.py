@@ -58,7 +58,7 @@ def machine_info():
     except ImportError:
         pass
     info["env"] = {k: v for k, v in os.environ.items()
-                   if k.startswith(("OPENBLAS", "OMP_", "MKL_"))}
+                   if k.startswith(("OPENBLAS", "OMP_", "MKL_", "MALLOC_", "GLIBC_TUN"))}
     return info
 
 
@@ -98,12 +98,16 @@ def format_run(threads, run, blas=None):
         gf = "/".join(f"{x['gflops']:.1f}" if x.get("gflops") else "-" for x in (cg, tt))
         mem = "/".join(f"{x['peak_mb']:.0f}" if x.get("peak_mb") else "-" for x in (cg, tt))
         check = r.get("check", {}).get("status", "-")
+        if r.get("base_ratio"):
+            b = r["base_ratio"]
+            check += (f"; vs base {b['median']:.2f} [{b['p10']:.2f}-{b['p90']:.2f}]"
+                      f" cpu {r['base_cpu_ratio']:.2f}")
         lines.append(
             f"{name:4} {unit:6} {_fmt_stats(cg.get('wall'), unit, ops):>26} "
             f"{_fmt_stats(tt.get('wall'), unit, ops):>24} {rtxt:>20} {r['target']:>6} "
             f"{(f'{cpu:.2f}' if cpu else '-'):>9} {gf:>13} {mem:>12} {r.get('rounds', 0):>6} "
             f"{check}")
-        for lib in ("chaingrad", "torch"):
+        for lib in ("chaingrad", "torch", "base"):
             if r["libs"].get(lib, {}).get("error"):
                 lines.append(f"     {lib}: {r['libs'][lib]['error']}")
     return lines

@@ -1,6 +1,9 @@
 """A long-lived benchmark worker: one process per library, driven over stdin/stdout.
 
-    python -m benchmarks.worker chaingrad|torch
+    python -m benchmarks.worker chaingrad|torch [PATH]
+
+PATH (optional): import the library from that source checkout instead (a baseline chaingrad
+for before/after comparisons).
 
 Each line on stdin is a JSON command, each answer one JSON line on stdout (the library's own
 prints are sent to stderr). Keeping one process per library for the whole run means each
@@ -55,9 +58,12 @@ def blas_info():
 
 
 class Worker:
-    def __init__(self, lib_name):
+    def __init__(self, lib_name, path=None):
         self.lib_name = lib_name
+        if path:
+            sys.path.insert(0, os.path.abspath(path))
         self.L = importlib.import_module(lib_name)
+        self.path = os.path.dirname(os.path.dirname(os.path.abspath(self.L.__file__)))
         self.bench = None
         self.spec = None
 
@@ -72,8 +78,9 @@ class Worker:
             effective = L.get_num_threads()
         return {"lib": self.lib_name, "version": getattr(L, "__version__", "?"),
                 "threads": effective, "blas": blas_info(), "pid": os.getpid(),
+                "path": self.path,
                 "env": {k: v for k, v in os.environ.items()
-                        if k.startswith(("OPENBLAS", "OMP_", "MKL_"))}}
+                        if k.startswith(("OPENBLAS", "OMP_", "MKL_", "MALLOC_", "GLIBC_TUN"))}}
 
     def setup(self, workload, tiny=False, seed=0, check_steps=2):
         from .workloads import WORKLOADS
@@ -141,7 +148,7 @@ def main(argv=None):
     os.dup2(2, 1)               # the libraries' own prints must not corrupt the protocol
     sys.stdout = sys.stderr
     try:
-        worker = Worker(argv[0])
+        worker = Worker(argv[0], argv[1] if len(argv) > 1 else None)
         proto.write(json.dumps({"ready": True}) + "\n")
     except Exception as exc:  # noqa: BLE001 - report, the harness decides
         proto.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
