@@ -15,6 +15,9 @@ then the same by the engine, its DP table (explain_backward) and its graph (draw
 gradient-descent step with lr 0.5 on the weights: w5 becomes 0.35891648 and w1 0.149780716,
 the numbers of the hand computation, and E falls from 0.298371109 to 0.291027774.
 
+Last, the lecture's closing ResNet-18 snippet through the same machinery: the DP's cost against
+the path-by-path expansion, and the graph with one box per residual block.
+
 Run:  python examples/08_backprop_network.py [--out DIR]
 """
 from __future__ import annotations
@@ -38,9 +41,36 @@ def _rows(a):
     return "[" + ", ".join("[" + ", ".join(f"{v:.9f}" for v in r) + "]" for r in a) + "]"
 
 
+def resnet18_section(out):
+    """The lecture's closing snippet: the same DP on ResNet-18, and its graph with one box
+    per residual block."""
+    from chaingrad.models import resnet18
+    cg.manual_seed(0)
+    model = resnet18()
+    data, labels = cg.rand(1, 3, 64, 64), cg.rand(1, 1000)
+    with viz.trace_modules(model):           # tag every node with the module that made it
+        loss = (model(data) - labels).sum()
+    graph = viz.draw_graph(loss, params=model, collapse=True, show_values=False)
+    table = viz.explain_backward(loss, params=model)
+    print(f"\nResNet-18 on a 1x3x64x64 input, loss = (prediction - labels).sum(): "
+          f"{len(table.rows)} op nodes, {len(table.leaves)} parameter tensors")
+    for line in table.summary_lines():
+        print("  " + line)
+    path = os.path.join(out, "resnet18_graph.png")
+    try:
+        graph.render(path)
+        print(f"graph, one box per residual block: {path}")
+    except viz.GraphvizNotFound as exc:
+        print(exc)
+        path = None
+    return {"dp_cost": table.dp_cost, "naive_cost": table.naive_cost, "rows": len(table.rows),
+            "total_paths": table.total_paths, "plot": path}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(HERE, "..", "docs", "img"))
+    ap.add_argument("--no-resnet", action="store_true", help="skip the ResNet-18 part")
     args = ap.parse_args(argv)
     x = np.array([0.05, 0.10])
     t = np.array([0.01, 0.99])
@@ -95,7 +125,8 @@ def main(argv=None):
           f"w1 = W1[0, 0] = {W1[0, 0].item():.9f}, E = {E2:.9f} (was {E:.9f})")
     if path:
         print(f"graph: {path}")
-    return {"E": E, "E_after": E2, "dW1": dW1, "dW2": dW2, "err_W1": err1, "err_W2": err2,
+    resnet = None if args.no_resnet else resnet18_section(args.out)
+    return {"resnet": resnet,"E": E, "E_after": E2, "dW1": dW1, "dW2": dW2, "err_W1": err1, "err_W2": err2,
             "w5": W2[0, 0].item(), "w1": W1[0, 0].item(), "rows": table.rows,
             "dp_cost": table.dp_cost, "naive_cost": table.naive_cost, "plot": path}
 

@@ -161,7 +161,7 @@ class GraphView:
                  'ranksep=0.25];',
                  '  node [fontname="Helvetica", fontsize=9, style=filled, fillcolor=white, '
                  'height=0.3];',
-                 '  edge [arrowsize=0.6, color="#555555"];']
+                 '  edge [arrowsize=0.6, color="#555555", fontname="Helvetica", fontsize=8];']
         if norms and self.show_grads:
             lines.append(f'  label="colour: |grad| on a log scale, blue {10 ** lo:.2g} -> red '
                          f'{10 ** hi:.2g}"; labelloc=t;')

@@ -106,6 +106,10 @@ def test_08_backprop_network(tmp_path):
     assert r["E_after"] < r["E"]
     assert len(r["rows"]) == 10 and r["naive_cost"] > r["dp_cost"]
     assert is_png(r["plot"])
+    res = r["resnet"]
+    assert res["rows"] == 71 and res["naive_cost"] > 1e100 * res["dp_cost"]
+    assert 1e8 < res["dp_cost"] < 1e9
+    assert is_png(res["plot"])
 
 
 ROW = re.compile(r"^(.+?)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.]+)%$")
