@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
 
 
 class Adagrad(Optimizer):
@@ -57,17 +57,17 @@ class Adagrad(Optimizer):
         for p, theta, g in self._with_grad(group):
             state = self.state[p]
             step = _advance(state)
-            if maximize:
-                g = -g
-            if wd != 0:
-                g = g + wd * theta
             clr = lr / (1 + (step - 1) * lr_decay)
-            s = state["sum"].data
-            d = self._scratch(theta)
-            xp.multiply(g, g, out=d)
-            s += d
-            xp.sqrt(s, out=d)  # theta -= clr * g / (sqrt(s) + eps)
-            d += eps
-            xp.divide(g, d, out=d)
-            d *= clr
-            theta -= d
+            self._apply(_adagrad_kernel, (theta, g, state["sum"].data), 2, clr, eps, wd,
+                        maximize)
+
+
+def _adagrad_kernel(theta, g, s, d, g2, clr, eps, wd, maximize):
+    g = effective_grad(theta, g, wd, maximize, out=g2)
+    xp.multiply(g, g, out=d)  # s <- s + g^2
+    s += d
+    xp.sqrt(s, out=d)  # theta <- theta - clr * g / (sqrt(s) + eps)
+    d += eps
+    xp.divide(g, d, out=d)
+    d *= clr
+    theta -= d

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
 
 
 def lerp_(a, b, weight, tmp=None):
@@ -71,33 +71,34 @@ class Adam(Optimizer):
                 if amsgrad:
                     state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(theta))
             step = _advance(state)
-            if maximize:
-                g = -g
-            if wd != 0:
-                if decoupled:
-                    theta *= 1 - lr * wd
-                else:
-                    g = g + wd * theta
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            d = self._scratch(theta)
-            lerp_(m, g, 1 - beta1, tmp=d)
-            xp.multiply(g, g, out=d)
-            d *= 1 - beta2
-            v *= beta2
-            v += d
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-            if amsgrad:
-                vmax = state["max_exp_avg_sq"].data
-                xp.maximum(vmax, v, out=vmax)
-                v = vmax
-            # theta -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
-            xp.sqrt(v, out=d)
-            d /= bias_correction2_sqrt
-            d += eps
-            xp.divide(m, d, out=d)
-            d *= lr / bias_correction1
-            theta -= d
+            vmax = state["max_exp_avg_sq"].data if amsgrad else None
+            self._apply(_adam_kernel, (theta, g, state["exp_avg"].data,
+                                       state["exp_avg_sq"].data, vmax), 2,
+                        lr, beta1, beta2, eps, wd, decoupled, maximize,
+                        1 - beta1 ** step, (1 - beta2 ** step) ** 0.5)
+
+
+def _adam_kernel(theta, g, m, v, vmax, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize,
+                 bias_correction1, bias_correction2_sqrt):
+    if decoupled and wd != 0:
+        theta *= 1 - lr * wd  # AdamW: shrink the weights directly
+        g = effective_grad(theta, g, 0, maximize, out=g2)
+    else:
+        g = effective_grad(theta, g, wd, maximize, out=g2)
+    lerp_(m, g, 1 - beta1, tmp=d)  # m <- beta1 m + (1 - beta1) g
+    xp.multiply(g, g, out=d)  # v <- beta2 v + (1 - beta2) g^2
+    d *= 1 - beta2
+    v *= beta2
+    v += d
+    if vmax is not None:
+        xp.maximum(vmax, v, out=vmax)
+        v = vmax
+    xp.sqrt(v, out=d)  # theta <- theta - lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+    d /= bias_correction2_sqrt
+    d += eps
+    xp.divide(m, d, out=d)
+    d *= lr / bias_correction1
+    theta -= d
 
 
 class AdamW(Adam):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from .adam import lerp_
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
 
 
 class RMSprop(Optimizer):
@@ -61,30 +61,31 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = _state_tensor(xp.zeros_like(theta))
             _advance(state)
-            if maximize:
-                g = -g
-            if wd != 0:
-                g = g + wd * theta
-            v = state["square_avg"].data
-            d = self._scratch(theta)
-            xp.multiply(g, g, out=d)
-            d *= 1 - alpha
-            v *= alpha
-            v += d
-            if centered:  # avg = sqrt(v - ga^2)
-                ga = lerp_(state["grad_avg"].data, g, 1 - alpha, tmp=d)
-                xp.multiply(ga, ga, out=d)
-                xp.subtract(v, d, out=d)
-                xp.sqrt(d, out=d)
-            else:
-                xp.sqrt(v, out=d)
-            d += eps
-            xp.divide(g, d, out=d)
-            if momentum > 0:
-                b = state["momentum_buffer"].data
-                b *= momentum
-                b += d
-                xp.multiply(b, lr, out=d)
-            else:
-                d *= lr
-            theta -= d
+            ga = state["grad_avg"].data if centered else None
+            b = state["momentum_buffer"].data if momentum > 0 else None
+            self._apply(_rmsprop_kernel, (theta, g, state["square_avg"].data, ga, b), 2,
+                        lr, alpha, eps, wd, momentum, maximize)
+
+
+def _rmsprop_kernel(theta, g, v, ga, b, d, g2, lr, alpha, eps, wd, momentum, maximize):
+    g = effective_grad(theta, g, wd, maximize, out=g2)
+    xp.multiply(g, g, out=d)  # v <- alpha v + (1 - alpha) g^2
+    d *= 1 - alpha
+    v *= alpha
+    v += d
+    if ga is not None:  # centered: avg = sqrt(v - ga^2), ga <- lerp(ga, g, 1 - alpha)
+        lerp_(ga, g, 1 - alpha, tmp=d)
+        xp.multiply(ga, ga, out=d)
+        xp.subtract(v, d, out=d)
+        xp.sqrt(d, out=d)
+    else:
+        xp.sqrt(v, out=d)
+    d += eps
+    xp.divide(g, d, out=d)  # g / avg
+    if b is not None:  # b <- momentum b + g / avg;  theta <- theta - lr b
+        b *= momentum
+        b += d
+        xp.multiply(b, lr, out=d)
+    else:
+        d *= lr
+    theta -= d

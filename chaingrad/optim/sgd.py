@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _check, _state_tensor
+from .optimizer import Optimizer, _check, _state_tensor, effective_grad
 
 
 class SGD(Optimizer):
@@ -47,24 +47,34 @@ class SGD(Optimizer):
         lr, momentum, dampening = float(group["lr"]), group["momentum"], group["dampening"]
         wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
         for p, theta, g in self._with_grad(group):
-            if maximize:
-                g = -g
-            if wd != 0:  # g + wd * theta, into scratch
-                t = self._scratch(theta)
-                xp.multiply(theta, wd, out=t)
-                t += g
-                g = t
+            buf, first = None, False
             if momentum != 0:
                 state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    state["momentum_buffer"] = _state_tensor(xp.array(g, copy=True))
-                    b = state["momentum_buffer"].data
-                else:
-                    b = buf.data
-                    b *= momentum
-                    b += g if dampening == 0 else (1 - dampening) * g
-                g = g + momentum * b if nesterov else b
-            t = self._scratch(theta)
-            xp.multiply(g, lr, out=t)
-            theta -= t
+                if state.get("momentum_buffer") is None:
+                    state["momentum_buffer"] = _state_tensor(xp.empty_like(theta))
+                    first = True  # the buffer starts as the first gradient
+                buf = state["momentum_buffer"].data
+            self._apply(_sgd_kernel, (theta, g, buf), 2, lr, momentum, dampening, wd, nesterov,
+                        maximize, first)
+
+
+def _sgd_kernel(theta, g, b, t, t2, lr, momentum, dampening, wd, nesterov, maximize, first):
+    g = effective_grad(theta, g, wd, maximize, out=t)  # g + wd * theta
+    if b is not None:
+        if first:
+            xp.copyto(b, g)
+        else:  # b <- momentum * b + (1 - dampening) * g
+            b *= momentum
+            if dampening == 0:
+                b += g
+            else:
+                xp.multiply(g, 1 - dampening, out=t2)
+                b += t2
+        if nesterov:  # g + momentum * b
+            xp.multiply(b, momentum, out=t2)
+            t2 += g
+            g = t2
+        else:
+            g = b
+    xp.multiply(g, lr, out=t2)  # theta <- theta - lr * g
+    theta -= t2

@@ -254,3 +254,32 @@ def test_float32_params_stay_float32():
         opt.step()
         assert p.data.dtype == np.float32
         assert all(v.data.dtype == np.float32 for k, v in opt.state[p].items() if k != "step")
+
+
+@pytest.mark.parametrize("name,kwargs", [c for c in CONFIGS if c[1]][::2],
+                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_large_parameters_are_updated_in_slices(name, kwargs, dtype):
+    """Parameters bigger than the cache-sized slice (and a non-contiguous gradient, which
+    takes the whole-array path) give PyTorch's values."""
+    rng = np.random.default_rng(5)
+    big = rng.standard_normal((300, 250)).astype(dtype)
+    small = rng.standard_normal(7).astype(dtype)
+    cg_ps = [cg.Parameter(cg.tensor(big.copy())), cg.Parameter(cg.tensor(small.copy())),
+             cg.Parameter(cg.tensor(big.T.copy()))]
+    th_ps = [torch.nn.Parameter(torch.tensor(a.copy())) for a in (big, small, big.T)]
+    cg_opt = getattr(cg.optim, name)(cg_ps, **kwargs)
+    th_opt = getattr(torch.optim, name)(th_ps, **kwargs)
+    for step in range(4):
+        grads = [np.sin(3 * p.data + step) for p in cg_ps[:2]]
+        gt = np.ascontiguousarray(np.cos(2 * cg_ps[2].data + step).T).T  # non-contiguous
+        for p, tp, gr in zip(cg_ps, th_ps, grads + [gt]):
+            p.grad = cg.tensor(np.array(gr, copy=True)) if gr is not gt else cg.Tensor._wrap(gt)
+            tp.grad = torch.tensor(np.array(gr, copy=True))
+        assert not cg_ps[2].grad.data.flags.c_contiguous
+        cg_opt.step()
+        th_opt.step()
+    rtol = RTOL if dtype == np.float64 else 2e-5
+    for c, t in zip(cg_ps, th_ps):
+        assert c.data.dtype == dtype
+        np.testing.assert_allclose(c.data, t.detach().numpy(), rtol=rtol, atol=rtol * 1e-2)
