@@ -4,10 +4,12 @@ An optimizer owns a list of *parameter groups* (dicts holding ``'params'`` and t
 hyper-parameters) and a ``state`` dict keyed by parameter (momentum buffers, moment estimates,
 step counts). ``step()`` reads each parameter's ``.grad`` and updates ``param.data`` in place.
 
-Updates are written as in-place NumPy operations on the raw arrays (``param.data``,
-``param.grad.data``, the state buffers), so one step creates no Tensor and no graph node; each
-parameter's version counter is bumped, as a PyTorch in-place update would, so a graph that
-saved the old value refuses to back-propagate through it.
+Each optimizer writes its update as an elementwise *kernel* of in-place NumPy operations on
+the raw arrays (``param.data``, ``param.grad.data``, the state buffers); ``_apply`` runs it on
+cache-sized slices of large parameters, so one step creates no Tensor, no graph node and no
+temporary array, and each number travels from memory about once. Each parameter's version
+counter is bumped, as a PyTorch in-place update would, so a graph that saved the old value
+refuses to back-propagate through it.
 
 ``state_dict()`` has PyTorch's layout: ``{'state': {index: {...}}, 'param_groups': [{...,
 'params': [indices]}]}``, indices numbering the parameters across groups in order.
