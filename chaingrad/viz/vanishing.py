@@ -32,52 +32,8 @@ CONFIGS = {
 }
 
 
-class _Act(nn.Module):
-    """Stand-in for nn.Sigmoid / nn.Tanh when nn does not have them (named alike, so that
-    GradientFlowMonitor recognises them)."""
-
-    fn = None
-
-    def forward(self, x):
-        return getattr(x, self.fn)()
-
-
 def _act(kind):
-    name = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}[kind]
-    cls = getattr(nn, name, None)
-    if cls is None:
-        cls = type(name, (_Act,), {"fn": kind})
-    return cls()
-
-
-class _BatchNorm1d(nn.Module):
-    """Stand-in for nn.BatchNorm1d (batch statistics in training, running ones in eval)."""
-
-    def __init__(self, n, eps=1e-5, momentum=0.1):
-        super().__init__()
-        self.weight = nn.Parameter(cg.ones(n))
-        self.bias = nn.Parameter(cg.zeros(n))
-        self.register_buffer("running_mean", cg.zeros(n))
-        self.register_buffer("running_var", cg.ones(n))
-        self.eps, self.momentum = eps, momentum
-
-    def forward(self, x):
-        if self.training:
-            mean = x.mean(0)
-            var = ((x - mean) ** 2).mean(0)
-            with cg.no_grad():
-                m = self.momentum
-                n = x.shape[0]
-                self.running_mean.mul_(1 - m).add_(mean.detach() * m)
-                self.running_var.mul_(1 - m).add_(var.detach() * (m * n / max(n - 1, 1)))
-        else:
-            mean, var = self.running_mean, self.running_var
-        return (x - mean) / (var + self.eps).sqrt() * self.weight + self.bias
-
-
-def _batchnorm(n):
-    cls = getattr(nn, "BatchNorm1d", None)
-    return cls(n) if cls is not None else _BatchNorm1d(n)
+    return {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[kind]()
 
 
 class ResidualBlock(nn.Module):
@@ -124,7 +80,7 @@ def build(kind, depth=20, width=64, n_in=784, n_out=10):
         layers.append(lin)
         if i < len(sizes) - 2:
             if kind == "batchnorm":
-                layers.append(_batchnorm(b))
+                layers.append(nn.BatchNorm1d(b))
             layers.append(_act("sigmoid" if kind == "sigmoid" else
                                "tanh" if kind == "tanh" else "relu"))
     return nn.Sequential(*layers)
@@ -160,11 +116,7 @@ def load_data(n_train=6000, n_test=2000, seed=0):
 
 
 def cross_entropy(logits, y):
-    f = getattr(nn.functional, "cross_entropy", None) if hasattr(nn, "functional") else None
-    if f is not None:
-        return f(logits, y)
-    logp = cg.log_softmax(logits, 1)
-    return -logp[cg.arange(len(y)), y].mean()
+    return nn.functional.cross_entropy(logits, y)
 
 
 def _accuracy(model, x, y, batch=1000):
