@@ -17,6 +17,10 @@ from .autograd.grad_mode import is_grad_enabled
 from .autograd.function import AccumulateGrad
 
 
+_new_object = object.__new__
+_ndarray = np.ndarray
+
+
 class _VersionCounter:
     """Shared by a tensor and its views; bumped by every in-place change."""
 
@@ -63,10 +67,22 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr, grad_fn=None, output_nr=0):
         """A tensor around an existing array, without copying or dtype inference."""
-        t = object.__new__(cls)
-        if not isinstance(arr, np.ndarray):
+        # every op result passes here: _init inlined, one allocation per slot-free object
+        t = _new_object(cls)
+        if arr.__class__ is not _ndarray and not isinstance(arr, np.ndarray):
             arr = xp.asarray(arr)
-        t._init(arr, grad_fn, output_nr)
+        t.data = arr
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._requires_grad = grad_fn is not None
+        t._output_nr = output_nr
+        t._version_counter = _VersionCounter()
+        t._accumulator = None
+        t._retains_grad = False
+        t._hooks = None
+        t._post_acc_hooks = None
+        t._base = None
+        t.name = None
         return t
 
     # -- autograd state ------------------------------------------------------------------------

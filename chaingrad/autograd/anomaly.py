@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import threading
 
-_state = threading.local()
+class _AnomalyState(threading.local):
+    on = False
+
+
+_state = _AnomalyState()
 
 
 def enabled() -> bool:
-    return getattr(_state, "on", False)
+    return _state.on
 
 
 class detect_anomaly:

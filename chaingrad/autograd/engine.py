@@ -21,26 +21,28 @@ from .function import AccumulateGrad, FunctionCtx
 from .grad_mode import set_grad_enabled
 from . import anomaly as _anomaly
 from ..ops.dual import ARRAY_MATH, TENSOR_MATH
+from ..backend import xp as _xp
 
 
 def _count_dependencies(roots):
     """Number of incoming gradient edges for every node reachable from ``roots``."""
     deps = {}
-    seen = set()
-    stack = [n for n in roots]
-    for n in roots:
-        seen.add(n)
+    root_set = set(roots)
+    stack = list(roots)
     while stack:
         node = stack.pop()
         for edge in node.next_functions:
             if edge is None:
                 continue
             child = edge[0]
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return deps, seen
+            n = deps.get(child)
+            if n is None:  # first time seen: walk below it once
+                deps[child] = 1
+                if child not in root_set:
+                    stack.append(child)
+            else:
+                deps[child] = n + 1
+    return deps
 
 
 def _nodes_leading_to(roots, targets):
@@ -128,13 +130,13 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
     """
     F = TENSOR_MATH if create_graph else ARRAY_MATH
     roots = []
-    memo = {}
+    memo = {}  # node -> [gradient of each of its outputs], summed over every path so far
     for (node, nr), g in zip(root_edges, root_grads):
         if node not in memo:
             memo[node] = [None] * node.num_outputs
             roots.append(node)
         _add(memo[node], nr, g)
-    deps, reachable = _count_dependencies(roots)
+    deps = _count_dependencies(roots)
     needed = None
     if capture is not None:
         targets = {node for node, _ in capture}
@@ -146,46 +148,59 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                     deps[edge[0]] = deps.get(edge[0], 0) + 1
     ready = [n for n in roots if deps.get(n, 0) == 0 and (needed is None or n in needed)]
     check_anomaly = _anomaly.enabled()
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), _FloatingPointGuard():
         while ready:
             node = ready.pop()
-            grads = memo.pop(node)
+            grads = memo.pop(node)  # complete: every consumer has sent its part
             if node._pre_hooks:
-                grads = _apply_tensor_hooks(node, grads, F)
+                with _xp.errstate(invalid="ignore"):
+                    grads = _apply_tensor_hooks(node, grads, F)
             if capture is not None:
                 for nr in range(len(grads)):
                     if (node, nr) in capture and grads[nr] is not None:
                         capture[(node, nr)] = grads[nr]
-            if isinstance(node, AccumulateGrad):
+            if node.__class__ is AccumulateGrad:
                 if accumulate and grads[0] is not None and (
                         capture is None or (node, 0) in capture):
-                    _accumulate_leaf(node.variable, grads[0], F, create_graph)
+                    with _xp.errstate(invalid="ignore"):
+                        _accumulate_leaf(node.variable, grads[0], F, create_graph)
                 if observer is not None:
                     observer(node, grads, ())
                 continue
+            edges = node.next_functions
             if needed is not None and not any(
-                    e is not None and e[0] in needed for e in node.next_functions):
+                    e is not None and e[0] in needed for e in edges):
                 continue  # a captured edge with nothing needed below it
-            if all(g is None for g in grads):
-                grads_in = (None,) * len(node.next_functions)
-            else:
-                if isinstance(node, FunctionCtx):
-                    grads_in = node._run_backward(grads, F)
-                else:  # multi-output ops handle a None gradient themselves
-                    grads_in = node._run_backward(grads, F)
-                    if not isinstance(grads_in, tuple):
+            # the local derivative (chain rule): one gradient per input
+            for g in grads:
+                if g is not None:
+                    try:
+                        grads_in = node._run_backward(grads, F)
+                    except FloatingPointError:  # 0 * inf or 0 / 0 in the local derivative
+                        grads_in = _structural_zeros(node, grads, F)
+                    if grads_in.__class__ is not tuple:
                         grads_in = (grads_in,)
-                grads_in = _fit_gradients(node, grads_in, F)
-            if check_anomaly:
-                _anomaly.check_gradients(node, grads_in, F.xp)
-            if node._hooks:
-                for hook in node._hooks:
-                    hook(grads_in, grads)
-            if observer is not None:
-                observer(node, grads, grads_in)
+                    if len(grads_in) != len(edges):
+                        _wrong_count(node, grads_in)
+                    break
+            else:  # nothing arrived: nothing to propagate, but the children still count it
+                grads_in = (None,) * len(edges)
+            if node._hooks or observer is not None or check_anomaly:
+                with _xp.errstate(invalid="ignore"):
+                    grads_in = _fit_gradients(node, grads_in, F)
+                if check_anomaly:
+                    _anomaly.check_gradients(node, grads_in, F.xp)
+                with _xp.errstate(invalid="ignore"):  # user code runs quietly
+                    if node._hooks:
+                        for hook in node._hooks:
+                            hook(grads_in, grads)
+                    if observer is not None:
+                        observer(node, grads, grads_in)
             if not retain_graph:
                 node._release()
-            for edge, g in zip(node.next_functions, grads_in):
+            # send each input its gradient (summed back to the input's shape and dtype); a
+            # child is ready once all its consumers have sent theirs
+            for edge, g, meta in zip(edges, grads_in, node._input_meta):
                 if edge is None:
                     continue
                 child, nr = edge
@@ -195,7 +210,10 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                 if slot is None:
                     slot = memo[child] = [None] * child.num_outputs
                 if g is not None:
-                    _add(slot, nr, g)
+                    if g.shape != meta[0] or g.dtype is not meta[1]:
+                        g = _fit(node, edges.index(edge), g, meta, F)
+                    prev = slot[nr]
+                    slot[nr] = g if prev is None else _sum(prev, g)
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
@@ -203,26 +221,87 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
     return capture
 
 
+class _FloatingPointGuard:
+    """NumPy floating-point state for the backward pass.
+
+    Division by zero and overflow are values (inf), as in PyTorch: silenced, and reported by
+    ``detect_anomaly`` instead of stray RuntimeWarnings. An *invalid* operation (0 * inf,
+    0 / 0, inf - inf) raises, so that the NaN-safe rule below runs exactly where a NaN would be
+    born and costs nothing anywhere else.
+    """
+
+    __slots__ = ("_old",)
+
+    def __enter__(self):
+        self._old = _xp.seterr(divide="ignore", over="ignore", under="ignore", invalid="raise")
+
+    def __exit__(self, *exc):
+        _xp.seterr(**self._old)
+
+
+def _structural_zeros(node, grads, F):
+    """The NaN-safe rule: a gradient that is structurally zero stays zero.
+
+    A local derivative met 0 * inf or 0 / 0, e.g. ``where(x > 0, x.sqrt(), 0)`` at x = 0,
+    where ``where`` sends sqrt an exact 0 and sqrt's derivative 1 / (2 sqrt x) is inf.
+    The chain rule's product 0 * inf is a NaN only by floating-point accident: that input
+    did not influence the loss at all. So the node's backward runs again quietly and, for a
+    pointwise op, every position whose incoming gradient is exactly zero gets an exactly
+    zero gradient. An unmasked sqrt(0) (incoming gradient 1) still gives inf.
+    """
+    with _xp.errstate(invalid="ignore"):
+        grads_in = node._run_backward(grads, F)
+    single = grads_in.__class__ is not tuple
+    if single:
+        grads_in = (grads_in,)
+    g = grads[0]
+    if node.pointwise and g is not None:
+        g_arr = g.data if F.graph else g
+        zero = g_arr == 0
+        if zero.any():
+            grads_in = tuple(
+                gi if gi is None or tuple(gi.shape) != g_arr.shape
+                else F.where(zero, _xp.zeros((), gi.dtype), gi) for gi in grads_in)
+    return grads_in[0] if single else grads_in
+
+
+def _sum(a, b):
+    """a + b, quietly if it is inf - inf (a NaN that is a value, not an accident)."""
+    try:
+        return a + b
+    except FloatingPointError:
+        with _xp.errstate(invalid="ignore"):
+            return a + b
+
+
 def _fit_gradients(node, grads_in, F):
-    """Sum each gradient back to its input's shape (undoing broadcasting) and dtype."""
-    meta = node._input_meta
+    """Every gradient of ``node`` summed back to its input's shape and cast to its dtype."""
     if len(grads_in) != len(node.next_functions):
-        raise RuntimeError(f"{node.name()} returned {len(grads_in)} gradients, expected "
-                           f"{len(node.next_functions)}")
-    out = []
-    for i, g in enumerate(grads_in):
-        if g is None or node.next_functions[i] is None:
-            out.append(None)
-            continue
-        shape, dtype = meta[i]
-        if g.shape != shape:
+        _wrong_count(node, grads_in)
+    return [None if g is None or edge is None else _fit(node, i, g, meta, F)
+            for i, (g, edge, meta) in enumerate(zip(grads_in, node.next_functions,
+                                                     node._input_meta))]
+
+
+def _fit(node, i, g, meta, F):
+    """Sum gradient ``g`` of input ``i`` back to that input's shape (undoing broadcasting,
+    the one place this is done) and cast it to the input's dtype."""
+    shape, dtype = meta
+    if g.shape != shape:
+        try:
             g = F.sum_to(g, shape)
-            if g.shape != shape:
-                raise RuntimeError(
-                    f"Function {node.name()} returned an invalid gradient at index {i}: got "
-                    f"shape {tuple(g.shape)}, expected {tuple(shape)} (a bug in that op's "
-                    f"backward)")
-        if g.dtype != dtype:
-            g = F.cast(g, dtype)
-        out.append(g)
-    return out
+        except FloatingPointError:  # inf - inf while summing: a NaN that is a value
+            with _xp.errstate(invalid="ignore"):
+                g = F.sum_to(g, shape)
+        if g.shape != shape:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i}: got shape "
+                f"{tuple(g.shape)}, expected {tuple(shape)} (a bug in that op's backward)")
+    if g.dtype != dtype:
+        g = F.cast(g, dtype)
+    return g
+
+
+def _wrong_count(node, grads_in):
+    raise RuntimeError(f"{node.name()} returned {len(grads_in)} gradients, expected "
+                       f"{len(node.next_functions)}")

@@ -20,7 +20,7 @@ import traceback
 
 from ..backend import xp as _xp
 
-from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled, _state as _grad_state
 from . import anomaly as _anomaly
 
 
@@ -40,8 +40,9 @@ class Node:
 
     __slots__ = ("next_functions", "_input_meta", "_saved", "_saved_versions", "_saved_out",
                  "_out_counter", "_out_version", "_freed", "_pre_hooks", "_hooks", "_trace",
-                 "__weakref__", "__dict__")
+                 "recording", "__weakref__", "__dict__")
     num_outputs = 1
+    pointwise = False  # output element i depends only on input element i (after broadcasting)
 
     def __init__(self):
         self.next_functions = ()
@@ -130,17 +131,11 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from ..tensor import Tensor
-
-        node = cls.__new__(cls)
-        node._saved = None
-        node._saved_out = None
-        node._freed = False
-        node._pre_hooks = None
-        node._hooks = None
-        node._trace = None
+        # The hot path of every op: kept flat (no helper calls) because a chain of tiny ops
+        # spends most of its time here, not in NumPy.
+        node = _new_node(cls)
         recording = False
-        if cls.differentiable and is_grad_enabled():
+        if cls.differentiable and _grad_state.enabled:
             for t in inputs:
                 if t._requires_grad:
                     recording = True
@@ -148,21 +143,40 @@ class Op(Node):
         node.recording = recording
         out = node.forward(*[t.data for t in inputs], **params)
         if not recording:
-            return Tensor._wrap(out)
-        node.next_functions = tuple(t._edge() if t._requires_grad else None for t in inputs)
-        node._input_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
+            return _wrap(out)
+        node._freed = False
+        node._pre_hooks = None
+        node._hooks = None
+        node._trace = None
+        edges = []
+        meta = []
+        for t in inputs:
+            a = t.data
+            meta.append((a.shape, a.dtype))
+            if not t._requires_grad:
+                edges.append(None)
+            elif t.grad_fn is not None:
+                edges.append((t.grad_fn, t._output_nr))
+            else:
+                edges.append(t._edge())
+        node.next_functions = tuple(edges)
+        node._input_meta = tuple(meta)
         saves = cls.save_inputs
         if saves:
             if saves == "all":  # ops with any number of inputs (einsum)
                 saves = range(len(inputs))
-            node._saved = tuple(inputs[i] for i in saves)
-            node._saved_versions = tuple(inputs[i]._version_counter.value for i in saves)
-        result = Tensor._wrap(out, grad_fn=node)
+            node._saved = saved = tuple([inputs[i] for i in saves])
+            node._saved_versions = tuple([t._version_counter.value for t in saved])
+        else:
+            node._saved = None
+        result = _wrap(out, node)
         if cls.save_output:
             node._saved_out = out
-            node._out_counter = result._version_counter
-            node._out_version = result._version_counter.value
-        if _anomaly.enabled():
+            node._out_counter = counter = result._version_counter
+            node._out_version = counter.value
+        else:
+            node._saved_out = None
+        if _anomaly._state.on:
             node._trace = traceback.extract_stack()[:-2]
         return result
 
@@ -181,7 +195,7 @@ class Op(Node):
         for t, v in zip(saved, self._saved_versions):
             if t._version_counter.value != v:
                 self._check_version(t, v, "input")
-        return saved if F.graph else tuple(t.data for t in saved)
+        return saved if F.graph else tuple([t.data for t in saved])
 
     def output(self, F):
         if self._saved_out is None:
@@ -196,7 +210,8 @@ class Op(Node):
         return Tensor._wrap(self._saved_out, grad_fn=self)
 
     def _run_backward(self, grads, F):
-        self._check_not_freed()
+        if self._freed:
+            self._check_not_freed()
         return self.backward(grads[0] if self.num_outputs == 1 else grads, F)
 
 
@@ -257,7 +272,7 @@ class FunctionCtx(Node):
             if g is None and materialize:
                 g = F.zeros(shape, dtype)
             tgrads.append(g if (g is None or F.graph) else Tensor._wrap(g))
-        with set_grad_enabled(F.graph):
+        with set_grad_enabled(F.graph), _xp.errstate(invalid="ignore"):  # user code: quiet
             result = fn_cls.backward(self, *tgrads)
         if not isinstance(result, tuple):
             result = (result,)
@@ -366,3 +381,14 @@ class _RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+_new_node = object.__new__
+
+
+def _wrap(arr, grad_fn=None):
+    """Tensor._wrap, bound on first use (tensor.py imports this module)."""
+    global _wrap
+    from ..tensor import Tensor
+    _wrap = Tensor._wrap
+    return _wrap(arr, grad_fn)

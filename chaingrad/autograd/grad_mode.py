@@ -4,11 +4,15 @@ from __future__ import annotations
 import functools
 import threading
 
-_state = threading.local()
+class _GradState(threading.local):
+    enabled = True  # the default every new thread starts from
+
+
+_state = _GradState()  # ops read ``_state.enabled`` directly: one attribute load per op
 
 
 def is_grad_enabled() -> bool:
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set(flag: bool) -> None:

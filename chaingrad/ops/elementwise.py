@@ -25,15 +25,29 @@ def as_tensor_operand(value, like=None) -> Tensor:
     return Tensor._wrap(backend.as_array(value))
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
 def _promote(a: Tensor, b: Tensor):
-    """PyTorch's rule where NumPy's differs: an integer tensor meeting a float one takes the
-    float's dtype (NumPy would widen float32 + int64 to float64)."""
-    ka, kb = a.data.dtype.kind, b.data.dtype.kind
-    if ka == "f" and kb in "iub":
-        return a, Tensor._wrap(b.data.astype(a.data.dtype))
-    if kb == "f" and ka in "iub":
-        return Tensor._wrap(a.data.astype(b.data.dtype)), b
-    return a, b
+    """Both operands in PyTorch's result dtype, where NumPy's rule differs:
+
+    * an integer tensor meeting a float one takes the float's dtype (NumPy: float32 + int64
+      would be float64);
+    * a 0-d tensor does not widen a tensor with dimensions of the same category
+      (float32 vector * float64 0-d = float32); of a higher category its own dtype wins
+      (int64 vector * 0-d float64 = float64).
+    """
+    da, db = a.data.dtype, b.data.dtype
+    ca, cb = _CATEGORY.get(da.kind, 2), _CATEGORY.get(db.kind, 2)
+    za, zb = a.data.ndim == 0, b.data.ndim == 0
+    if za != zb:
+        (dim_d, dim_c), (zero_d, zero_c) = ((db, cb), (da, ca)) if za else ((da, ca), (db, cb))
+        dt = dim_d if zero_c <= dim_c else zero_d
+    elif ca != cb:
+        dt = da if ca > cb else db
+    else:
+        return a, b  # same category: NumPy's rule is PyTorch's (float32 + float64 = float64)
+    return (a if da == dt else a.to(dt)), (b if db == dt else b.to(dt))
 
 
 def _binary(op_cls, a, b, name):
@@ -41,7 +55,8 @@ def _binary(op_cls, a, b, name):
         a = as_tensor_operand(a, b if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
         b = as_tensor_operand(b, a)
-    if a.data.dtype != b.data.dtype:
+    da, db = a.data.dtype, b.data.dtype
+    if da is not db and da != db:
         a, b = _promote(a, b)
     try:
         return op_cls.apply(a, b)
@@ -68,6 +83,8 @@ def _float_input(x: Tensor) -> Tensor:
 
 # -- arithmetic ------------------------------------------------------------------------------
 class Add(Op):
+    pointwise = True
+
     def forward(self, a, b):
         return a + b
 
@@ -76,6 +93,8 @@ class Add(Op):
 
 
 class Sub(Op):
+    pointwise = True
+
     def forward(self, a, b):
         return a - b
 
@@ -84,6 +103,7 @@ class Sub(Op):
 
 
 class Mul(Op):
+    pointwise = True
     save_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -95,6 +115,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    pointwise = True
     save_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -110,6 +131,8 @@ class Div(Op):
 
 
 class Neg(Op):
+    pointwise = True
+
     def forward(self, x):
         return -x
 
@@ -119,6 +142,7 @@ class Neg(Op):
 
 class PowScalar(Op):
     """x ** p for a constant exponent p."""
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x, p):
@@ -139,6 +163,7 @@ class PowScalar(Op):
 
 class Pow(Op):
     """a ** b with both tensors."""
+    pointwise = True
     save_inputs = (0, 1)
     save_output = True
 
@@ -202,6 +227,7 @@ def pow(base, exponent):  # noqa: A001
 
 # -- one-input functions -------------------------------------------------------------------
 class Exp(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -212,6 +238,7 @@ class Exp(Op):
 
 
 class Log(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -223,6 +250,7 @@ class Log(Op):
 
 
 class Log2(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -234,6 +262,7 @@ class Log2(Op):
 
 
 class Log10(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -245,6 +274,7 @@ class Log10(Op):
 
 
 class Log1p(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -256,6 +286,7 @@ class Log1p(Op):
 
 
 class Expm1(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -266,6 +297,7 @@ class Expm1(Op):
 
 
 class Sqrt(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -276,6 +308,7 @@ class Sqrt(Op):
 
 
 class Rsqrt(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -287,6 +320,7 @@ class Rsqrt(Op):
 
 
 class Square(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -298,6 +332,7 @@ class Square(Op):
 
 
 class Abs(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -309,6 +344,8 @@ class Abs(Op):
 
 
 class Sign(Op):
+    pointwise = True
+
     def forward(self, x):
         self.shape = x.shape
         return xp.sign(x)
@@ -318,6 +355,7 @@ class Sign(Op):
 
 
 class Reciprocal(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -331,6 +369,7 @@ class Reciprocal(Op):
 
 
 class Sin(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -342,6 +381,7 @@ class Sin(Op):
 
 
 class Cos(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x):
@@ -353,6 +393,7 @@ class Cos(Op):
 
 
 class Tan(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -364,6 +405,7 @@ class Tan(Op):
 
 
 class Tanh(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -385,6 +427,7 @@ def _sigmoid(x):
 
 
 class Sigmoid(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -396,6 +439,7 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
+    pointwise = True
     save_output = True
 
     def forward(self, x):
@@ -408,6 +452,7 @@ class Relu(Op):
 
 
 class Clamp(Op):
+    pointwise = True
     save_inputs = (0,)
 
     def forward(self, x, lo, hi):
@@ -427,6 +472,7 @@ class Clamp(Op):
 
 class ClampTensor(Op):
     """clamp with tensor bounds: max(min(x, hi), lo)."""
+    pointwise = True
     save_inputs = (0, 1, 2)
 
     def forward(self, x, lo, hi):
@@ -440,6 +486,7 @@ class ClampTensor(Op):
 
 
 class Maximum(Op):
+    pointwise = True
     save_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -452,6 +499,7 @@ class Maximum(Op):
 
 
 class Minimum(Op):
+    pointwise = True
     save_inputs = (0, 1)
 
     def forward(self, a, b):
@@ -465,6 +513,7 @@ class Minimum(Op):
 
 class Where(Op):
     """where(cond, a, b): the gradient goes to the branch that was chosen, and only there."""
+    pointwise = True
 
     def forward(self, a, b, cond):
         self.cond = cond

@@ -238,3 +238,27 @@ def test_sigmoid_extreme_values():
     x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
     check_op(cg.sigmoid, torch.sigmoid, [x], gradcheck=False, gradgradcheck=False)
     check_op(cg.sigmoid, torch.sigmoid, [x], dtype=np.float32)
+
+
+@pytest.mark.parametrize("pair", [("float32", "float64"), ("float64", "float32"), ("int64", "float64"),
+                                  ("int32", "int64"), ("bool", "float64"), ("float16", "float64"),
+                                  ("int64", "int32"), ("bool", "int64")])
+def test_zero_dim_tensor_promotion(pair):
+    vec = np.array([1, 2, 3]).astype(pair[0])
+    zero = np.array(2).astype(pair[1])
+    for x, y in [(vec, zero), (zero, vec)]:
+        for op in ["__add__", "__mul__", "__truediv__"]:
+            got = getattr(cg.tensor(x), op)(cg.tensor(y))
+            want = getattr(torch.tensor(x), op)(torch.tensor(y))
+            assert got.data.dtype == want.numpy().dtype, (op, x.dtype, x.ndim, y.dtype)
+            np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float), rtol=1e-3)
+
+
+def test_mixed_float_gradients_flow_through_promotion(rng):
+    x32 = cg.tensor([1.0, 2.0], requires_grad=True)
+    s64 = cg.tensor(3.0, dtype=cg.float64, requires_grad=True)
+    y = x32 * s64
+    assert y.dtype == cg.float32
+    y.sum().backward()
+    assert x32.grad.dtype == cg.float32 and s64.grad.dtype == cg.float64
+    np.testing.assert_allclose(s64.grad.numpy(), 3.0)
