@@ -17,6 +17,9 @@ from bisect import bisect_right
 from collections import Counter
 
 from ._scheduler import LRScheduler
+from .one_cycle import OneCycleLR, ReduceLROnPlateau
+from .composite import (MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts,
+                        SequentialLR, ChainedScheduler)
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "CosineAnnealingLR", "LinearLR", "ConstantLR", "OneCycleLR", "ReduceLROnPlateau",
@@ -221,8 +224,4 @@ class ConstantLR(LRScheduler):
         on = self.last_epoch >= self.total_iters
         return [base * (self.factor + on * (1 - self.factor)) for base in self.base_lrs]
 
-
-from .one_cycle import OneCycleLR, ReduceLROnPlateau  # noqa: E402,F401  (they subclass the base)
-from .composite import (MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts,  # noqa: E402,F401
-                        SequentialLR, ChainedScheduler)
 
