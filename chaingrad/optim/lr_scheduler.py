@@ -223,5 +223,3 @@ class ConstantLR(LRScheduler):
     def _get_closed_form_lr(self):
         on = self.last_epoch >= self.total_iters
         return [base * (self.factor + on * (1 - self.factor)) for base in self.base_lrs]
-
-
