@@ -24,8 +24,9 @@ Both are computed by dynamic programming on per-element arrays run alongside the
 pass: ``P`` (number of scalar paths from the loss to each element) and ``L`` (their total
 weighted length) obey  P_in += V(P_out)  and  L_in += V(L_out + w P_out), where V is the op's
 structural vector-Jacobian product (its Jacobian with every non-zero replaced by 1) and w its
-edge weight. Ops without a known rule use V(x) = min(x) on every input element and cost
-max(n_in, n_out), which can only undercount: the result is then a lower bound (``exact``
+edge weight. Ops without a known rule give every input element the smallest count found in an
+output they feed (assuming, as holds for differentiable ops, that each input element reaches
+some element of each output) and cost max(n_in, n_out), which can only undercount: the result is then a lower bound (``exact``
 False), as it is when a count passes 2**53. Fused layer ops (convolution, normalisation,
 cross-entropy) are counted as the primitive ops they stand for: ``structure_nn``.
 """
@@ -173,6 +174,7 @@ class PathCounter:
         P = self.P.pop(node, None)
         L = self.L.pop(node, None)
         n_out = max(len(out_shapes), getattr(node, "num_outputs", 1))
+        used = [k for k in range(n_out) if P is not None and k < len(P) and P[k] is not None]
         P = [np.zeros(out_shapes.get(k, ())) if P is None or k >= len(P) or P[k] is None
              else P[k] for k in range(n_out)]
         L = [np.zeros_like(p) if L is None or k >= len(L) or L[k] is None else L[k]
@@ -200,8 +202,10 @@ class PathCounter:
             if v is None:
                 exact = False
                 self.unknown_ops.add(node.name())
-                lo_p = min((float(p.min()) for p in P if p.size), default=0.0)
-                lo_l = min((float((l + p).min()) for l, p in zip(L, P) if p.size), default=0.0)
+                # every input element reaches at least one element of each used output
+                lo_p = max((float(P[k].min()) for k in used if P[k].size), default=0.0)
+                lo_l = max((float((L[k] + P[k]).min()) for k in used if P[k].size),
+                           default=0.0)
                 p_in = np.full(shapes[i], lo_p)
                 l_in = np.full(shapes[i], lo_l)
                 cost += max(int(np.prod(shapes[i])), sum(int(p.size) for p in P))
