@@ -1,9 +1,10 @@
-"""2-D convolution on NCHW arrays: im2col through a strided view and one matrix product.
+"""2-D convolution on NCHW arrays: im2col through a strided view and matrix products.
 
 For y = conv(x, W) with stride s, padding p, dilation d and G groups, every output pixel is a
-dot product of W with one window of the padded input. ``_windows`` views all windows at once
+dot product of W with one window of the padded input. ``windows`` views all windows at once
 (``as_strided``, no copy); one reshape-copy turns them into the column matrix ``cols``
-(G, C/G*kh*kw, N*Ho*Wo), and the convolution is the batched product
+(G, C/G*kh*kw, N*Ho*Wo), or (N, G, C/G*kh*kw, Ho*Wo) when each image has many output pixels
+(then every array stays in NCHW order), and the convolution is the batched product
 
     y = W_mat @ cols            W_mat: (G, O/G, C/G*kh*kw)
 
@@ -64,16 +65,37 @@ def offset_slice(i, j, s, d, ho, wo):
             slice(j * d[1], j * d[1] + s[1] * (wo - 1) + 1, s[1]))
 
 
+def batch_first(n, ho, wo, k):
+    """Layout choice. When the product is thin (k = C/G*kh*kw small, e.g. a first layer on
+    1-3 channels) it is memory-bound and one product per image, keeping every array in NCHW
+    order, saves the transposes; otherwise one product over the whole batch lets BLAS run at
+    full speed (measured on W2 / ResNet-18 shapes)."""
+    return n > 1 and ho * wo >= 64 and k <= 64
+
+
 def im2col(x, kh, kw, p):
-    """cols of shape (C*kh*kw, N*Ho*Wo), rows ordered (c, i, j), columns (n, y, x)."""
+    """The column matrix and the output size. Batch-first layout: (N, C*kh*kw, Ho*Wo);
+    otherwise (C*kh*kw, N*Ho*Wo). Rows are ordered (c, i, j)."""
     n, c, h, w = x.shape
     (pt, pb), (pl, pr) = p.pads
     ho = out_size(h, kh, p.stride[0], pt, pb, p.dilation[0])
     wo = out_size(w, kw, p.stride[1], pl, pr, p.dilation[1])
+    bf = batch_first(n, ho, wo, c // p.groups * kh * kw)
     if kh == kw == 1 and p.stride == (1, 1) and not (pt or pb or pl or pr):
+        if bf:
+            return x.reshape(n, c, h * w), ho, wo
         return x.transpose(1, 0, 2, 3).reshape(c, n * h * w), ho, wo
     win = windows(pad_array(x, p.pads), kh, kw, p.stride, p.dilation, ho, wo)
+    if bf:
+        return win.reshape(n, c * kh * kw, ho * wo), ho, wo
     return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * ho * wo), ho, wo
+
+
+def _group_cols(cols, n, g, ho, wo):
+    """(N, G, K, Ho*Wo) batch-first (``im2col`` gave 3-D (N, ., .)), or (G, K, N*Ho*Wo)."""
+    if cols.ndim == 3:
+        return cols.reshape(n, g, -1, ho * wo)
+    return cols.reshape(g, -1, n * ho * wo)
 
 
 def conv_forward(x, w, p):
@@ -82,23 +104,35 @@ def conv_forward(x, w, p):
     o, cg, kh, kw = w.shape
     g = p.groups
     cols, ho, wo = im2col(x, kh, kw, p)
-    cols = cols.reshape(g, cg * kh * kw, n * ho * wo)
-    y = xp.matmul(w.reshape(g, o // g, cg * kh * kw), cols)      # (G, O/G, N*Ho*Wo)
-    y = y.reshape(o, n, ho, wo)
+    cols = _group_cols(cols, n, g, ho, wo)
+    y = xp.matmul(w.reshape(g, o // g, cg * kh * kw), cols)
+    if cols.ndim == 4:  # batch-first: (N, G, O/G, Ho*Wo) is already NCHW
+        return y.reshape(n, o, ho, wo), cols
+    y = y.reshape(o, n, ho, wo)  # (G, O/G, N*Ho*Wo)
     return (y.reshape(n, o, ho, wo) if n == 1 else xp.ascontiguousarray(y.transpose(1, 0, 2, 3))
             ), cols
 
 
-def _gy_matrix(gy, g):
-    """dL/dy (N, O, Ho, Wo) as (G, O/G, N*Ho*Wo), matching ``cols``' column order."""
+def _gy_matrix(gy, g, bf):
+    """dL/dy (N, O, Ho, Wo) grouped to match ``cols``: (N, G, O/G, Ho*Wo) batch-first, or
+    (G, O/G, N*Ho*Wo)."""
     n, o, ho, wo = gy.shape
+    if bf:
+        return gy.reshape(n, g, o // g, ho * wo)
     t = gy.reshape(o, ho * wo) if n == 1 else gy.transpose(1, 0, 2, 3)
     return xp.ascontiguousarray(t).reshape(g, o // g, n * ho * wo)
 
 
 def conv_grad_weight(cols, gy, w_shape, p):
-    """dL/dW = dL/dy_mat @ cols^T, shaped like W (O, C/G, kh, kw)."""
-    gw = xp.matmul(_gy_matrix(gy, p.groups), cols.transpose(0, 2, 1))
+    """dL/dW = dL/dy_mat @ cols^T (summed over the images), shaped like W."""
+    gm = _gy_matrix(gy, p.groups, cols.ndim == 4)
+    if cols.ndim == 3:
+        return xp.matmul(gm, cols.transpose(0, 2, 1)).reshape(w_shape)
+    gw = xp.matmul(gm[0], cols[0].transpose(0, 2, 1))
+    tmp = xp.empty_like(gw)
+    for i in range(1, gy.shape[0]):  # one product per image, accumulated in place
+        xp.matmul(gm[i], cols[i].transpose(0, 2, 1), out=tmp)
+        gw += tmp
     return gw.reshape(w_shape)
 
 
@@ -108,18 +142,25 @@ def conv_grad_input(gy, w, x_shape, p):
     o, cg, kh, kw = w.shape
     g = p.groups
     ho, wo = gy.shape[2], gy.shape[3]
+    bf = batch_first(n, ho, wo, cg * kh * kw)
     wm = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
-    dcols = xp.matmul(wm, _gy_matrix(gy, g)).reshape(c, kh, kw, n, ho, wo)
+    dcols = xp.matmul(wm, _gy_matrix(gy, g, bf))
+    # lead = the two leading axes of the fold: (N, C) batch-first, else (C, N)
+    dcols = dcols.reshape(n, c, kh, kw, ho, wo) if bf else dcols.reshape(c, kh, kw, n, ho, wo)
     (pt, pb), (pl, pr) = p.pads
     s, d = p.stride, p.dilation
+    lead = (n, c) if bf else (c, n)
     if kh == kw == 1 and s == (1, 1) and not (pt or pb or pl or pr):
-        dx = dcols.reshape(c, n, h, wd)
+        dx = dcols.reshape(lead + (h, wd))
     else:
-        dx = xp.zeros((c, n, h + pt + pb, wd + pl + pr), dtype=dcols.dtype)
+        dx = xp.zeros(lead + (h + pt + pb, wd + pl + pr), dtype=dcols.dtype)
         for i in range(kh):
             for j in range(kw):
-                dx[offset_slice(i, j, s, d, ho, wo)] += dcols[:, i, j]
+                dx[offset_slice(i, j, s, d, ho, wo)] += \
+                    dcols[:, :, i, j] if bf else dcols[:, i, j]
         dx = dx[:, :, pt:pt + h, pl:pl + wd]
+    if bf:
+        return dx
     return dx.reshape(n, c, h, wd) if n == 1 else xp.ascontiguousarray(dx.transpose(1, 0, 2, 3))
 
 
@@ -137,7 +178,7 @@ def _grad_weight(F, x, gy, w_shape, p):
     if F.graph:
         return ConvGradWeight.apply(x, gy, w_shape=w_shape, p=p)
     cols, ho, wo = im2col(x, w_shape[2], w_shape[3], p)
-    cols = cols.reshape(p.groups, -1, x.shape[0] * ho * wo)
+    cols = _group_cols(cols, x.shape[0], p.groups, ho, wo)
     return conv_grad_weight(cols, gy, w_shape, p)
 
 

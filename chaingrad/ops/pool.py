@@ -68,25 +68,45 @@ def _fold(parts, x_shape, p, dtype):
 
 
 # -- max pooling ----------------------------------------------------------------------------
-def maxpool_forward(x, p):
-    """The max of each window and the kernel offset ``k`` where it was (first on ties)."""
+def maxpool_forward(x, p, need_arg=True):
+    """The max of each window and (if ``need_arg``) the kernel offset ``k`` where it was,
+    the first one on ties (as PyTorch). The max is a chain of elementwise maxima over the
+    offset slices; the offsets are found afterwards by equality, last to first."""
     low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
     xpad = pad_array(x, p.pads, low)
-    nan = x.dtype.kind == "f" and bool(xp.isnan(x).any())
-    kk = p.kernel[0] * p.kernel[1]
-    out = arg = None
-    for k, (i, j, sl) in enumerate(_slices(p)):
-        v = xpad[sl]
-        if out is None:
-            out = v.copy()
-            arg = xp.zeros(out.shape, dtype=xp.int16 if kk < 2 ** 15 else xp.int32)
-            continue
-        better = v > out
-        if nan:  # NaN wins, as in PyTorch
-            better |= xp.isnan(v)
+    slices = [xpad[sl] for _, _, sl in _slices(p)]
+    if len(slices) == 1:
+        out = slices[0].copy()
+    else:
+        out = xp.maximum(slices[0], slices[1])
+        for v in slices[2:]:
+            xp.maximum(out, v, out=out)
+    if x.dtype.kind == "f" and bool(xp.isnan(x).any()):
+        return _maxpool_nan(slices, out, need_arg)
+    if not need_arg:
+        return out, None
+    # arg = number of offsets before the first one equal to the max: a running "not found
+    # yet" mask summed up (cheap boolean passes instead of masked writes)
+    kk = len(slices)
+    run = xp.not_equal(slices[0], out)
+    arg = run.astype(xp.uint8 if kk <= 255 else xp.int32)
+    tmp = xp.empty(out.shape, dtype=bool)
+    for v in slices[1:-1]:
+        xp.not_equal(v, out, out=tmp)
+        xp.logical_and(run, tmp, out=run)
+        arg += run
+    return out, arg
+
+
+def _maxpool_nan(slices, out, need_arg):
+    """The rare input with NaNs: a NaN in a window wins (as PyTorch), first one on ties."""
+    arg = xp.zeros(out.shape, dtype=xp.int32)
+    out = slices[0].copy()
+    for k, v in enumerate(slices[1:], 1):
+        better = (v > out) | (xp.isnan(v) & ~xp.isnan(out))
         xp.copyto(out, v, where=better)
         xp.copyto(arg, k, where=better)
-    return out, arg
+    return out, (arg if need_arg else None)
 
 
 def max_indices(arg, x_shape, p):
@@ -103,7 +123,7 @@ class MaxPool2d(Op):
     """y[n, c, oy, ox] = max over the window; the gradient goes to the (first) max."""
 
     def forward(self, x, p, box=None):
-        out, arg = maxpool_forward(x, p)
+        out, arg = maxpool_forward(x, p, need_arg=self.recording or box is not None)
         self.p, self.arg, self.x_shape = p, arg, x.shape
         if box is not None:
             box["arg"] = arg
