@@ -54,7 +54,8 @@ def main(argv=None):
     hand_x, hand_y = 2 * b * y0, 2 * b * (x0 + 1)
     xt = cg.tensor(x0, dtype=cg.float64, requires_grad=True)
     yt = cg.tensor(y0, dtype=cg.float64, requires_grad=True)
-    L = (xt * yt + yt) ** 2
+    with viz.record_values():                # keep every node's value for the drawing
+        L = (xt * yt + yt) ** 2
     graph = viz.draw_graph(L, params={"x": xt, "y": yt})
     multi = viz.explain_backward(L, params={"x": xt, "y": yt})
     print(f"\nL = (x y + y)^2 at x = {x0}, y = {y0}: b = {b}")

@@ -99,9 +99,10 @@ def main(argv=None):
     b2 = cg.tensor(b2n, requires_grad=True)
     names = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
     xt, tt = cg.tensor(x), cg.tensor(t)
-    ht = (W1 @ xt + b1).sigmoid()
-    ot = (W2 @ ht + b2).sigmoid()
-    loss = 0.5 * ((tt - ot) ** 2).sum()
+    with viz.record_values():                # keep every node's value for the drawing
+        ht = (W1 @ xt + b1).sigmoid()
+        ot = (W2 @ ht + b2).sigmoid()
+        loss = 0.5 * ((tt - ot) ** 2).sum()
     graph = viz.draw_graph(loss, params=names)
     table = viz.explain_backward(loss, params=names)
     print("\nthe engine's backward pass, as its DP table (one row per node, in visit order):")

@@ -10,8 +10,9 @@
 """
 from .graph import draw_graph, GraphView, GraphvizNotFound
 from .modules import trace_modules
+from ._record import record_values
 
-__all__ = ["draw_graph", "GraphView", "GraphvizNotFound", "trace_modules"]
+__all__ = ["draw_graph", "GraphView", "GraphvizNotFound", "trace_modules", "record_values"]
 from .explain import explain_backward, BackwardExplanation
 
 __all__ += ["explain_backward", "BackwardExplanation"]

@@ -6,6 +6,8 @@ summary of its output value (``value``) and the module that ran it (``module``).
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ..autograd.function import AccumulateGrad
@@ -82,3 +84,31 @@ def snapshot_values(order, root_tensor, max_values=6):
             fn = getattr(t, "grad_fn", None)
             if fn is not None and "value" not in fn.metadata:
                 fn.metadata["value"] = summarize(t.data, max_values)
+
+
+@contextlib.contextmanager
+def record_values(max_values=6):
+    """Inside this block every op node keeps a summary of its output value (as metadata), so
+    that ``draw_graph`` shows the value of every node, not only of those whose output the
+    graph happens to save::
+
+        with viz.record_values():
+            loss = (x * y + y) ** 2
+        viz.draw_graph(loss)
+    """
+    from ..autograd.function import Op
+    original = Op.__dict__["apply"]
+
+    def apply(cls, *inputs, **params):
+        out = original.__func__(cls, *inputs, **params)
+        for t in (out if isinstance(out, (tuple, list)) else (out,)):
+            fn = getattr(t, "grad_fn", None)
+            if fn is not None and "value" not in fn.metadata:
+                fn.metadata["value"] = summarize(t.data, max_values)
+        return out
+
+    Op.apply = classmethod(apply)
+    try:
+        yield
+    finally:
+        Op.apply = original

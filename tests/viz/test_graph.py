@@ -145,3 +145,18 @@ def test_thousand_node_graph_renders_svg():
     g = viz.draw_graph(h.sum(), show_values=False)
     assert len(g.nodes) > 1000
     assert "</svg>" in g.svg()
+
+
+def test_record_values_shows_every_node():
+    x = cg.tensor(2.0, requires_grad=True)
+    y = cg.tensor(0.5, requires_grad=True)
+    plain = viz.draw_graph((x * y + y) ** 2)
+    op = cg.autograd.function.Op
+    before = op.__dict__["apply"]
+    with viz.record_values():
+        loss = (x * y + y) ** 2
+    assert op.__dict__["apply"] is before  # the recorder is gone after the block
+    vals = {n["name"]: n["value"] for n in viz.draw_graph(loss).nodes}
+    assert vals == {"PowScalarBackward": "2.25", "AddBackward": "1.5", "MulBackward": "1",
+                    "leaf": vals["leaf"]}
+    assert "MulBackward" in [n["name"] for n in plain.nodes if n["value"] is None]
