@@ -30,10 +30,11 @@ class DistributedDataParallel(Module):
     when ``backward()`` returns, ``.grad`` holds the average and ``optimizer.step()`` can run.
     (How the end of the backward pass is detected: see ``chaingrad.distributed.reducer``.)
 
-    Args:
+    Args (PyTorch's signature; ``device_ids``, ``output_device``, ``check_reduction``,
+    ``gradient_as_bucket_view`` and ``static_graph`` are accepted and have no effect on CPU):
         module: the model (identical architecture on every rank).
-        bucket_cap_mb: bucket size in MiB (default 25); smaller buckets start communicating
-            earlier, larger ones make fewer calls.
+        bucket_cap_mb: bucket size in MiB (default None: 25); smaller buckets start
+            communicating earlier, larger ones make fewer calls.
         broadcast_buffers: broadcast rank 0's buffers (BatchNorm running statistics) at the
             start of every forward (default True, as PyTorch); see ``SyncBatchNorm``.
         find_unused_parameters: walk the output graph after every forward to find parameters
@@ -55,12 +56,21 @@ class DistributedDataParallel(Module):
             opt.step()
     """
 
-    def __init__(self, module, bucket_cap_mb=25, broadcast_buffers=True,
-                 find_unused_parameters=False, process_group=None, **kwargs):
+    def __init__(self, module, device_ids=None, output_device=None, dim=0,
+                 broadcast_buffers=True, process_group=None, bucket_cap_mb=None,
+                 find_unused_parameters=False, check_reduction=False,
+                 gradient_as_bucket_view=False, static_graph=False):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel expects a chaingrad.nn.Module, got "
                             f"{type(module).__name__}")
+        if dim != 0:
+            raise ValueError("DistributedDataParallel: only dim=0 (batch-first) is supported")
+        for d in (device_ids or []) + ([output_device] if output_device is not None else []):
+            if str(d) not in ("cpu", "-1"):
+                raise ValueError(f"DistributedDataParallel: device {d!r} is not available "
+                                 "(chaingrad ranks run on the CPU)")
+        bucket_cap_mb = 25.0 if bucket_cap_mb is None else bucket_cap_mb
         if not comm.is_initialized():
             comm.init()
         self.module = module

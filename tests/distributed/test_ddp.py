@@ -169,3 +169,11 @@ def test_world_of_one_without_mpi():
             np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
     finally:
         dist.destroy_process_group()
+
+
+def test_pytorch_signature():
+    g = FakeGroup()
+    ddp = DistributedDataParallel(mlp(), None, None, 0, True, g, 0.004)   # positional, as torch
+    assert ddp.process_group is g and ddp.bucket_cap_mb == 0.004
+    with pytest.raises(ValueError, match="device 0"):
+        DistributedDataParallel(mlp(), device_ids=[0], process_group=g)
