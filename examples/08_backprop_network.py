@@ -127,7 +127,8 @@ def main(argv=None):
     if path:
         print(f"graph: {path}")
     resnet = None if args.no_resnet else resnet18_section(args.out)
-    return {"resnet": resnet,"E": E, "E_after": E2, "dW1": dW1, "dW2": dW2, "err_W1": err1, "err_W2": err2,
+    return {"resnet": resnet, "E": E, "E_after": E2, "dW1": dW1, "dW2": dW2, "err_W1": err1,
+            "err_W2": err2,
             "w5": W2[0, 0].item(), "w1": W1[0, 0].item(), "rows": table.rows,
             "dp_cost": table.dp_cost, "naive_cost": table.naive_cost, "plot": path}
 

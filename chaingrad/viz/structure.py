@@ -26,8 +26,9 @@ weighted length) obey  P_in += V(P_out)  and  L_in += V(L_out + w P_out), where 
 structural vector-Jacobian product (its Jacobian with every non-zero replaced by 1) and w its
 edge weight. Ops without a known rule give every input element the smallest count found in an
 output they feed (assuming, as holds for differentiable ops, that each input element reaches
-some element of each output) and cost max(n_in, n_out), which can only undercount: the result is then a lower bound (``exact``
-False), as it is when a count passes 2**53. Fused layer ops (convolution, normalisation,
+some element of each output) and cost max(n_in, n_out), which can only undercount: the
+result is then a lower bound (``exact`` False). Past 2**53 the counts are float64
+approximations (``exact`` False too). Fused layer ops (convolution, normalisation,
 cross-entropy) are counted as the primitive ops they stand for: ``structure_nn``.
 """
 from __future__ import annotations

@@ -201,7 +201,8 @@ def explanation(results):
                 f"weights), so after {len(s['flow'].weight_rows()) - 1} layers the first "
                 f"layer gets {s['ratio']:.1e}x the last layer's gradient and barely learns "
                 f"({100 * s['accuracy']:.0f}% test accuracy){tail}.")
-    return "Each counter-measure keeps the first layer's gradient within a small factor of the last's."
+    return ("Each counter-measure keeps the first layer's gradient within a small factor of "
+            "the last layer's.")
 
 
 def plot_all(results, path):
