@@ -124,8 +124,8 @@ def run_workload(name, workers, opts, log):
     for lib, w in active.items():
         est[lib] = w.call("time", reps=opts.warmup)["wall"]
     fast, slow = min(est.values()), max(est.values())
-    reps = max(1, min(math.ceil(opts.round_time / max(fast, 1e-9)),
-                      math.floor(2.0 / max(slow, 1e-9))))
+    reps = 1 if opts.tiny else max(1, min(math.ceil(opts.round_time / max(fast, 1e-9)),
+                                          math.floor(2.0 / max(slow, 1e-9))))
     res["reps_per_round"] = reps
     for w in active.values():
         w.call("mem_reset")
@@ -176,7 +176,7 @@ def run_memory(libs, opts, log):
         env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
         env.update(_worker_env(opts, lib))
         cmd = [sys.executable, "-m", "benchmarks.memory", lib, "--threads",
-               str(opts.threads[0])] + (["--tiny"] if opts.tiny else [])
+               str(opts.threads[0])] + (["--tiny", "--steps", "1"] if opts.tiny else [])
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env,
                            timeout=600)
         if p.returncode != 0:
