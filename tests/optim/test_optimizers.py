@@ -34,6 +34,17 @@ CONFIGS = [
     ("Adagrad", dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5,
                      eps=1e-6)),
     ("Adagrad", dict(lr=0.1, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.9), eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.01)),  # rho_t > 5 (rectified) from step 6 of 8
+    ("RAdam", dict(lr=0.01, betas=(0.9, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.6), weight_decay=0.1, decoupled_weight_decay=True,
+                   maximize=True)),  # rho_inf < 5: never rectified
 ]
 
 
@@ -97,7 +108,7 @@ def assert_same_state(cg_opt, th_opt):
 @pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in
                                                       enumerate(CONFIGS)])
 def test_matches_torch(name, kwargs):
-    cg_ps, th_ps, cg_opt, th_opt = run_pair(name, kwargs)
+    cg_ps, th_ps, cg_opt, th_opt = run_pair(name, kwargs, steps=8)
     assert_same(cg_ps, th_ps)
     assert_same_state(cg_opt, th_opt)
 
@@ -188,6 +199,10 @@ def test_state_dict_layout_and_load_checks():
     (lambda p: cg.optim.Adagrad(p, initial_accumulator_value=-1),
      "Invalid initial_accumulator_value value: -1"),
     (lambda p: cg.optim.Adagrad(p, eps=-1), "Invalid epsilon value: -1"),
+    (lambda p: cg.optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+    (lambda p: cg.optim.Adamax(p, betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+    (lambda p: cg.optim.NAdam(p, momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    (lambda p: cg.optim.RAdam(p, lr=-2), "Invalid learning rate: -2"),
     (lambda p: cg.optim.SGD([], lr=0.1), "empty parameter list"),
     (lambda p: cg.optim.SGD([{"params": p}, {"params": p}], lr=0.1), "more than one"),
     (lambda p: cg.optim.SGD([p[0] * 2], lr=0.1), "non-leaf"),

@@ -1,0 +1,203 @@
+"""Adam's relatives: Adamax (infinity norm), NAdam (Nesterov momentum), RAdam (rectified)."""
+from __future__ import annotations
+
+from ..backend import xp
+from .adam import lerp_
+from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
+
+
+def _check_adam_like(lr, betas, eps, weight_decay):
+    _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+    _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
+    _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+    _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+    _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+
+
+def _moments(state, theta):
+    if len(state) == 0:
+        state["step"] = _step_tensor()
+        state["exp_avg"] = _state_tensor(xp.zeros_like(theta))
+        state["exp_avg_sq"] = _state_tensor(xp.zeros_like(theta))
+
+
+class Adamax(Optimizer):
+    r"""Adamax (Kingma & Ba, 2014, section 7): Adam with the infinity norm::
+
+        m     <- beta1 * m + (1 - beta1) * g
+        u     <- max(beta2 * u, |g| + eps)
+        theta <- theta - lr / (1 - beta1^t) * m / u
+
+    Args: lr (default 2e-3), betas ((0.9, 0.999)), eps (1e-8), weight_decay (0, L2),
+    maximize (False).
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_adam_like(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        foreach=foreach, maximize=maximize, differentiable=differentiable,
+                        capturable=capturable)
+        super().__init__(params, defaults)
+
+    def _update_group(self, group):
+        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        wd, maximize = group["weight_decay"], group["maximize"]
+        for p, theta, g in self._with_grad(group):
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["exp_avg"] = _state_tensor(xp.zeros_like(theta))
+                state["exp_inf"] = _state_tensor(xp.zeros_like(theta))
+            step = _advance(state)
+            clr = lr / (1 - beta1 ** step)
+            self._apply(_adamax_kernel, (theta, g, state["exp_avg"].data,
+                                         state["exp_inf"].data), 2, beta1, beta2, eps, wd,
+                        maximize, clr)
+
+
+def _adamax_kernel(theta, g, m, u, d, g2, beta1, beta2, eps, wd, maximize, clr):
+    g = effective_grad(theta, g, wd, maximize, out=g2)
+    lerp_(m, g, 1 - beta1, tmp=d)
+    u *= beta2  # u <- max(beta2 u, |g| + eps)
+    xp.abs(g, out=d)
+    d += eps
+    xp.maximum(u, d, out=u)
+    xp.divide(m, u, out=d)
+    d *= clr
+    theta -= d
+
+
+class NAdam(Optimizer):
+    r"""NAdam (Dozat, 2016): Adam with Nesterov momentum, PyTorch's algorithm::
+
+        mu_t  = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)),  P_t = prod_{i<=t} mu_i
+        m, v as in Adam;  denom = sqrt(v / (1 - beta2^t)) + eps
+        theta <- theta - lr (1 - mu_t) / (1 - P_t) * g / denom
+                       - lr mu_{t+1} / (1 - P_t mu_{t+1}) * m / denom
+
+    Args: lr (default 2e-3), betas, eps, weight_decay (0), momentum_decay (4e-3),
+    decoupled_weight_decay (False: L2; True: AdamW-style), maximize (False).
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        _check_adam_like(lr, betas, eps, weight_decay)
+        _check(momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _update_group(self, group):
+        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        wd, maximize, psi = group["weight_decay"], group["maximize"], group["momentum_decay"]
+        decoupled = group["decoupled_weight_decay"]
+        for p, theta, g in self._with_grad(group):
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor()
+                state["mu_product"] = _step_tensor(1.0)  # float32, as PyTorch keeps it
+                state["exp_avg"] = _state_tensor(xp.zeros_like(theta))
+                state["exp_avg_sq"] = _state_tensor(xp.zeros_like(theta))
+            step = _advance(state)
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+            state["mu_product"].data *= mu
+            mu_product = float(state["mu_product"].data)
+            c_grad = -lr * (1.0 - mu) / (1.0 - mu_product)
+            c_avg = (-lr * mu_next) / (1.0 - mu_product * mu_next)
+            self._apply(_nadam_kernel, (theta, g, state["exp_avg"].data,
+                                        state["exp_avg_sq"].data), 2, lr, beta1, beta2, eps,
+                        wd, decoupled, maximize, 1 - beta2 ** step, c_grad, c_avg)
+
+
+def _nadam_kernel(theta, g, m, v, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize,
+                  bias_correction2, c_grad, c_avg):
+    if decoupled and wd != 0:
+        theta *= 1 - lr * wd
+        g = effective_grad(theta, g, 0, maximize, out=g2)
+    else:
+        g = effective_grad(theta, g, wd, maximize, out=g2)
+    lerp_(m, g, 1 - beta1, tmp=d)
+    xp.multiply(g, g, out=d)
+    d *= 1 - beta2
+    v *= beta2
+    v += d
+    xp.divide(v, bias_correction2, out=d)  # denom = sqrt(v / bc2) + eps
+    xp.sqrt(d, out=d)
+    d += eps
+    step = xp.divide(g, d, out=g2)
+    step *= c_grad
+    theta += step
+    xp.divide(m, d, out=d)
+    d *= c_avg
+    theta += d
+
+
+class RAdam(Optimizer):
+    r"""RAdam (Liu et al., 2019): Adam whose adaptive term is switched on only once the
+    variance of its estimate is tractable (rho_t > 5), and then rectified::
+
+        rho_inf = 2 / (1 - beta2) - 1,  rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+        r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+        theta <- theta - lr * m / (1 - beta1^t) * r_t * sqrt(1 - beta2^t) / (sqrt(v) + eps)
+                                                  (rho_t > 5; otherwise without the last two)
+
+    Args: lr (default 1e-3), betas, eps, weight_decay (0), decoupled_weight_decay (False),
+    maximize (False).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_adam_like(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def _update_group(self, group):
+        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        wd, maximize = group["weight_decay"], group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for p, theta, g in self._with_grad(group):
+            state = self.state[p]
+            _moments(state, theta)
+            step = _advance(state)
+            bc1, bc2 = 1 - beta1 ** step, 1 - beta2 ** step
+            rho_inf = 2 / (1 - beta2) - 1
+            rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
+            rect = None
+            if rho_t > 5.0:
+                rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            self._apply(_radam_kernel, (theta, g, state["exp_avg"].data,
+                                        state["exp_avg_sq"].data), 2, lr, beta1, beta2, eps,
+                        wd, decoupled, maximize, bc1, bc2 ** 0.5, rect)
+
+
+def _radam_kernel(theta, g, m, v, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize, bc1,
+                  bc2_sqrt, rect):
+    if decoupled and wd != 0:
+        theta *= 1 - lr * wd
+        g = effective_grad(theta, g, 0, maximize, out=g2)
+    else:
+        g = effective_grad(theta, g, wd, maximize, out=g2)
+    lerp_(m, g, 1 - beta1, tmp=d)
+    xp.multiply(g, g, out=d)
+    d *= 1 - beta2
+    v *= beta2
+    v += d
+    upd = xp.divide(m, bc1, out=g2)  # the bias-corrected first moment, times lr
+    upd *= lr
+    if rect is not None:  # times sqrt(bc2) / (sqrt(v) + eps) and the rectification
+        xp.sqrt(v, out=d)
+        d += eps
+        xp.divide(bc2_sqrt, d, out=d)
+        upd *= d
+        upd *= rect
+    theta -= upd
