@@ -187,3 +187,10 @@ def test_split_chunk_counts():
         assert [len(p) for p in x.chunk(4)] == [3, 3, 3, 1]
         assert [len(p) for p in x.chunk(3)] == [4, 4, 2]
         assert [len(p) for p in lib.arange(6).chunk(4)] == [2, 2, 2]
+
+
+def test_cat_of_zero_dim_refused():
+    with pytest.raises(RuntimeError, match="zero-dimensional"):
+        cg.cat([cg.tensor(1.0), cg.tensor(2.0)])
+    with pytest.raises(RuntimeError, match="zero-dimensional"):
+        torch.cat([torch.tensor(1.0), torch.tensor(2.0)])
