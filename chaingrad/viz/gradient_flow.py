@@ -192,11 +192,12 @@ def _lr_of(optimizer, param):
 
 
 def _warnings(rows, window, factor, explode_at):
-    """Vanishing: some layer's ||grad|| is more than ``factor`` x smaller than that of a layer
-    at most ``window`` layers closer to the output. Exploding: the mirror image, any norm above
+    """Vanishing: some layer's RMS gradient per weight (||grad|| / sqrt(numel), so that layers
+    of different sizes compare) is more than ``factor`` x smaller than that of a layer at most
+    ``window`` layers closer to the output. Exploding: the mirror image, any norm above
     ``explode_at``, or a non-finite gradient."""
     out, vanish, explode = [], False, False
-    norms = [r["grad_norm"] for r in rows]
+    norms = [r["grad_rms"] for r in rows]
     bad = [r["name"] for r in rows if r["grad_norm"] is not None and
            not math.isfinite(r["grad_norm"])]
     if bad:
@@ -220,10 +221,11 @@ def _warnings(rows, window, factor, explode_at):
         vanish = True
         _, i, j = worst_v
         out.append(
-            f"vanishing gradients: ||grad|| shrinks from {norms[j]:.2e} at {rows[j]['name']} "
+            f"vanishing gradients: the RMS gradient per weight shrinks from {norms[j]:.2e} at "
+            f"{rows[j]['name']} "
             f"to {norms[i]:.2e} at {rows[i]['name']} ({norms[j] / max(norms[i], 1e-300):.3g}x "
-            f"in {j - i} layer(s) towards the input); overall {last['grad_norm']:.2e} at the "
-            f"output layer vs {first['grad_norm']:.2e} at the input layer. Early layers barely "
+            f"in {j - i} layer(s) towards the input); ||grad|| is {last['grad_norm']:.2e} at the "
+            f"output layer and {first['grad_norm']:.2e} at the input layer. Early layers barely "
             f"learn: try ReLU with He init, BatchNorm or residual connections.")
     big = [r for r in rows if r["grad_norm"] is not None and math.isfinite(r["grad_norm"])
            and r["grad_norm"] > explode_at]
@@ -234,7 +236,7 @@ def _warnings(rows, window, factor, explode_at):
             msg = f"||grad|| = {r['grad_norm']:.2e} at {r['name']} (above {explode_at:g})"
         else:
             _, i, j = worst_e
-            msg = (f"||grad|| grows from {norms[j]:.2e} at {rows[j]['name']} to "
+            msg = (f"the RMS gradient per weight grows from {norms[j]:.2e} at {rows[j]['name']} to "
                    f"{norms[i]:.2e} at {rows[i]['name']} ({norms[i] / max(norms[j], 1e-300):.3g}x "
                    f"in {j - i} layer(s) towards the input)")
         out.append(f"exploding gradients: {msg}; lower the learning rate, clip gradients "
@@ -253,13 +255,14 @@ def gradient_flow(model, lr=None, optimizer=None, monitor=None, window=3, factor
             ``monitor.step(optimizer)`` gives the measured ratio instead.
         monitor (None): a ``GradientFlowMonitor`` attached before the forward pass, for the
             saturation / dead-unit fractions.
-        window (3), factor (10.0): warn "vanishing gradients" when a weight's ||grad|| is more
-            than ``factor`` times smaller than that of a layer at most ``window`` layers closer
-            to the output (and "exploding gradients" for the mirror image).
+        window (3), factor (10.0): warn "vanishing gradients" when a weight's RMS gradient
+            (||grad|| / sqrt(numel): layers of different sizes compare) is more than ``factor``
+            times smaller than that of a layer at most ``window`` layers closer to the output
+            (and "exploding gradients" for the mirror image).
         explode_at (1e3): warn "exploding gradients" above this norm, or on inf / NaN.
 
     Returns a ``GradientFlowReport``: ``params`` (dicts: depth, name, shape, grad_norm,
-    grad_mean_abs, weight_norm, update_ratio), ``activations``, ``warnings``, ``vanishing``,
+    grad_rms, grad_mean_abs, weight_norm, update_ratio), ``activations``, ``warnings``, ``vanishing``,
     ``exploding``, ``first_last_ratio``; ``str()`` = table + warnings; ``.plot(path)``.
 
     Example::
@@ -281,7 +284,9 @@ def gradient_flow(model, lr=None, optimizer=None, monitor=None, window=3, factor
             step_lr = _lr_of(optimizer, p) if optimizer is not None else lr
             if step_lr is not None and gn is not None:
                 upd = step_lr * gn / max(wn, 1e-12)
+        rms = None if gn is None else gn / math.sqrt(max(w.size, 1))
         rows.append({"depth": depth, "name": name, "shape": tuple(p.shape), "grad_norm": gn,
+                     "grad_rms": rms,
                      "grad_mean_abs": None if g is None else float(np.mean(np.abs(g)))
                      if g.size else 0.0, "weight_norm": wn, "update_ratio": upd})
     weights = [r for r in rows if len(r["shape"]) >= 2 and r["grad_norm"] is not None]

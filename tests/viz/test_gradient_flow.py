@@ -115,3 +115,17 @@ def test_plot_png(tmp_path):
     path = tmp_path / "flow.png"
     r.plot(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_small_first_layer_is_not_vanishing():
+    # a first layer with few weights has a small ||grad|| for that reason alone; the warning
+    # compares the RMS gradient per weight
+    cg.manual_seed(0)
+    m = nn.Sequential(nn.Linear(1, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(),
+                      nn.Linear(256, 256))
+    (m(cg.randn(16, 1)) ** 2).mean().backward()
+    r = viz.gradient_flow(m)
+    w = r.weight_rows()
+    assert w[0]["grad_norm"] * 10 < w[2]["grad_norm"]
+    assert not r.vanishing and not r.warnings
+    assert w[0]["grad_rms"] == pytest.approx(w[0]["grad_norm"] / np.sqrt(64))
