@@ -72,6 +72,7 @@ def apply_inplace(t: Tensor, fn, *args):
             result = fn(t, *args)
         return _write(t, result)
     old = _alias(t)
+    args = tuple(old if a is t else a for a in args)  # t.mul_(t): both operands are the old t
     result = fn(old, *args)
     node = result.grad_fn
     if node is not None and node._saved is not None and any(s is old for s in node._saved):
