@@ -181,7 +181,7 @@ def test_inplace_tracked_in_graph_matches_torch():
         h = x * 2
         h.add_(x)
         h[0] = x[1] * 5
-        h.mul_(h)
+        h.mul_(x)
         h.sum().backward()
         return x.grad.numpy()
     np.testing.assert_allclose(f(cg), f(torch))
@@ -191,3 +191,13 @@ def test_repr():
     assert repr(cg.tensor([1.0, 2.0])).startswith("tensor(")
     assert "requires_grad=True" in repr(cg.tensor([1.0], requires_grad=True))
     assert "grad_fn=<MulBackward>" in repr(cg.tensor([1.0], requires_grad=True) * 2)
+
+
+def test_inplace_square_of_itself():
+    # PyTorch refuses h.mul_(h) at backward (it saved h, then changed it); chaingrad keeps
+    # the old value for both operands and gets d(h^2) = 2h
+    x = cg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.mul_(h)
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 3 * 3 * x.detach().numpy())
