@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,12 @@ def load_text(source="sonnets", max_chars=200_000):
         import pydoc  # noqa: F401  (a large module with long docstrings)
         parts = []
         for name in ("json", "argparse", "collections", "functools", "itertools", "pathlib",
-                     "textwrap", "random", "statistics", "string", "re", "pydoc", "typing"):
+                     "textwrap", "random", "statistics", "string", "re", "pydoc", "inspect"):
             mod = importlib.import_module(name)
-            for obj in [mod] + [getattr(mod, a, None) for a in dir(mod)]:
+            with warnings.catch_warnings():  # some attributes warn when touched
+                warnings.simplefilter("ignore")
+                objs = [mod] + [getattr(mod, a, None) for a in dir(mod)]
+            for obj in objs:
                 doc = getattr(obj, "__doc__", None)
                 if isinstance(doc, str) and len(doc) > 80:
                     parts.append(doc.strip())

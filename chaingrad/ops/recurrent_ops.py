@@ -111,12 +111,13 @@ class RNNSequence(Op):
 
 # --------------------------------------------------------------------------------------------
 # LSTM:  [i f g o] = [s s tanh s](xw_t + h_{t-1} W_hh^T);  c_t = f c_{t-1} + i g;
-#        h_t = o tanh(c_t)
+#        h_t = o tanh(c_t)            (with a projection: h_t = (o tanh(c_t)) W_hr^T)
 # --------------------------------------------------------------------------------------------
-def lstm_forward(F, xw, h0, c0, w_hh, reverse=False):
+def lstm_forward(F, xw, h0, c0, w_hh, reverse=False, w_hr=None):
     """Returns (hs, cs, gates): hs/cs in processing order with h0/c0 first; gates per step."""
-    H = h0.shape[-1]
+    H = c0.shape[-1]
     wt = F.swapaxes(w_hh, 0, 1)
+    rt = None if w_hr is None else F.swapaxes(w_hr, 0, 1)
     sig = _sigmoid(F)
     hs, cs, gates = [h0], [c0], []
     h, c = h0, c0
@@ -128,22 +129,29 @@ def lstm_forward(F, xw, h0, c0, w_hh, reverse=False):
         c = f * c + i * gg
         tc = F.tanh(c)
         h = o * tc
+        if rt is not None:
+            gates.append((i, f, gg, o, tc, h))
+            h = F.matmul(h, rt)
+        else:
+            gates.append((i, f, gg, o, tc))
         hs.append(h)
         cs.append(c)
-        gates.append((i, f, gg, o, tc))
     return hs, cs, gates
 
 
-def lstm_backward(F, hs, cs, gates, w_hh, g, reverse=False):
-    """``g`` is (T+1, B, H): gradients of the h outputs (rows 0..T-1) and of the final c."""
+def lstm_backward(F, hs, cs, gates, w_hh, g_out, g_c, reverse=False, w_hr=None):
+    """``g_out`` (T, B, H or P): gradients of the outputs h_t; ``g_c`` that of the last c."""
     T = len(gates)
-    d_pre = [None] * T
+    d_pre, d_hp = [None] * T, [None] * T
     dh = None
-    dc = g[T]
+    dc = g_c
     for s, t in reversed(list(enumerate(_steps(T, reverse)))):
-        dh = g[t] if dh is None else dh + g[t]
-        i, f, gg, o, tc = gates[s]
-        do = dh * tc                                  # h = o tanh(c)
+        dh = g_out[t] if dh is None else dh + g_out[t]
+        i, f, gg, o, tc = gates[s][:5]
+        if w_hr is not None:                          # h = m W_hr^T:  dm = dh W_hr
+            d_hp[s] = dh
+            dh = F.matmul(dh, w_hr)
+        do = dh * tc                                  # m = o tanh(c)
         dc = dc + dh * o * (1 - tc * tc)
         da = F.concatenate([dc * gg * i * (1 - i),    # di * s'(a_i)
                             dc * cs[s] * f * (1 - f),  # df * s'(a_f),  df = dc c_{t-1}
@@ -154,32 +162,51 @@ def lstm_backward(F, hs, cs, gates, w_hh, g, reverse=False):
         dh = F.matmul(da, w_hh)                       # dh_{t-1} = da W_hh
     d_proc = _stack(F, d_pre)
     d_w = _weight_grad(F, d_proc, _stack(F, hs[:T]))
-    return _stack(F, _time_order(d_pre, reverse)), dh, dc, d_w
+    grads = [_stack(F, _time_order(d_pre, reverse)), dh, dc, d_w]
+    if w_hr is not None:  # dW_hr = sum_t dh_t^T m_t
+        grads.append(_weight_grad(F, _stack(F, d_hp), _stack(F, [gt[5] for gt in gates])))
+    return tuple(grads)
 
 
 class LSTMSequence(Op):
     """The LSTM recurrence over a whole sequence.
 
-    ``(xw (T,B,4H), h0 (B,H), c0 (B,H), W_hh (4H,H)) -> (T+1, B, H)``: rows 0..T-1 are h_t in
-    time order, row T is the last cell state computed (c_T, or c_0 when ``reverse``), so the
-    op has one output and ``h_n`` / ``c_n`` are plain slices of it.
+    ``(xw (T,B,4H), h0 (B,P), c0 (B,H), W_hh (4H,P)[, W_hr (P,H)])`` -> one flat array: the
+    outputs h_t (T,B,P) in time order, then the last cell state computed (c_T, or c_0 when
+    ``reverse``) (B,H); P = H without projection. One output, so ``output`` / ``h_n`` /
+    ``c_n`` are plain slices of it.
     """
     save_inputs = (0, 1, 2, 3)
 
-    def forward(self, xw, h0, c0, w_hh, reverse=False):
-        hs, cs, gates = lstm_forward(ARRAY_MATH, xw, h0, c0, w_hh, reverse)
+    def forward(self, xw, h0, c0, w_hh, w_hr=None, reverse=False):
+        hs, cs, gates = lstm_forward(ARRAY_MATH, xw, h0, c0, w_hh, reverse, w_hr)
         self.reverse = reverse
         if self.recording:
             self.hs, self.cs, self.gates = hs, cs, gates
-        return xp.stack(_time_order(hs[1:], reverse) + [cs[-1]])
+        out = xp.stack(_time_order(hs[1:], reverse))
+        self.out_shape, self.c_shape = out.shape, cs[-1].shape
+        return xp.concatenate([out.reshape(-1), cs[-1].reshape(-1)])
+
+    def _split(self, g, F):
+        n = 1
+        for d in self.out_shape:
+            n *= d
+        return F.reshape(g[:n], self.out_shape), F.reshape(g[n:], self.c_shape)
 
     def backward(self, g, F):
-        xw, h0, c0, w_hh = self.inputs(F)
+        xw, h0, c0, w_hh, *w_hr = self.inputs(F)
+        w_hr = w_hr[0] if w_hr else None
         if F.graph:
-            hs, cs, gates = lstm_forward(F, xw, h0, c0, w_hh, self.reverse)
+            hs, cs, gates = lstm_forward(F, xw, h0, c0, w_hh, self.reverse, w_hr)
         else:
             hs, cs, gates = self.hs, self.cs, self.gates
-        return lstm_backward(F, hs, cs, gates, w_hh, g, self.reverse)
+        g_out, g_c = self._split(g, F)
+        return lstm_backward(F, hs, cs, gates, w_hh, g_out, g_c, self.reverse, w_hr)
+
+
+class LSTMProjSequence(LSTMSequence):
+    """``LSTMSequence`` with the projection ``W_hr`` (PyTorch's ``proj_size``)."""
+    save_inputs = (0, 1, 2, 3, 4)
 
 
 # --------------------------------------------------------------------------------------------

@@ -47,6 +47,31 @@ def test_sequence_layer_matches_torch(mode, cfg):
     compare_module(ours(I, H, dtype=F64, **kw), theirs(I, H, **kw), arrays, call)
 
 
+@pytest.mark.parametrize("layers,bi,bf,bias,with_h", [(1, False, False, True, False),
+                                                     (2, True, True, True, True),
+                                                     (2, False, False, False, True)])
+def test_lstm_projection_matches_torch(layers, bi, bf, bias, with_h):
+    kw = dict(num_layers=layers, bidirectional=bi, batch_first=bf, bias=bias, proj_size=2)
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((B, T, I) if bf else (T, B, I))
+    D = layers * (2 if bi else 1)
+    if with_h:
+        arrays = [x, rng.standard_normal((D, B, 2)), rng.standard_normal((D, B, H))]
+        call = lambda m, x, h, c: m(x, (h, c))  # noqa: E731
+    else:
+        arrays, call = [x], None
+    compare_module(LSTM(I, H, dtype=F64, **kw), torch.nn.LSTM(I, H, **kw), arrays, call)
+
+
+def test_lstm_projection_second_order():
+    cg.manual_seed(0)
+    m = LSTM(2, 3, proj_size=2, dtype=F64)
+    t = torch.nn.LSTM(2, 3, proj_size=2).double()
+    t.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
+    x = np.random.default_rng(5).standard_normal((3, 2, 2))
+    check_op(lambda x: m(x)[0], lambda x: t(x)[0], [x])
+
+
 @pytest.mark.parametrize("mode", ["rnn_tanh", "lstm", "gru"])
 def test_long_sequence_and_wide_batch(mode):
     ours, theirs, kw = MODES[mode]
@@ -158,6 +183,8 @@ def test_errors_as_pytorch():
         LSTM(3, 4, dropout=1.5)
     with pytest.raises(ValueError):
         RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(ValueError):
+        LSTM(3, 4, proj_size=4)
     with pytest.raises(RuntimeError):
         LSTM(3, 4)(cg.randn(5, 2, 6))
     with pytest.raises(RuntimeError):

@@ -16,6 +16,7 @@ import numbers
 import warnings
 
 from ..module import Module
+from .._functional.basic import linear
 from ... import backend, random
 from ...backend import xp
 from ...tensor import Parameter, Tensor
@@ -51,13 +52,10 @@ def _zeros(shape, like):
 def _project(x, w_ih, bias):
     """x (T, B, in) -> x W_ih^T + bias, as one (T*B, in) x (in, G*H) product."""
     T, B, n = x.shape
-    xw = x.reshape(T * B, n) @ w_ih.T
-    if bias is not None:
-        xw = xw + bias
-    return xw.reshape(T, B, w_ih.shape[0])
+    return linear(x.reshape(T * B, n), w_ih, bias).reshape(T, B, w_ih.shape[0])
 
 
-def _run_direction(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+def _run_direction(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, w_hr=None):
     """One layer, one direction: returns (output (T,B,H), h_n, c_n or None)."""
     if mode == "GRU":
         xw = _project(x, w_ih, b_ih)
@@ -67,9 +65,14 @@ def _run_direction(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     bias = None if b_ih is None else b_ih + b_hh
     xw = _project(x, w_ih, bias)
     if mode == "LSTM":
-        packed = R.LSTMSequence.apply(xw, h0, c0, w_hh, reverse=reverse)
-        T = xw.shape[0]
-        return packed[:T], packed[0 if reverse else T - 1], packed[T]
+        if w_hr is None:
+            flat = R.LSTMSequence.apply(xw, h0, c0, w_hh, reverse=reverse)
+        else:
+            flat = R.LSTMProjSequence.apply(xw, h0, c0, w_hh, w_hr, reverse=reverse)
+        T, B = xw.shape[0], xw.shape[1]
+        n = T * B * h0.shape[-1]
+        out = flat[:n].reshape(T, B, h0.shape[-1])
+        return out, out[0 if reverse else T - 1], flat[n:].reshape(B, c0.shape[-1])
     out = R.RNNSequence.apply(xw, h0, w_hh, reverse=reverse, relu=mode == "RNN_RELU")
     return out, out[0 if reverse else -1], None
 
@@ -97,8 +100,11 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size:
-            raise NotImplementedError("LSTM proj_size is not supported by chaingrad yet")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -110,14 +116,17 @@ class RNNBase(Module):
         self.proj_size = proj_size
         G = _GATES[mode] * hidden_size
         D = 2 if bidirectional else 1
+        P = proj_size or hidden_size        # the size of h (and of each direction's output)
         self._flat_weights_names = []
         for k in range(num_layers):
-            n_in = input_size if k == 0 else hidden_size * D
+            n_in = input_size if k == 0 else P * D
             for d in range(D):
                 sfx = f"_l{k}" + ("_reverse" if d else "")
-                names = [("weight_ih" + sfx, (G, n_in)), ("weight_hh" + sfx, (G, hidden_size))]
+                names = [("weight_ih" + sfx, (G, n_in)), ("weight_hh" + sfx, (G, P))]
                 if bias:
                     names += [("bias_ih" + sfx, (G,)), ("bias_hh" + sfx, (G,))]
+                if proj_size:
+                    names.append(("weight_hr" + sfx, (proj_size, hidden_size)))
                 for name, shape in names:
                     setattr(self, name, _new_param(shape, dtype))
                     self._flat_weights_names.append(name)
@@ -137,7 +146,8 @@ class RNNBase(Module):
 
     def _layer_params(self, sfx):
         get = lambda n: getattr(self, n + sfx) if self.bias or n.startswith("w") else None  # noqa: E731
-        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"), \
+            (get("weight_hr") if self.proj_size else None)
 
     def _check_hidden(self, h, expected, what="hidden"):
         if tuple(h.shape) != expected:
@@ -157,10 +167,11 @@ class RNNBase(Module):
             x = x.transpose(0, 1)
         T, B = x.shape[0], x.shape[1]
         D = 2 if self.bidirectional else 1
-        expected = (self.num_layers * D, B, self.hidden_size)
+        expected = (self.num_layers * D, B, self.proj_size or self.hidden_size)
+        expected_c = (self.num_layers * D, B, self.hidden_size)
         if hx is None:
             h0 = _zeros(expected, x)
-            c0 = _zeros(expected, x) if is_lstm else None
+            c0 = _zeros(expected_c, x) if is_lstm else None
         else:
             if is_lstm:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -176,17 +187,17 @@ class RNNBase(Module):
                 c0 = c0.unsqueeze(1) if is_lstm else None
             self._check_hidden(h0, expected)
             if is_lstm:
-                self._check_hidden(c0, expected, "cell")
+                self._check_hidden(c0, expected_c, "cell")
         layer_in = x
         h_n, c_n = [], []
         for k in range(self.num_layers):
             outs = []
             for d in range(D):
                 j = k * D + d
-                params = self._layer_params(f"_l{k}" + ("_reverse" if d else ""))
+                *params, w_hr = self._layer_params(f"_l{k}" + ("_reverse" if d else ""))
                 out, h_last, c_last = _run_direction(
                     self.mode, layer_in, h0[j], c0[j] if is_lstm else None, *params,
-                    reverse=bool(d))
+                    reverse=bool(d), w_hr=w_hr)
                 outs.append(out)
                 h_n.append(h_last)
                 c_n.append(c_last)
@@ -210,6 +221,8 @@ class RNNBase(Module):
             s += f", num_layers={self.num_layers}"
         if getattr(self, "nonlinearity", "tanh") != "tanh":
             s += f", nonlinearity={self.nonlinearity}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if not self.bias:
             s += ", bias=False"
         if self.batch_first:
@@ -251,7 +264,8 @@ class LSTM(RNNBase):
         c_t = f * c_{t-1} + i * g          (the additive cell path: gradients need not vanish)
         h_t = o * tanh(c_t)
 
-    Args as ``RNN`` (no ``nonlinearity``). ``hx = (h_0, c_0)``; returns
+    Args as ``RNN`` (no ``nonlinearity``), plus ``proj_size=0``: if > 0, h_t = (o * tanh(c_t))
+    W_hr^T has that size (parameters ``weight_hr_l{k}``). ``hx = (h_0, c_0)``; returns
     ``(output, (h_n, c_n))``.
 
         lstm = cg.nn.LSTM(10, 20, batch_first=True); out, (h, c) = lstm(cg.randn(3, 5, 10))
