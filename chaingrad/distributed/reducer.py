@@ -65,7 +65,8 @@ class Reducer:
                 self.where[i] = (b, off)
                 off += self.params[i].data.size
             b.numel = off
-            b.buffer = xp.zeros(off, dtype=b.dtype)
+            # float16 gradients travel as float32: MPI has no half-precision type
+            b.buffer = xp.zeros(off, dtype=xp.float32 if b.dtype == xp.float16 else b.dtype)
         self.sync = True                  # False inside no_sync()
         self.armed = False                # a forward ran and its backward is expected
         self.marked = [False] * len(self.params)

@@ -81,3 +81,14 @@ def test_unknown_backend():
     with pytest.raises(ValueError, match="unknown backend"):
         dist.init(backend="nccl")
     assert not dist.is_initialized()
+
+
+def test_import_does_not_start_mpi():
+    """Importing chaingrad.distributed must not initialise MPI (mpi4py does at import)."""
+    import subprocess
+    import sys
+    code = ("import sys, chaingrad.distributed as d; d.init(); "
+            "assert 'mpi4py' not in sys.modules and d.get_world_size() == 1")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK")}
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, env=env)

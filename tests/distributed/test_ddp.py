@@ -177,3 +177,13 @@ def test_pytorch_signature():
     assert ddp.process_group is g and ddp.bucket_cap_mb == 0.004
     with pytest.raises(ValueError, match="device 0"):
         DistributedDataParallel(mlp(), device_ids=[0], process_group=g)
+
+
+def test_float16_parameters_travel_as_float32():
+    model = cg.nn.Linear(3, 2).half()
+    g = FakeGroup()
+    ddp = DistributedDataParallel(model, process_group=g)
+    assert ddp.reducer.buckets[0].buffer.dtype == np.float32
+    ddp(cg.ones(4, 3, dtype=cg.float16)).sum().backward()
+    assert model.weight.grad.dtype == cg.float16
+    np.testing.assert_allclose(model.bias.grad.numpy(), [4.0, 4.0])
