@@ -316,7 +316,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
     Args:
         f: a path or a binary file object.
         map_location: accepted for PyTorch compatibility; a device (``'cpu'``, ``'cuda'``)
-            moves every tensor there, None keeps them on the CPU.
+            moves every tensor there; None, a dict or a callable keep them on the CPU.
         weights_only: accepted for PyTorch compatibility (a chaingrad file only ever holds
             data).
 
@@ -371,8 +371,8 @@ def load(f, map_location=None, weights_only=True, **kwargs):
         raise SerializationError(f"{where} has a malformed header: {type(exc).__name__}: "
                                  f"{exc}") from None
     if map_location is not None and not callable(map_location) and \
-            str(backend.Device(map_location)) != "cpu":
-        obj = _to_device(obj, map_location)
+            not isinstance(map_location, dict) and str(map_location) != "cpu":
+        obj = _to_device(obj, str(map_location))
     return obj
 
 

@@ -189,6 +189,15 @@ def load_weights(model, weights, strict=True):
     if not hasattr(weights, "keys"):
         raise TypeError(f"weights must be a file path or a state dict, not "
                         f"{type(weights).__name__}")
+    from ..tensor import Tensor
+    if not all(isinstance(v, Tensor) for v in weights.values()):
+        # a training checkpoint ({'model': state_dict, 'optimizer': ..., 'epoch': ...})
+        inner = [k for k in ("state_dict", "model", "model_state_dict")
+                 if hasattr(weights.get(k), "keys")]
+        if not inner:
+            raise ValueError(f"weights is neither a state dict nor a checkpoint holding one "
+                             f"under 'state_dict' or 'model' (keys: {list(weights)[:8]})")
+        weights = weights[inner[0]]
     model.load_state_dict(weights, strict=strict)
     return model
 

@@ -125,6 +125,11 @@ def test_weights_from_a_local_file_and_converted_torch_file(tmp_path):
     tsd = tm.state_dict()
     for k, v in conv.state_dict().items():
         np.testing.assert_array_equal(v.data, tsd[k].numpy(), err_msg=k)
+    cg.save({"model": cm.state_dict(), "epoch": 3}, tmp_path / "ck.cgt")  # a checkpoint
+    ck = cg.models.resnet18(num_classes=7, weights=tmp_path / "ck.cgt")
+    np.testing.assert_array_equal(ck.fc.bias.data, cm.fc.bias.data.astype(np.float32))
+    with pytest.raises(ValueError, match="neither a state dict"):
+        cg.models.resnet18(weights={"epoch": 3})
     with pytest.raises(FileNotFoundError, match="does not download"):
         cg.models.resnet18(weights="IMAGENET1K_V1")
     with pytest.raises((RuntimeError, ValueError, KeyError)):
