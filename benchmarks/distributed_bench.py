@@ -39,7 +39,8 @@ def _median_time(fn, reps, warmup=2):
     return float(np.median(times))
 
 
-def _train_step_time(global_batch, per_rank_fixed, reps, sizes=(784, 1024, 1024, 10)):
+def _train_step_time(global_batch, per_rank_fixed, reps, bucket_mb=25.0,
+                     sizes=(784, 1024, 1024, 10)):
     import chaingrad as cg
     import chaingrad.distributed as dist
     from chaingrad.optim import SGD
@@ -51,7 +52,7 @@ def _train_step_time(global_batch, per_rank_fixed, reps, sizes=(784, 1024, 1024,
         layers.append(cg.nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(cg.nn.ReLU())
-    ddp = dist.DistributedDataParallel(cg.nn.Sequential(*layers))
+    ddp = dist.DistributedDataParallel(cg.nn.Sequential(*layers), bucket_cap_mb=bucket_mb)
     opt = SGD(ddp.parameters(), lr=0.01)
     rng = np.random.default_rng(rank)
     x = cg.tensor(rng.standard_normal((b, sizes[0])).astype(np.float32))
@@ -93,8 +94,8 @@ def worker(args):
     cg.set_num_threads(1)
     dist.init()
     world = dist.get_world_size()
-    strong, b_strong, wait = _train_step_time(args.batch, False, args.reps)
-    weak, b_weak, _ = _train_step_time(args.batch, True, args.reps)
+    strong, b_strong, wait = _train_step_time(args.batch, False, args.reps, args.bucket_mb)
+    weak, b_weak, _ = _train_step_time(args.batch, True, args.reps, args.bucket_mb)
     sizes = [4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20]
     ar = _allreduce_times(sizes, args.reps) if world > 1 else {}
     if dist.get_rank() == 0:
@@ -114,7 +115,7 @@ def _launch(n, args):
     version = subprocess.run([mpirun, "--version"], capture_output=True, text=True).stdout
     extra = ["--oversubscribe"] if "Open MPI" in version else []
     cmd = [mpirun, "-n", str(n), *extra, sys.executable, os.path.abspath(__file__), "--worker",
-           "--batch", str(args.batch), "--reps", str(args.reps)]
+           "--batch", str(args.batch), "--reps", str(args.reps), "--bucket-mb", str(args.bucket_mb)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -136,6 +137,7 @@ def main(argv=None):
     p.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     p.add_argument("--batch", type=int, default=256, help="global batch (strong scaling)")
     p.add_argument("--reps", type=int, default=10)
+    p.add_argument("--bucket-mb", type=float, default=25.0, help="DDP bucket_cap_mb")
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--json", help="also write the results here")
     args = p.parse_args(argv)
