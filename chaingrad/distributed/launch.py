@@ -12,6 +12,8 @@ plugs into its Trainer, usable from any hand-written loop too.
 """
 from __future__ import annotations
 
+import os
+
 from ..backend import xp
 from . import comm
 from .sampler import DistributedSampler
@@ -67,18 +69,37 @@ def average_gradients(model) -> None:
             off += n
 
 
-def train_hooks(train_set, seed=0, bucket_cap_mb=25, announce=True):
+def local_size() -> int:
+    """How many ranks the launcher started on this host (1 if it does not say)."""
+    for var in ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE",
+                "SLURM_NTASKS_PER_NODE"):
+        v = os.environ.get(var, "")
+        if v.isdigit() and int(v) > 0:
+            return int(v)
+    return 1
+
+
+def train_hooks(train_set, seed=0, bucket_cap_mb=25, threads=None, announce=True):
     """Join the MPI job and return the Trainer's data-parallel hooks (see the module doc).
 
     Rank r trains on ``DistributedSampler(train_set, seed=seed)``'s shard r; the Trainer calls
     ``train_sampler.set_epoch(epoch)`` at the start of each epoch, so the shards are reshuffled
-    per epoch and a resumed run replays the same order."""
+    per epoch and a resumed run replays the same order. Unless ``threads`` (the user's choice)
+    or ``OMP_NUM_THREADS`` is set, the cores are shared out: each of the L ranks on a host
+    uses cores // L BLAS threads, so that ranks do not fight over cores."""
     comm.init()
     from .ddp import DistributedDataParallel
     rank, world = comm.get_rank(), comm.get_world_size()
+    local = local_size()
+    note = ""
+    if threads is None and "OMP_NUM_THREADS" not in os.environ and local > 1:
+        from .._threads import set_num_threads
+        n = max(1, (os.cpu_count() or 1) // local)
+        set_num_threads(n)
+        note = f", {n} BLAS thread{'s' if n != 1 else ''} per rank"
     if announce and rank == 0:
         print(f"chaingrad.distributed: {world} rank{'s' if world != 1 else ''} "
-              f"({comm.get_backend()}); batch size is per rank", flush=True)
+              f"({comm.get_backend()}){note}; batch size is per rank", flush=True)
 
     def wrap_model(model):
         return DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)

@@ -148,6 +148,14 @@ def mode_collectives(args):
     assert np.allclose(y.detach().numpy(), np.array([1.0, 2.0]) * (ranks + 1).sum())
     (y * (r + 1)).sum().backward()   # L_r = (r+1) * y  => dL/dx_r = (r+1) * sum_k (k+1)
     assert np.allclose(x.grad.numpy(), (r + 1) * (ranks + 1).sum())
+    # the training-loop helpers
+    from chaingrad.distributed.launch import average_gradients, reduce_metrics
+    assert reduce_metrics({"seen": r + 1, "loss_sum": 0.5}) == {
+        "seen": int((ranks + 1).sum()), "loss_sum": 0.5 * w}
+    lin = cg.nn.Linear(2, 1)
+    lin.weight.grad = cg.full((1, 2), float(r))
+    average_gradients(lin)                       # lin.bias has no grad: counts as zero
+    assert np.allclose(lin.weight.grad.numpy(), ranks.mean()) and np.all(lin.bias.grad.numpy() == 0)
     if r == 0:
         print("collectives ok", flush=True)
 
