@@ -721,6 +721,12 @@ class Parameter(Tensor):
     def __reduce_ex__(self, proto):
         raise TypeError("chaingrad tensors are saved with cg.save, not pickle")
 
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(model) must work as in PyTorch: new storage, same requires_grad
+        if id(self) not in memo:
+            memo[id(self)] = Parameter(np.array(self.data, copy=True), self._requires_grad)
+        return memo[id(self)]
+
 
 from .ops import elementwise as _ew  # noqa: E402  (ops import Tensor)
 from .ops import reduce as _red  # noqa: E402
