@@ -280,6 +280,13 @@ class Optimizer:
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_buffers", {})
+        self.__dict__.setdefault("_step_pre_hooks", {})
+        self.__dict__.setdefault("_step_post_hooks", {})
+        self.__dict__.setdefault("_hook_id", 0)
+
     def __repr__(self):
         lines = [self.__class__.__name__ + " ("]
         for i, group in enumerate(self.param_groups):

@@ -298,3 +298,19 @@ def test_large_parameters_are_updated_in_slices(name, kwargs, dtype):
     for c, t in zip(cg_ps, th_ps):
         assert c.data.dtype == dtype
         np.testing.assert_allclose(c.data, t.detach().numpy(), rtol=rtol, atol=rtol * 1e-2)
+
+
+def test_deepcopy_of_model_and_optimizer_is_independent():
+    import copy
+    model = cg.models.MLP([3, 4, 2])
+    opt = cg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(cg.ones(5, 3)).sum().backward()
+    opt.step()
+    twin = copy.deepcopy(opt)
+    p, q = opt.param_groups[0]["params"][0], twin.param_groups[0]["params"][0]
+    assert q is not p and q.data is not p.data and np.array_equal(q.data, p.data)
+    q.grad = cg.ones_like(q)
+    twin.step()
+    assert not np.array_equal(q.data, p.data)
+    clone = copy.deepcopy(model)
+    assert all(a.data is not b.data for a, b in zip(clone.parameters(), model.parameters()))
