@@ -64,6 +64,8 @@ def _exit_barrier():
     g, eg = _state["group"], _state["exit_group"]
     if g is None or eg is None:
         return
+    if eg.MPI.Is_finalized():
+        return
     code = _state["status"]
     req = eg.comm.Ibarrier()
     grace = float(os.environ.get("CHAINGRAD_DIST_EXIT_GRACE", "10"))
