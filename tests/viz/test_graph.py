@@ -160,3 +160,25 @@ def test_record_values_shows_every_node():
     assert vals == {"PowScalarBackward": "2.25", "AddBackward": "1.5", "MulBackward": "1",
                     "leaf": vals["leaf"]}
     assert "MulBackward" in [n["name"] for n in plain.nodes if n["value"] is None]
+
+
+@needs_dot
+def test_resnet18_full_and_collapsed():
+    from chaingrad.models import resnet18
+    cg.manual_seed(0)
+    m = resnet18()
+    with viz.trace_modules(m):
+        loss = m(cg.rand(1, 3, 64, 64)).sum()
+    full = viz.draw_graph(loss, params=m, show_values=False)
+    col = viz.draw_graph(loss, params=m, collapse=True, show_values=False)
+    nodes, edges = parse(full.source)
+    assert len(nodes) == len(full.nodes) > 120 and len(edges) == len(full.edges)
+    names = {n["name"] for n in col.nodes}
+    blocks = {f"layer{i}.{j}" for i in range(1, 5) for j in range(2)}
+    assert blocks <= names and len(col.nodes) < 30
+    assert not any((n.get("module") or "").startswith("layer") for n in col.nodes
+                   if n["kind"] != "block")
+    # each block is fed by the previous one twice: the residual path and the main path
+    ids = {n["name"]: n["id"] for n in col.nodes}
+    assert (ids["layer1.0"], ids["layer1.1"], 2) in col.edges
+    assert "</svg>" in col.svg() and "</svg>" in full.svg()
