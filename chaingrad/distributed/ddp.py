@@ -36,7 +36,8 @@ class DistributedDataParallel(Module):
         bucket_cap_mb: bucket size in MiB (default None: 25); smaller buckets start
             communicating earlier, larger ones make fewer calls.
         broadcast_buffers: broadcast rank 0's buffers (BatchNorm running statistics) at the
-            start of every forward (default True, as PyTorch); see ``SyncBatchNorm``.
+            start of every training forward (default True, as PyTorch; forwards under
+            ``no_grad`` or in ``no_sync`` communicate nothing); see ``SyncBatchNorm``.
         find_unused_parameters: walk the output graph after every forward to find parameters
             that will get no gradient, so the reduction does not wait for them (default False).
         process_group: the group to use (default: a duplicate of the world communicator, so
@@ -87,12 +88,15 @@ class DistributedDataParallel(Module):
                                bucket_cap_mb, find_unused_parameters)
 
     def forward(self, *args, **kwargs):
-        if self.broadcast_buffers and self.process_group.size > 1:
+        training_step = is_grad_enabled() and self.reducer.sync
+        # buffers are synced only in forwards that a synced backward will follow: a forward
+        # under no_grad (evaluation) is then free of collectives and may run on rank 0 alone
+        if training_step and self.broadcast_buffers and self.process_group.size > 1:
             buffers = [b for _, b in self.module.named_buffers()]
             if buffers:
                 _broadcast_coalesced(buffers, self.process_group)
         out = self.module(*args, **kwargs)
-        if is_grad_enabled() and self.reducer.sync:
+        if training_step:
             self.reducer.prepare_for_backward(out)
         return out
 

@@ -84,15 +84,17 @@ def train_hooks(train_set, seed=0, bucket_cap_mb=25, threads=None, announce=True
 
     Rank r trains on ``DistributedSampler(train_set, seed=seed)``'s shard r; the Trainer calls
     ``train_sampler.set_epoch(epoch)`` at the start of each epoch, so the shards are reshuffled
-    per epoch and a resumed run replays the same order. Unless ``threads`` (the user's choice)
-    or ``OMP_NUM_THREADS`` is set, the cores are shared out: each of the L ranks on a host
+    per epoch and a resumed run replays the same order. Unless ``threads`` (the user's choice),
+    ``OMP_NUM_THREADS`` or ``cg.set_num_threads`` set a count, the cores are shared out: each of the L ranks on a host
     uses cores // L BLAS threads, so that ranks do not fight over cores."""
     comm.init()
     from .ddp import DistributedDataParallel
     rank, world = comm.get_rank(), comm.get_world_size()
     local = local_size()
     note = ""
-    if threads is None and "OMP_NUM_THREADS" not in os.environ and local > 1:
+    chosen = threads is not None or any(v in os.environ for v in (
+        "OMP_NUM_THREADS", "CHAINGRAD_NUM_THREADS"))  # the latter: set by --threads
+    if not chosen and local > 1:
         from .._threads import set_num_threads
         n = max(1, (os.cpu_count() or 1) // local)
         set_num_threads(n)

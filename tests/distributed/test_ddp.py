@@ -187,3 +187,26 @@ def test_float16_parameters_travel_as_float32():
     ddp(cg.ones(4, 3, dtype=cg.float16)).sum().backward()
     assert model.weight.grad.dtype == cg.float16
     np.testing.assert_allclose(model.bias.grad.numpy(), [4.0, 4.0])
+
+
+class WithBuffer(cg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = cg.nn.Linear(3, 2)
+        self.register_buffer("count", cg.zeros(1))
+
+    def forward(self, x):
+        return self.lin(x)
+
+
+def test_buffers_broadcast_only_in_training_forwards():
+    g = FakeGroup()
+    ddp = DistributedDataParallel(WithBuffer(), process_group=g)
+    n0 = len(g.log)
+    with cg.no_grad():
+        ddp(cg.ones(2, 3))                 # evaluation: no collective at all
+    with ddp.no_sync():
+        ddp(cg.ones(2, 3)).sum().backward()
+    assert len(g.log) == n0
+    ddp(cg.ones(2, 3))
+    assert g.log[n0][0] == "bcast"
