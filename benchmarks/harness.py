@@ -223,7 +223,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--env", nargs="+", default=[], metavar="KEY=VAL",
                    help="environment for both libraries' workers, e.g. OPENBLAS_CORETYPE=Haswell")
     p.add_argument("--cg-env", nargs="+", default=[], metavar="KEY=VAL",
-                   help="environment for chaingrad's worker only (an experiment; say so)")
+                   help="environment for chaingrad's worker only, not torch's nor the "
+                        "baseline's (an experiment; say so)")
     p.add_argument("-q", "--quiet", action="store_true")
 
 
@@ -258,7 +259,7 @@ def run(opts) -> dict:
         try:
             for lib in libs + (["base"] if opts.baseline else []):
                 if lib == "base":
-                    workers[lib] = WorkerProc("chaingrad", _worker_env(opts, "chaingrad"),
+                    workers[lib] = WorkerProc("chaingrad", _worker_env(opts, "base"),
                                               path=opts.baseline)
                 else:
                     workers[lib] = WorkerProc(lib, _worker_env(opts, lib))

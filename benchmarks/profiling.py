@@ -55,14 +55,16 @@ def _category(dso):
     return "other: " + dso
 
 
-def cprofile_workload(name, steps=10, warmup=3, tiny=False, top=25, threads=1):
+def cprofile_workload(name, steps=10, warmup=3, tiny=False, top=25, threads=1, cpu=True):
+    """cProfile of ``steps`` chaingrad steps; ``cpu``: charge process CPU time, not wall time
+    (on a shared machine wall time also counts the time other processes held the core)."""
     import chaingrad as L
     from .workloads import WORKLOADS
     L.set_num_threads(threads)
     bench, _ = WORKLOADS[name].build(L, tiny=tiny)
     for _ in range(warmup):
         bench.step()
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time) if cpu else cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
     for _ in range(steps):
@@ -129,11 +131,14 @@ def main(argv=None):
     p.add_argument("--lib", default="chaingrad", choices=["chaingrad", "torch"])
     p.add_argument("--perf", action="store_true", help="also split native time with perf")
     p.add_argument("--no-cprofile", dest="cprofile", action="store_false")
+    p.add_argument("--wall", action="store_true",
+                   help="cProfile charges wall time (default: process CPU time)")
     a = p.parse_args(argv)
     if a.cprofile and a.lib == "chaingrad":
-        wall, text = cprofile_workload(a.workload, a.steps, a.warmup, a.tiny, a.top, a.threads)
-        print(f"== cProfile, chaingrad {a.workload}: {wall * 1e3:.1f} ms/step under the "
-              f"profiler, {a.threads} thread(s)\n{text}")
+        wall, text = cprofile_workload(a.workload, a.steps, a.warmup, a.tiny, a.top, a.threads,
+                                       cpu=not a.wall)
+        print(f"== cProfile ({'wall' if a.wall else 'CPU'} time), chaingrad {a.workload}: "
+              f"{wall * 1e3:.1f} ms/step wall under the profiler, {a.threads} thread(s)\n{text}")
     if a.perf:
         r = perf_workload(a.workload, a.lib, a.steps, a.warmup, a.tiny, a.threads)
         print(f"== perf, {a.lib} {a.workload}: {r['wall'] * 1e3:.1f} ms/step wall, "
