@@ -18,6 +18,7 @@ from .layers.activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, M
                                 PReLU, GLU)
 from .layers.conv import Conv2d, ConvTranspose2d
 from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+from .layers.conv1d import Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
 from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,

@@ -307,25 +307,29 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """``m.to(dtype)`` casts floating-point parameters and buffers; ``m.to('cpu')``."""
+        """``m.to(dtype)`` casts floating-point parameters and buffers; ``m.to('cuda')`` moves
+        them (CuPy); ``m.to(tensor)`` takes both from a tensor. The Parameter objects are
+        kept, so an optimizer built before still holds them."""
         dtype = kwargs.get("dtype")
         device = kwargs.get("device")
         for a in args:
             if isinstance(a, Tensor):
-                dtype = a.dtype
+                dtype, device = a.dtype, a.device
             elif isinstance(a, (str, backend.Device)):
                 device = a
             elif a is not None:
                 dtype = a
-        if device is not None and str(backend.Device(device)) != "cpu":
-            raise RuntimeError(f"device {device!r} is not available (chaingrad runs on cpu)")
-        if dtype is None:
-            return self
-        npd = backend.np_dtype(dtype)
-        if npd.kind != "f":
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
-                            f"desired dtype={backend.to_dtype(dtype)!r}")
-        return self._apply(lambda a: a.astype(npd, copy=False) if a.dtype.kind == "f" else a)
+        if dtype is not None:
+            npd = backend.np_dtype(dtype)
+            if npd.kind != "f":
+                raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
+                                f"desired dtype={backend.to_dtype(dtype)!r}")
+            self._apply(lambda a: a.astype(npd, copy=False) if a.dtype.kind == "f" else a)
+        if device is not None:
+            dev = backend.Device(device)
+            self._apply(lambda a: a if backend.device_of(a) == dev else
+                        backend.to_device(a, dev))
+        return self
 
     def float(self):
         return self.to(backend.float32)
@@ -340,7 +344,10 @@ class Module:
         return self.to(dst_type)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}")
 
     # -- state dict -------------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):

@@ -175,3 +175,31 @@ def test_pool_modules_and_errors():
     assert repr(cg.nn.MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2))
     with pytest.raises(RuntimeError, match="pad should be at most half"):
         F.max_pool2d(x, 2, padding=2)
+
+
+@pytest.mark.parametrize("cfg", [dict(stride=1, padding=0), dict(stride=2, padding=2, dilation=2),
+                                 dict(padding="same", groups=2)])
+def test_conv1d_and_pool1d(cfg):
+    check_op(lambda x, w, b: F.conv1d(x, w, b, **cfg), lambda x, w, b: TF.conv1d(x, w, b, **cfg),
+             [_w((2, 4, 9), 0), _w((6, 4 // cfg.get("groups", 1), 3), 1), _w(6, 2)],
+             gradgradcheck=False)
+    x = _w((2, 3, 11), 3)
+    check_op(lambda x: F.max_pool1d(x, 3, 2, 1, ceil_mode=True),
+             lambda x: TF.max_pool1d(x, 3, 2, 1, ceil_mode=True), [x], gradgradcheck=False)
+    check_op(lambda x: F.avg_pool1d(x, 3, 2, 1, count_include_pad=False),
+             lambda x: TF.avg_pool1d(x, 3, 2, 1, count_include_pad=False), [x],
+             gradgradcheck=False)
+    check_op(lambda x: F.adaptive_avg_pool1d(x, 4), lambda x: TF.adaptive_avg_pool1d(x, 4), [x],
+             gradgradcheck=False)
+
+
+def test_conv1d_module_matches_torch():
+    cm = cg.nn.Conv1d(4, 6, 3, stride=2, padding=1).double()
+    tm = torch.nn.Conv1d(4, 6, 3, stride=2, padding=1).double()
+    assert repr(cm) == repr(tm) and list(cm.state_dict()) == list(tm.state_dict())
+    tm.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in cm.state_dict().items()})
+    x = _w((2, 4, 10), 5)
+    np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-10)
+    for name in ("MaxPool1d", "AvgPool1d"):
+        assert repr(getattr(cg.nn, name)(3)) == repr(getattr(torch.nn, name)(3))

@@ -135,6 +135,9 @@ class RNNBase(Module):
     def reset_parameters(self):
         _reset_uniform(self, self.hidden_size)
 
+    def flatten_parameters(self):
+        """A no-op kept for PyTorch code (chaingrad's weights need no flattening)."""
+
     @property
     def all_weights(self):
         return [[getattr(self, n) for n in self._flat_weights_names if n.endswith(s)]

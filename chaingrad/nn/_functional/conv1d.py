@@ -1,0 +1,48 @@
+"""1-D convolution and pooling as their 2-D versions on a height-1 image (N, C, 1, L)."""
+from __future__ import annotations
+
+from .conv import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d
+
+
+def _one(v):
+    return int(v[0]) if isinstance(v, (tuple, list)) else int(v)
+
+
+def _lift(x, fn):
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"{fn}: Expected 2D (unbatched) or 3D (batched) input, but got input "
+                           f"of size: {list(x.shape)}")
+    return x.unsqueeze(-2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k) -> (N, O, Lo)."""
+    pad = padding if isinstance(padding, str) else (0, _one(padding))
+    y = conv2d(_lift(input, "conv1d"), weight.unsqueeze(2), bias, (1, _one(stride)), pad,
+               (1, _one(dilation)), groups)
+    return y.squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """1-D max pooling over the last dim."""
+    s = None if stride is None or stride == [] else (1, _one(stride))
+    out = max_pool2d(_lift(input, "max_pool1d"), (1, _one(kernel_size)), s, (0, _one(padding)),
+                     (1, _one(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True):
+    """1-D average pooling over the last dim."""
+    s = None if stride is None or stride == [] else (1, _one(stride))
+    return avg_pool2d(_lift(input, "avg_pool1d"), (1, _one(kernel_size)), s,
+                      (0, _one(padding)), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+    """Average pooling of the last dim to ``output_size``."""
+    return adaptive_avg_pool2d(_lift(input, "adaptive_avg_pool1d"),
+                               (1, _one(output_size))).squeeze(-2)

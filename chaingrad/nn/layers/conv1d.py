@@ -1,0 +1,113 @@
+"""``Conv1d`` and 1-D pooling layers (computed by the 2-D code on height-1 images)."""
+from __future__ import annotations
+
+import math
+
+from ..module import Module
+from .. import init
+from .linear import _empty_param
+from .._functional.conv1d import (conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, _one)
+from ...ops.shape import pad as _pad
+
+
+class Conv1d(Module):
+    """1-D convolution: (N, C, L) -> (N, O, Lo). Args as Conv2d with ints; weight
+    (out, in/groups, k), PyTorch's default init."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        if in_channels % groups or out_channels % groups:
+            raise ValueError("in_channels and out_channels must be divisible by groups")
+        if isinstance(padding, str) and padding == "same" and _one(stride) != 1:
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = (_one(kernel_size),), (_one(stride),)
+        self.padding = padding if isinstance(padding, str) else (_one(padding),)
+        self.dilation, self.groups = (_one(dilation),), groups
+        self.padding_mode = padding_mode
+        self.weight = _empty_param((out_channels, in_channels // groups, self.kernel_size[0]),
+                                   dtype, device)
+        self.bias = _empty_param((out_channels,), dtype, device) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+    def forward(self, input):  # noqa: A002
+        if self.padding_mode != "zeros" and not isinstance(self.padding, str):
+            x = _pad(input, [self.padding[0]] * 2, mode=self.padding_mode)
+            return conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class MaxPool1d(Module):
+    """1-D max pooling. Args: kernel_size, stride=None, padding=0, dilation=1,
+    return_indices=False, ceil_mode=False."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):  # noqa: A002
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """1-D average pooling. Args: kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__()
+        self.kernel_size = (_one(kernel_size),)
+        self.stride = (_one(stride if stride is not None else kernel_size),)
+        self.padding = (_one(padding),)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input):  # noqa: A002
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of the last dim to ``output_size``."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
