@@ -1,0 +1,57 @@
+"""``mpirun -n 2 chaingrad train --distributed``: rank 0 alone prints and writes, the run
+stops and resumes, and the resumed run ends with the same weights as an uninterrupted one."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from .mpirun import mpirun_cmd, requires_mpi, run
+
+pytestmark = [requires_mpi, pytest.mark.mpi]
+pytest.importorskip("sklearn")  # the small bundled 'digits' data set
+
+ARGS = ["train", "--distributed", "--dataset", "digits", "--model", "mlp", "--epochs", "2",
+        "--batch-size", "32", "--limit", "512", "--test-limit", "100", "--threads", "1"]
+
+
+def _train(n, *extra, timeout=150):
+    cmd = mpirun_cmd(n, [sys.executable, "-m", "chaingrad.cli.main", *ARGS, *map(str, extra)])
+    proc = run(cmd, timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _weights(path):
+    import chaingrad as cg
+    return {k: np.asarray(v) for k, v in cg.load(str(path))["model"].items()}
+
+
+def _stop_and_resume(tmp_path):
+    out = tmp_path / "run"
+    first = _train(2, "--out", out, "--stop-after-steps", 10)  # 8 steps per epoch per rank
+    assert first.stdout.count("chaingrad train:") == 1          # rank 0 alone prints
+    assert "chaingrad.distributed: 2 ranks" in first.stdout
+    assert (out / "interrupted.ckpt").exists()
+    second = _train(2, "--resume", out / "interrupted.ckpt")
+    assert second.stdout.count("test accuracy") == 1
+    for name in ("final.ckpt", "best.ckpt", "metrics.csv", "summary.json"):
+        assert (out / name).exists(), name
+    weights = _weights(out / "final.ckpt")
+    assert not any(k.startswith("module.") for k in weights)  # a plain model checkpoint
+    return weights
+
+
+def test_distributed_train_stop_and_resume(tmp_path):
+    _stop_and_resume(tmp_path)
+
+
+@pytest.mark.slow
+def test_distributed_resume_is_exact(tmp_path):
+    resumed = _stop_and_resume(tmp_path)
+    _train(2, "--out", tmp_path / "straight")
+    straight = _weights(tmp_path / "straight" / "final.ckpt")
+    assert set(resumed) == set(straight)
+    for k in straight:
+        np.testing.assert_array_equal(resumed[k], straight[k], err_msg=k)
