@@ -171,7 +171,19 @@ def init(backend=None, abort_on_exception=True):
         failure.install(_group)
 
 
-init_process_group = init  # the torch.distributed name
+def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
+                       **kwargs):
+    """``torch.distributed``'s name for ``init()``. Rank and world size always come from the
+    MPI launcher; ``backend`` "mpi" or "gloo" (or None) all mean MPI under a launcher."""
+    if backend is not None and str(backend).lower() not in ("mpi", "gloo", "local"):
+        raise ValueError(f"backend {backend!r} is not available: chaingrad runs on MPI ('mpi')")
+    init(None if backend in (None, "gloo") else str(backend).lower())
+    g = _default_group()
+    if world_size not in (-1, None) and world_size != g.size:
+        raise ValueError(f"init_process_group: world_size={world_size} but the launcher "
+                         f"started {g.size} processes")
+    if rank not in (-1, None) and rank != g.rank:
+        raise ValueError(f"init_process_group: rank={rank} but the launcher says {g.rank}")
 
 
 def is_initialized() -> bool:

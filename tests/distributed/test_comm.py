@@ -92,3 +92,15 @@ def test_import_does_not_start_mpi():
     env = {k: v for k, v in __import__("os").environ.items()
            if k not in ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK")}
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60, env=env)
+
+
+def test_init_process_group_torch_style(world1):
+    dist.destroy_process_group()
+    dist.init_process_group("gloo", world_size=1, rank=0)
+    assert dist.get_world_size() == 1
+    dist.destroy_process_group()
+    with pytest.raises(ValueError, match="nccl"):
+        dist.init_process_group("nccl")
+    dist.destroy_process_group()
+    with pytest.raises(ValueError, match="world_size=2"):
+        dist.init_process_group(world_size=2)
