@@ -16,7 +16,7 @@ import time
 
 from .main import CLIError
 
-DEFAULTS = {"model": "cnn", "dataset": "fashion-mnist", "epochs": 2, "batch_size": 128,
+DEFAULTS = {"model": "cnn", "dataset": "fashion-mnist", "epochs": 3, "batch_size": 128,
             "lr": 3e-3, "optimizer": "adam", "scheduler": "onecycle", "weight_decay": 0.0,
             "seed": 0, "limit": None, "test_limit": None, "augment": False, "data_root": None,
             "stop_after_steps": None}
@@ -47,6 +47,8 @@ def add_parser(sub, name):
     p.add_argument("--threads", type=int, help="BLAS threads (default: NumPy's choice)")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over MPI processes (run under mpirun)")
+    p.add_argument("--no-plots", dest="plots", action="store_false",
+                   help="skip curves.png, confusion.png and gradient_flow.png")
     p.add_argument("--stop-after-steps", type=int, dest="stop_after_steps",
                    help="stop after N optimizer steps and save a resumable checkpoint, as Ctrl-C does")
     p.set_defaults(run=run)
@@ -98,6 +100,9 @@ def _load_resume(path, given):
                            f"{path} (saved with {config.get(key)!r}): a checkpoint from a "
                            "different run cannot be resumed with other settings")
     config["stop_after_steps"] = given.get("stop_after_steps")
+    if config["epochs"] != ck["config"]["epochs"] and config["scheduler"] in ("onecycle", "cosine"):
+        raise CLIError(f"--epochs cannot change when resuming a {config['scheduler']} run "
+                       f"(its schedule spans the {ck['config']['epochs']} epochs it was started with)")
     return ck, config
 
 
@@ -141,7 +146,7 @@ def run(args):
                        os.path.join("runs", time.strftime("%Y%m%d-%H%M%S")))
     if main:
         _prepare_out(out)
-    trainer = Trainer(config, out, resume=resume, **hooks)
+    trainer = Trainer(config, out, resume=resume, plots=args.plots, **hooks)
     if main:
         sched = config["scheduler"]
         print(f"chaingrad train: {config['model']} on {config['dataset']} ({len(train)} train / "

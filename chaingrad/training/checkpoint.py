@@ -49,6 +49,11 @@ def load_checkpoint(path) -> dict:
     missing = [k for k in ("config", "model", "optimizer", "rng", "loader") if k not in state]
     if missing:
         raise CheckpointError(f"{path}: incomplete training checkpoint (no {missing[0]!r})")
+    from .factory import DATASETS, MODELS
+    config = state["config"]
+    if (not isinstance(config, dict) or config.get("model") not in MODELS
+            or config.get("dataset") not in DATASETS):
+        raise CheckpointError(f"{path}: corrupt training checkpoint (bad config)")
     return state
 
 

@@ -3,7 +3,6 @@ lets torchvision's ResNet-18 (``chaingrad.models.resnet18``) read 1-channel imag
 from __future__ import annotations
 
 from .. import nn
-from ..nn.layers.conv import Conv2d
 
 
 class StridedCNN(nn.Module):
@@ -22,8 +21,8 @@ class StridedCNN(nn.Module):
         super().__init__()
         c1, c2 = 32 * width_mult, 64 * width_mult
         self.features = nn.Sequential(
-            Conv2d(in_channels, c1, 5, stride=2, padding=2), nn.ReLU(),
-            Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten())
+            nn.Conv2d(in_channels, c1, 5, stride=2, padding=2), nn.ReLU(),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten())
         h, w = (height + 3) // 4, (width + 3) // 4
         self.classifier = nn.Linear(c2 * h * w, num_classes)
 
@@ -47,5 +46,5 @@ def resnet18_gray(in_channels, num_classes):
     from ..models import resnet18
     model = resnet18(num_classes=num_classes)
     if in_channels != 3:
-        model.conv1 = Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        model.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
     return model

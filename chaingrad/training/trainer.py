@@ -43,11 +43,7 @@ from .progress import ProgressBar, table_header, table_row
 def cross_entropy(logits, target):
     """Mean cross-entropy of integer class targets: -mean_i log softmax(logits_i)[y_i]."""
     from ..nn import functional as F
-    fn = getattr(F, "cross_entropy", None)
-    if fn is not None:
-        return fn(logits, target)
-    picked = logits.log_softmax(1).gather(1, target.reshape(-1, 1))
-    return -picked.mean()
+    return F.cross_entropy(logits, target)
 
 
 class Trainer:
@@ -62,7 +58,8 @@ class Trainer:
     """
 
     def __init__(self, config, out_dir, resume=None, stream=None, is_main_process=True,
-                 after_backward=None, train_sampler=None, reduce_metrics=None, wrap_model=None):
+                 after_backward=None, train_sampler=None, reduce_metrics=None, wrap_model=None,
+                 plots=True):
         self.config = dict(config)
         self.out = out_dir
         self.resume = resume
@@ -72,6 +69,7 @@ class Trainer:
         self.train_sampler = train_sampler
         self.reduce_metrics = reduce_metrics
         self.wrap_model = wrap_model
+        self.plots = plots
         self._stop = None  # None, "signal" or "steps"
 
     # -- set-up --------------------------------------------------------------------------------
@@ -137,17 +135,18 @@ class Trainer:
         self._cpu0, self._wall0 = time.process_time(), time.perf_counter()
         restore = self._install_sigint()
         try:
-            if self.epoch < cfg["epochs"]:
-                self._print(table_header()) if not self.history else self._print(
-                    "\n".join([table_header()] + [table_row(r) for r in self.history]))
+            if self.epoch < cfg["epochs"]:  # a resumed run shows its earlier epochs too
+                self._print("\n".join([table_header()] + [table_row(r) for r in self.history]))
             while self.epoch < cfg["epochs"] and self._stop is None:
                 row = self._train_epoch()
                 if row is None:
                     break
                 self._print(table_row(row))
-                self._save("last.ckpt")
-                if row["test_acc"] > self.best_acc:
+                improved = row["test_acc"] > self.best_acc
+                if improved:
                     self.best_acc, self.best_epoch = row["test_acc"], row["epoch"]
+                self._save("last.ckpt")
+                if improved:
                     self._save("best.ckpt")
                 if self.main:
                     metrics.write_csv(os.path.join(self.out, "metrics.csv"), self.history)
@@ -244,15 +243,8 @@ class Trainer:
         if conf is None:
             _, _, conf = self.evaluate()
         files = ["final.ckpt", "best.ckpt", "metrics.csv", "summary.json"]
-        if plots.plot_curves(self.history, os.path.join(out, "curves.png")):
-            files.append("curves.png")
-        if plots.plot_confusion(conf, self.classes, os.path.join(out, "confusion.png")):
-            files.append("confusion.png")
-        flow = plots.plot_gradient_flow(
-            self.model, os.path.join(out, "gradient_flow.png"), self.optimizer,
-            title=f"gradient flow, last step of epoch {self.epoch} ({self.config['model']})")
-        if flow is not None:
-            files.append("gradient_flow.png")
+        if self.plots:
+            files += self._plot(conf)
         last_row = self.history[-1] if self.history else {}
         summary = {
             "config": self.config, "classes": self.classes, "epochs": self.epoch,
@@ -273,6 +265,19 @@ class Trainer:
         self._print(f"\ntest accuracy {100 * (last_row.get('test_acc') or 0):.2f}% "
                     f"(best {100 * self.best_acc:.2f}% at epoch {self.best_epoch}), "
                     f"{summary['train_time_s']:.0f}s; wrote {', '.join(files)} to {out}")
+
+    def _plot(self, conf):
+        out, files = self.out, []
+        if plots.plot_curves(self.history, os.path.join(out, "curves.png")):
+            files.append("curves.png")
+        if plots.plot_confusion(conf, self.classes, os.path.join(out, "confusion.png")):
+            files.append("confusion.png")
+        flow = plots.plot_gradient_flow(
+            self.model, os.path.join(out, "gradient_flow.png"), self.optimizer,
+            title=f"gradient flow, last step of epoch {self.epoch} ({self.config['model']})")
+        if flow is not None:
+            files.append("gradient_flow.png")
+        return files
 
     # -- Ctrl-C --------------------------------------------------------------------------------
     def _install_sigint(self):

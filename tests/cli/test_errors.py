@@ -70,8 +70,14 @@ def test_checkpoint_from_a_different_model(capsys, tmp_path, mlp_run):
     ck["model"] = {k.replace("1.", "9."): v for k, v in ck["model"].items()}
     cg.save(ck, str(tmp_path / "other.ckpt"))
     _one_line_error(capsys, "evaluate", tmp_path / "other.ckpt", expect="different model")
-    _one_line_error(capsys, "train", "--resume", tmp_path / "other.ckpt", "--epochs", 3,
+    _one_line_error(capsys, "train", "--resume", tmp_path / "other.ckpt",
                     "--out", tmp_path, expect="different model")
+    _one_line_error(capsys, "train", "--resume", mlp_run / "final.ckpt", "--epochs", 3,
+                    "--out", tmp_path, expect="--epochs cannot change")
+    ck = cg.load(str(mlp_run / "final.ckpt"))
+    ck["config"] = {"model": "gpt"}
+    cg.save(ck, str(tmp_path / "badcfg.ckpt"))
+    _one_line_error(capsys, "evaluate", tmp_path / "badcfg.ckpt", expect="corrupt")
 
 
 def test_missing_image(capsys, mlp_run, tmp_path):

@@ -47,25 +47,28 @@ def test_outputs_exist_parse_and_loss_goes_down(mlp_run):
 
 
 def test_same_seed_identical_other_seed_differs(tmp_path, mlp_run):
-    assert run_cli("train", *SMALL, "--epochs", "2", "--out", tmp_path / "a") == 0
+    assert run_cli("train", *SMALL, "--epochs", "2", "--no-plots", "--out", tmp_path / "a") == 0
     assert _same(_weights(tmp_path / "a" / "final.ckpt"), _weights(mlp_run / "final.ckpt"))
     a = list(csv.DictReader(open(tmp_path / "a" / "metrics.csv")))
     b = list(csv.DictReader(open(mlp_run / "metrics.csv")))
     assert [r["train_loss"] for r in a] == [r["train_loss"] for r in b]
-    assert run_cli("train", *SMALL, "--epochs", "1", "--seed", "1", "--out", tmp_path / "b") == 0
+    assert run_cli("train", *SMALL, "--epochs", "1", "--seed", "1", "--no-plots",
+                   "--out", tmp_path / "b") == 0
+    assert not (tmp_path / "b" / "curves.png").exists()
     assert not _same(_weights(tmp_path / "b" / "final.ckpt"), _weights(mlp_run / "final.ckpt"))
 
 
 @pytest.mark.parametrize("stop", [5, 8, 11])   # mid-epoch 1, end of epoch 1, mid-epoch 2
 def test_resume_is_bit_identical(tmp_path, stop):
     args = ["--model", "mlp", "--limit", "512", "--test-limit", "128", "--batch-size", "64",
-            "--epochs", "2", "--augment", "--optimizer", "adamw", "--scheduler", "cosine"]
+            "--epochs", "2", "--augment", "--optimizer", "adamw", "--scheduler", "cosine",
+            "--no-plots"]
     assert run_cli("train", *args, "--out", tmp_path / "full") == 0
     assert run_cli("train", *args, "--stop-after-steps", stop, "--out", tmp_path / "cut") == 0
     ck = tmp_path / "cut" / "interrupted.ckpt"
     assert ck.is_file() and not (tmp_path / "cut" / "final.ckpt").exists()
     assert load_checkpoint(ck)["step"] == stop
-    assert run_cli("train", "--resume", ck) == 0
+    assert run_cli("train", "--resume", ck, "--no-plots") == 0
     assert _same(_weights(tmp_path / "full" / "final.ckpt"), _weights(tmp_path / "cut" / "final.ckpt"))
     full = list(csv.DictReader(open(tmp_path / "full" / "metrics.csv")))
     cut = list(csv.DictReader(open(tmp_path / "cut" / "metrics.csv")))
@@ -89,16 +92,16 @@ def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
     assert trainer.fit() == 130
     ck = load_checkpoint(out / "interrupted.ckpt")
     assert ck["step"] == 3 and ck["loader"]["batches_done"] == 3
-    assert run_cli("train", "--resume", out / "interrupted.ckpt") == 0
+    assert run_cli("train", "--resume", out / "interrupted.ckpt", "--no-plots") == 0
     assert load_checkpoint(out / "final.ckpt")["step"] == 8
     ref = tmp_path / "ref"
     assert run_cli("train", "--model", "mlp", "--limit", 256, "--test-limit", 64,
-                   "--batch-size", 32, "--epochs", 1, "--out", ref) == 0
+                   "--batch-size", 32, "--epochs", 1, "--no-plots", "--out", ref) == 0
     assert _same(_weights(ref / "final.ckpt"), _weights(out / "final.ckpt"))
 
 
 def test_progress_and_table_are_printed(mlp_run, tmp_path, capsys):
-    assert run_cli("train", *SMALL, "--epochs", "1", "--out", tmp_path) == 0
+    assert run_cli("train", *SMALL, "--epochs", "1", "--no-plots", "--out", tmp_path) == 0
     out = capsys.readouterr().out
     assert "train loss" in out and "test acc" in out and "samples/s" in out
     assert "epoch 1/1 [" in out and "\r" not in out          # plain lines when not a TTY
@@ -106,7 +109,7 @@ def test_progress_and_table_are_printed(mlp_run, tmp_path, capsys):
 
 def test_digits_dataset(tmp_path):
     assert run_cli("train", "--dataset", "digits", "--model", "mlp", "--epochs", "2",
-                   "--lr", "0.01", "--out", tmp_path) == 0
+                   "--lr", "0.01", "--no-plots", "--out", tmp_path) == 0
     summary = json.load(open(tmp_path / "summary.json"))
     assert summary["final_test_acc"] > 0.8
 
@@ -115,7 +118,7 @@ def test_digits_dataset(tmp_path):
 def test_conv_models_train(tmp_path, model):
     if model == "resnet18" and not hasattr(cg.models, "resnet18"):
         pytest.skip("chaingrad.models.resnet18 not written yet")
-    assert run_cli("train", "--model", model, "--limit", "64", "--test-limit", "32",
-                   "--batch-size", "32", "--epochs", "1", "--out", tmp_path) == 0
+    assert run_cli("train", "--model", model, "--limit", "32", "--test-limit", "16",
+                   "--batch-size", "16", "--epochs", "1", "--no-plots", "--out", tmp_path) == 0
     ck = load_checkpoint(tmp_path / "final.ckpt")
     assert ck["config"]["model"] == model and ck["step"] == 2

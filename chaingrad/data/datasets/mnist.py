@@ -22,6 +22,28 @@ class DatasetNotFoundError(FileNotFoundError):
     """A dataset's files are missing; the message says how to install them."""
 
 
+_CACHE: dict = {}
+
+
+def _read_pair(image_path, label_path):
+    """(uint8 images, int64 labels), decoded once per process per unchanged file pair."""
+    key = tuple((os.path.abspath(p), os.stat(p).st_mtime_ns, os.stat(p).st_size)
+                for p in (image_path, label_path))
+    if key not in _CACHE:
+        images, labels = read_idx(image_path), read_idx(label_path)
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise IDXError(f"{os.path.dirname(image_path)}: image and label files do not match "
+                           f"({images.shape} vs {labels.shape})")
+        images = np.ascontiguousarray(images, dtype=np.uint8)
+        images.flags.writeable = False   # shared by every instance: never modified in place
+        labels = labels.astype(np.int64)
+        labels.flags.writeable = False
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (images, labels)
+    return _CACHE[key]
+
+
 class _IDXImages(Dataset):
     """28x28 grayscale images with integer labels, held in memory as uint8.
 
@@ -50,12 +72,7 @@ class _IDXImages(Dataset):
             raise DatasetNotFoundError(
                 f"{type(self).__name__} not found: no {missing}[.gz] in {self.root}; "
                 f"{self.install_hint}")
-        images, labels = read_idx(paths[0]), read_idx(paths[1])
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise IDXError(f"{self.root}: image and label files do not match "
-                           f"({images.shape} vs {labels.shape})")
-        self._images = np.ascontiguousarray(images, dtype=np.uint8)
-        self._labels = labels.astype(np.int64)
+        self._images, self._labels = _read_pair(*paths)
 
     @property
     def data(self):
