@@ -122,7 +122,8 @@ def train(source="sonnets", steps=150, batch=32, seq_len=48, hidden=128, lr=5e-3
         opt.step()
         losses.append(float(loss))
         if verbose and (step % log_every == 0 or step == steps - 1):
-            print(f"step {step:5d}  loss {losses[-1]:.3f}  (uniform guess {math.log(len(vocab)):.3f})")
+            print(f"step {step:5d}  loss {losses[-1]:.3f}  "
+                  f"(uniform guess {math.log(len(vocab)):.3f})")
     return model, vocab, losses
 
 

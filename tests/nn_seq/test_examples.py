@@ -29,9 +29,14 @@ def test_gradient_vanishes_through_a_tanh_rnn_not_through_an_lstm():
 
 @pytest.mark.slow
 def test_trained_lstm_remembers_and_rnn_does_not(tmp_path):
+    """The default run (T=100, seed 0; ~1 min): measured LSTM 100%, RNN 29% (chance 25%).
+
+    Over seeds the LSTM learned every time; a tanh RNN sometimes escapes (one seed in four
+    reached 78% at T=100), so the RNN bound holds for the default seed, with a margin.
+    """
     res = _load("rnn_vanishing").run(plot=tmp_path / "v.png")
     assert res["lstm"]["accuracy"] > 0.9
-    assert res["rnn"]["accuracy"] < 0.75
+    assert res["rnn"]["accuracy"] < 0.5
     assert res["lstm"]["ratio_first_last"] > 1e3 * res["rnn"]["ratio_first_last"]
     assert (tmp_path / "v.png").stat().st_size > 10_000
 

@@ -29,7 +29,8 @@ CONFIGS = [  # (num_layers, bidirectional, batch_first, bias, initial state, bat
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: "L{}_bi{:d}_bf{:d}_b{:d}_h{:d}_x{:d}".format(*c))
+@pytest.mark.parametrize("cfg", CONFIGS,
+                         ids=lambda c: "L{}_bi{:d}_bf{:d}_b{:d}_h{:d}_x{:d}".format(*c))
 def test_sequence_layer_matches_torch(mode, cfg):
     L, bi, bf, bias, with_h, batched = cfg
     ours, theirs, kw = MODES[mode]
@@ -168,7 +169,7 @@ def test_dropout_between_layers():
     cg.manual_seed(1)
     d = m(x)[0]
     assert np.array_equal(c.detach().numpy(), d.detach().numpy())   # reproducible from the seed
-    assert not np.allclose(c.detach().numpy(), a.detach().numpy())            # and different from eval
+    assert not np.allclose(c.detach().numpy(), a.detach().numpy())   # and differs from eval
 
 
 def test_float32_default_and_dtype():

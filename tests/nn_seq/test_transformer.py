@@ -65,3 +65,19 @@ def test_state_dict_names_and_dropout_modes():
     assert not np.allclose(a, layer(x).detach().numpy())
     with pytest.raises(RuntimeError):
         TransformerEncoderLayer(D, H, activation="tanh")
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+def test_full_transformer_with_causal_target_mask_matches_torch():
+    from chaingrad.nn.layers.transformer import Transformer
+    rng = np.random.default_rng(4)
+    src, tgt = rng.standard_normal((S, N, D)), rng.standard_normal((S - 1, N, D))
+    ours_mask = Transformer.generate_square_subsequent_mask(S - 1, dtype=F64)
+    th_mask = torch.nn.Transformer.generate_square_subsequent_mask(S - 1, dtype=torch.float64)
+    np.testing.assert_array_equal(ours_mask.numpy(), th_mask.numpy())
+
+    def call(m, src, tgt):
+        mask = ours_mask if isinstance(m, cg.nn.Module) else th_mask
+        return m(src, tgt, tgt_mask=mask)
+    compare_module(Transformer(D, H, 1, 1, FF, dropout=0.0, dtype=F64),
+                   torch.nn.Transformer(D, H, 1, 1, FF, dropout=0.0), [src, tgt], call)

@@ -148,9 +148,10 @@ class RNNBase(Module):
                 for d in range(2 if self.bidirectional else 1)]
 
     def _layer_params(self, sfx):
-        get = lambda n: getattr(self, n + sfx) if self.bias or n.startswith("w") else None  # noqa: E731
-        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"), \
-            (get("weight_hr") if self.proj_size else None)
+        b_ih, b_hh = ((getattr(self, "bias_ih" + sfx), getattr(self, "bias_hh" + sfx))
+                      if self.bias else (None, None))
+        w_hr = getattr(self, "weight_hr" + sfx) if self.proj_size else None
+        return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), b_ih, b_hh, w_hr
 
     def _check_hidden(self, h, expected, what="hidden"):
         if tuple(h.shape) != expected:
