@@ -47,6 +47,16 @@ def reset_hwm() -> bool:
         return False
 
 
+def _malloc_trim():
+    """Give freed heap memory back to the kernel (glibc), so that the next workload's peak
+    memory does not depend on what ran before it in this worker."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def blas_info():
     try:
         from threadpoolctl import threadpool_info
@@ -139,6 +149,7 @@ class Worker:
         self.bench = None
         self.spec = None
         gc.collect()
+        _malloc_trim()
         return {}
 
 
