@@ -153,6 +153,7 @@ class MNIST(_IDXImages):
     folder = "mnist"
     default_root = "/usr/share/datasets/mnist"
     mean, std = 0.1307, 0.3081
-    install_hint = ("copy train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-                    "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz there "
-                    "or pass root=")
+    install_hint = ("no Debian package ships MNIST: copy its four IDX files "
+                    "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                    "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) there, or point "
+                    "root= (chaingrad train --data-root) at them")
