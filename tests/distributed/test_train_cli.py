@@ -55,3 +55,11 @@ def test_distributed_resume_is_exact(tmp_path):
     assert set(resumed) == set(straight)
     for k in straight:
         np.testing.assert_array_equal(resumed[k], straight[k], err_msg=k)
+
+
+@pytest.mark.slow
+def test_distributed_train_four_ranks(tmp_path):
+    proc = _train(4, "--out", tmp_path / "run4")
+    assert proc.stdout.count("chaingrad train:") == 1
+    assert "chaingrad.distributed: 4 ranks" in proc.stdout
+    assert (tmp_path / "run4" / "final.ckpt").exists()
