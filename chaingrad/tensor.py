@@ -126,11 +126,10 @@ class Tensor:
         """The (node, output_nr) a gradient for this tensor is sent to."""
         if self.grad_fn is not None:
             return (self.grad_fn, self._output_nr)
-        acc = self._accumulator() if self._accumulator is not None else None
-        if acc is None:
-            acc = AccumulateGrad(self)
-            self._accumulator = weakref.ref(acc)
-        return (acc, 0)
+        edge = self._accumulator  # a leaf keeps (its AccumulateGrad, 0), made on first use
+        if edge is None:
+            edge = self._accumulator = (AccumulateGrad(self), 0)
+        return edge
 
     def detach(self) -> "Tensor":
         """A tensor sharing this one's data, cut from the graph."""
@@ -392,11 +391,12 @@ class Tensor:
         return self.new_zeros(*size, dtype=dtype)
 
     # -- arithmetic operators ----------------------------------------------------------------
+    # (+ and * go straight to the op: they are the commonest calls in any program)
     def __add__(self, other):
-        return _ew.add(self, other)
+        return _binary(_Add, self, other, "add")
 
     def __radd__(self, other):
-        return _ew.add(other, self)
+        return _binary(_Add, other, self, "add")
 
     def __sub__(self, other):
         return _ew.sub(self, other)
@@ -405,10 +405,10 @@ class Tensor:
         return _ew.sub(other, self)
 
     def __mul__(self, other):
-        return _ew.mul(self, other)
+        return _binary(_Mul, self, other, "mul")
 
     def __rmul__(self, other):
-        return _ew.mul(other, self)
+        return _binary(_Mul, other, self, "mul")
 
     def __truediv__(self, other):
         return _ew.div(self, other)
@@ -729,6 +729,7 @@ class Parameter(Tensor):
 
 
 from .ops import elementwise as _ew  # noqa: E402  (ops import Tensor)
+from .ops.elementwise import _binary, Add as _Add, Mul as _Mul  # noqa: E402
 from .ops import reduce as _red  # noqa: E402
 from .ops import shape as _shp  # noqa: E402
 from .ops import linalg as _la  # noqa: E402

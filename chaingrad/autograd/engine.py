@@ -160,10 +160,11 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                     if (node, nr) in capture and grads[nr] is not None:
                         capture[(node, nr)] = grads[nr]
             if node.__class__ is AccumulateGrad:
-                if accumulate and grads[0] is not None and (
+                leaf = node.variable  # None if the leaf tensor itself is gone
+                if accumulate and grads[0] is not None and leaf is not None and (
                         capture is None or (node, 0) in capture):
                     with _xp.errstate(invalid="ignore"):
-                        _accumulate_leaf(node.variable, grads[0], F, create_graph)
+                        _accumulate_leaf(leaf, grads[0], F, create_graph)
                 if observer is not None:
                     observer(node, grads, ())
                 continue

@@ -17,6 +17,7 @@ Three kinds of nodes:
 from __future__ import annotations
 
 import traceback
+import weakref
 
 from ..backend import xp as _xp
 
@@ -141,7 +142,13 @@ class Op(Node):
                     recording = True
                     break
         node.recording = recording
-        out = node.forward(*[t.data for t in inputs], **params)
+        n = len(inputs)  # (a star-call costs more than the NumPy op on small arrays)
+        if n == 2:
+            out = node.forward(inputs[0].data, inputs[1].data, **params)
+        elif n == 1:
+            out = node.forward(inputs[0].data, **params)
+        else:
+            out = node.forward(*[t.data for t in inputs], **params)
         if not recording:
             return _wrap(out)
         node._freed = False
@@ -157,8 +164,8 @@ class Op(Node):
                 edges.append(None)
             elif t.grad_fn is not None:
                 edges.append((t.grad_fn, t._output_nr))
-            else:
-                edges.append(t._edge())
+            else:  # a leaf: its AccumulateGrad edge, made once
+                edges.append(t._accumulator or t._edge())
         node.next_functions = tuple(edges)
         node._input_meta = tuple(meta)
         saves = cls.save_inputs
@@ -216,14 +223,23 @@ class Op(Node):
 
 
 class AccumulateGrad(Node):
-    """The last node on every path to a leaf: adds the arriving gradient into ``leaf.grad``."""
+    """The last node on every path to a leaf: adds the arriving gradient into ``leaf.grad``.
 
-    __slots__ = ("variable",)
+    The leaf holds its AccumulateGrad (so every op finds it at once) and the node refers back
+    to the leaf only weakly: no reference cycle, the pair is freed by reference counting.
+    """
+
+    __slots__ = ("_variable",)
 
     def __init__(self, variable):
         super().__init__()
-        self.variable = variable
+        self._variable = weakref.ref(variable)
         self._input_meta = ()
+
+    @property
+    def variable(self):
+        """The leaf tensor (None once it has been deleted)."""
+        return self._variable()
 
     def name(self):
         return "AccumulateGrad"

@@ -111,7 +111,8 @@ class Mul(Op):
 
     def backward(self, g, F):  # d(a b) = b da + a db
         a, b = self.inputs(F)
-        return g * b, g * a
+        need_a, need_b = self.next_functions  # None: that input needs no gradient
+        return (g * b if need_a else None), (g * a if need_b else None)
 
 
 class Div(Op):
@@ -127,7 +128,7 @@ class Div(Op):
     def backward(self, g, F):  # d(a / b) = da / b - a db / b^2
         a, b = self.inputs(F)
         ga = g / b
-        return ga, -ga * a / b
+        return ga, (-ga * a / b if self.next_functions[1] else None)
 
 
 class Neg(Op):
@@ -413,7 +414,7 @@ class Tanh(Op):
 
     def backward(self, g, F):  # d tanh x = 1 - tanh^2 x
         y = self.output(F)
-        return g * (1 - y * y)
+        return g - g * y * y  # = g (1 - y^2), without a Python scalar (slow on small arrays)
 
 
 def _sigmoid(x):
@@ -435,7 +436,7 @@ class Sigmoid(Op):
 
     def backward(self, g, F):  # d sigma(x) = sigma (1 - sigma)
         y = self.output(F)
-        return g * (y * (1 - y))
+        return g * (y - y * y)
 
 
 class Relu(Op):

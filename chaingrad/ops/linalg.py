@@ -27,12 +27,16 @@ class MatMul(Op):
         if self.b_vec:
             b = F.reshape(b, tuple(b.shape) + (1,))
             g = F.expand_dims(g, -1)
-        ga = F.matmul(g, F.swapaxes(b, -1, -2))
-        gb = F.matmul(F.swapaxes(a, -1, -2), g)
-        if self.a_vec:
-            ga = F.reshape(ga, tuple(ga.shape[:-2]) + (ga.shape[-1],))
-        if self.b_vec:
-            gb = F.reshape(gb, tuple(gb.shape[:-2]) + (gb.shape[-2],))
+        need_a, need_b = self.next_functions  # skip the product an input does not need
+        ga = gb = None
+        if need_a:
+            ga = F.matmul(g, F.swapaxes(b, -1, -2))
+            if self.a_vec:
+                ga = F.reshape(ga, tuple(ga.shape[:-2]) + (ga.shape[-1],))
+        if need_b:
+            gb = F.matmul(F.swapaxes(a, -1, -2), g)
+            if self.b_vec:
+                gb = F.reshape(gb, tuple(gb.shape[:-2]) + (gb.shape[-2],))
         return ga, gb
 
 
