@@ -3,8 +3,8 @@
 For y = conv(x, W) with stride s, padding p, dilation d and G groups, every output pixel is a
 dot product of W with one window of the padded input. ``windows`` views all windows at once
 (``as_strided``, no copy); one reshape-copy turns them into the column matrix ``cols``
-(G, C/G*kh*kw, N*Ho*Wo), or (N, G, C/G*kh*kw, Ho*Wo) when each image has many output pixels
-(then every array stays in NCHW order), and the convolution is the batched product
+(G, C/G*kh*kw, N*Ho*Wo), and the convolution is the batched product (one per image when
+images are large, so that the output comes out in NCHW order)
 
     y = W_mat @ cols            W_mat: (G, O/G, C/G*kh*kw)
 
@@ -65,59 +65,67 @@ def offset_slice(i, j, s, d, ho, wo):
             slice(j * d[1], j * d[1] + s[1] * (wo - 1) + 1, s[1]))
 
 
-def batch_first(n, ho, wo, k):
-    """Layout choice. When the product is thin (k = C/G*kh*kw small, e.g. a first layer on
-    1-3 channels) it is memory-bound and one product per image, keeping every array in NCHW
-    order, saves the transposes; otherwise one product over the whole batch lets BLAS run at
-    full speed (measured on W2 / ResNet-18 shapes)."""
+def thin(n, ho, wo, k):
+    """A thin product (k = C/G*kh*kw small, e.g. a first layer on 1-3 channels) is
+    memory-bound: its columns are laid out per image, (N, k, Ho*Wo), so that no array is
+    ever transposed (measured 3x faster on W2's first layer)."""
     return n > 1 and ho * wo >= 64 and k <= 64
 
 
+def per_image(n, ho, wo):
+    """With many output pixels per image, one product per image writes the output straight
+    in NCHW order; with few, one product over the whole batch keeps the matrices large
+    enough for BLAS (measured on W2 / ResNet-18 shapes)."""
+    return n > 1 and ho * wo >= 128
+
+
 def im2col(x, kh, kw, p):
-    """The column matrix and the output size. Batch-first layout: (N, C*kh*kw, Ho*Wo);
-    otherwise (C*kh*kw, N*Ho*Wo). Rows are ordered (c, i, j)."""
+    """The column matrix and the output size: (N, C*kh*kw, Ho*Wo) for a ``thin`` product,
+    else (C*kh*kw, N*Ho*Wo); rows ordered (c, i, j)."""
     n, c, h, w = x.shape
     (pt, pb), (pl, pr) = p.pads
     ho = out_size(h, kh, p.stride[0], pt, pb, p.dilation[0])
     wo = out_size(w, kw, p.stride[1], pl, pr, p.dilation[1])
-    bf = batch_first(n, ho, wo, c // p.groups * kh * kw)
+    per_img = thin(n, ho, wo, c // p.groups * kh * kw)
     if kh == kw == 1 and p.stride == (1, 1) and not (pt or pb or pl or pr):
-        if bf:
+        if per_img:
             return x.reshape(n, c, h * w), ho, wo
         return x.transpose(1, 0, 2, 3).reshape(c, n * h * w), ho, wo
     win = windows(pad_array(x, p.pads), kh, kw, p.stride, p.dilation, ho, wo)
-    if bf:
+    if per_img:
         return win.reshape(n, c * kh * kw, ho * wo), ho, wo
     return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * ho * wo), ho, wo
 
 
 def _group_cols(cols, n, g, ho, wo):
-    """(N, G, K, Ho*Wo) batch-first (``im2col`` gave 3-D (N, ., .)), or (G, K, N*Ho*Wo)."""
+    """(N, G, K, Ho*Wo) from per-image columns, or (G, K, N*Ho*Wo)."""
     if cols.ndim == 3:
         return cols.reshape(n, g, -1, ho * wo)
     return cols.reshape(g, -1, n * ho * wo)
 
 
 def conv_forward(x, w, p):
-    """y = conv2d(x, w); also returns ``cols`` for the weight gradient."""
+    """y = conv2d(x, w); also returns the grouped ``cols`` for the weight gradient."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     g = p.groups
     cols, ho, wo = im2col(x, kh, kw, p)
     cols = _group_cols(cols, n, g, ho, wo)
-    y = xp.matmul(w.reshape(g, o // g, cg * kh * kw), cols)
-    if cols.ndim == 4:  # batch-first: (N, G, O/G, Ho*Wo) is already NCHW
+    wm = w.reshape(g, o // g, cg * kh * kw)
+    if cols.ndim == 4:  # (N, G, O/G, Ho*Wo): NCHW already
+        return xp.matmul(wm, cols).reshape(n, o, ho, wo), cols
+    if per_image(n, ho, wo):  # one product per image, reading the columns in place
+        y = xp.matmul(wm, cols.reshape(g, -1, n, ho * wo).transpose(2, 0, 1, 3))
         return y.reshape(n, o, ho, wo), cols
-    y = y.reshape(o, n, ho, wo)  # (G, O/G, N*Ho*Wo)
+    y = xp.matmul(wm, cols).reshape(o, n, ho, wo)  # (G, O/G, N*Ho*Wo)
     return (y.reshape(n, o, ho, wo) if n == 1 else xp.ascontiguousarray(y.transpose(1, 0, 2, 3))
             ), cols
 
 
-def _gy_matrix(gy, g, bf):
-    """dL/dy (N, O, Ho, Wo) grouped to match ``cols``: (N, G, O/G, Ho*Wo) batch-first, or
-    (G, O/G, N*Ho*Wo)."""
+def _gy_matrix(gy, g, per_img):
+    """dL/dy (N, O, Ho, Wo) grouped: (N, G, O/G, Ho*Wo) per image, else (G, O/G, N*Ho*Wo)."""
     n, o, ho, wo = gy.shape
-    if bf:
+    if per_img:
         return gy.reshape(n, g, o // g, ho * wo)
     t = gy.reshape(o, ho * wo) if n == 1 else gy.transpose(1, 0, 2, 3)
     return xp.ascontiguousarray(t).reshape(g, o // g, n * ho * wo)
@@ -130,7 +138,7 @@ def conv_grad_weight(cols, gy, w_shape, p):
         return xp.matmul(gm, cols.transpose(0, 2, 1)).reshape(w_shape)
     gw = xp.matmul(gm[0], cols[0].transpose(0, 2, 1))
     tmp = xp.empty_like(gw)
-    for i in range(1, gy.shape[0]):  # one product per image, accumulated in place
+    for i in range(1, gy.shape[0]):  # per-image columns: one small product per image
         xp.matmul(gm[i], cols[i].transpose(0, 2, 1), out=tmp)
         gw += tmp
     return gw.reshape(w_shape)
@@ -142,7 +150,7 @@ def conv_grad_input(gy, w, x_shape, p):
     o, cg, kh, kw = w.shape
     g = p.groups
     ho, wo = gy.shape[2], gy.shape[3]
-    bf = batch_first(n, ho, wo, cg * kh * kw)
+    bf = thin(n, ho, wo, cg * kh * kw) or (n > 1 and ho * wo >= 256)  # per image: no transposes
     wm = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
     dcols = xp.matmul(wm, _gy_matrix(gy, g, bf))
     # lead = the two leading axes of the fold: (N, C) batch-first, else (C, N)

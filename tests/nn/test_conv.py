@@ -20,6 +20,7 @@ CONV_CASES = [
     (1, 2, 5, 5, 3, 5, 1, 2, 1, 1),        # kernel as big as the input
     (2, 3, 10, 9, 4, 3, 1, 1, 1, 1),       # >= 64 output pixels: the batch-first layout
     (3, 4, 12, 11, 6, (3, 2), 1, (1, 2), (2, 1), 2),
+    (2, 2, 17, 16, 3, 3, 1, 1, 1, 1),      # >= 256 pixels per image: per-image products
 ]
 
 
@@ -36,7 +37,7 @@ def test_conv2d_matches_torch(case):
     b = _w((o,), 2)
     check_op(lambda x, w, b: F.conv2d(x, w, b, s, p, d, g),
              lambda x, w, b: TF.conv2d(x, w, b, s, p, d, g), [x, wt, b],
-             gradgradcheck=(n * h * w < 80))
+             gradcheck=(n * h * w < 300), gradgradcheck=(n * h * w < 80))
 
 
 @pytest.mark.parametrize("case", CONV_CASES[:3])
@@ -64,7 +65,7 @@ def test_conv_transpose2d_matches_torch(case):
     check_op(lambda x, w, b: F.conv_transpose2d(x, w, b, s, p, op, g, d),
              lambda x, w, b: TF.conv_transpose2d(x, w, b, s, p, op, g, d),
              [_w((n, c, h, w), 0), _w((c, o // g) + k2, 1), _w((o,), 2)],
-             gradgradcheck=(n * h * w < 80))
+             gradcheck=(n * h * w < 300), gradgradcheck=(n * h * w < 80))
 
 
 def test_conv_modules_match_torch():
