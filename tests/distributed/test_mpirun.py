@@ -68,6 +68,32 @@ def test_ddp_with_sync_batchnorm_matches_single_process(n, tmp_path):
         np.testing.assert_allclose(got[name], w, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
+def test_ddp_with_plain_batchnorm_uses_local_statistics(tmp_path):
+    """The documented choice: plain BatchNorm normalises each rank's shard with the shard's
+    own statistics (as PyTorch DDP). So W ranks equal one process that runs the model on each
+    shard separately and averages the W losses ("ghost" batch norm), not one big batch."""
+    steps, batch, n = 3, 16, 2
+    out = tmp_path / "ddp.npz"
+    proc = mpirun(n, "ddp", "--steps", steps, "--batch", batch, "--batchnorm", "bn",
+                  "--out", out)
+    assert proc.returncode == 0, _fail_message(proc)
+    got = np.load(out)
+    import chaingrad as cg
+    model = make_model(100, "bn")
+    opt = cg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    for x, y in make_data(steps, batch):
+        opt.zero_grad()
+        b = batch // n
+        loss = sum(((model(cg.tensor(x[r * b:(r + 1) * b])) - cg.tensor(y[r * b:(r + 1) * b]))
+                    ** 2).mean() for r in range(n)) / n
+        loss.backward()
+        opt.step()
+    whole = _reference(steps, batch, "sync")
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(got[name], p.data, rtol=1e-10, atol=1e-12, err_msg=name)
+    assert not np.allclose(got["0.weight"], whole["0.weight"])  # not the global-batch result
+
+
 @pytest.mark.parametrize("n, how", [(2, "raise"), (4, "ddp"), (2, "exit")])
 def test_rank_failure_aborts_the_job(n, how):
     """Rank 1 fails while the others wait in a collective: the job must end, non-zero, saying
