@@ -1,0 +1,13 @@
+from . import report
+
+
+def pytest_terminal_summary(terminalreporter):
+    f = report.FUZZ
+    lines = list(report.FIGURES)
+    if f["graphs"]:
+        lines.insert(0, f"fuzz: {f['graphs']} random graphs vs PyTorch ({f['steps']} ops, "
+                        f"{len(f['ops'])} kinds, {f['double']} with double backward)")
+    if lines:
+        terminalreporter.section("reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,51 @@
+"""Bugs the differential fuzzing found and that are still open (strict xfail: each turns into
+a failure, i.e. a reminder to drop the mark, as soon as it is fixed).
+
+Both concern in-place operations through a *view* (``v = h[0:2]; v.mul_(...)``): a view does
+not share its base's version counter and the base's graph is not rebased onto the in-place
+op (PyTorch's CopySlices), so the gradient can be silently wrong. Reported to the core
+engineer (chaingrad/ops/shape.py, chaingrad/ops/inplace.py); the fuzzer applies in-place ops
+to fresh clones only until then.
+"""
+import numpy as np
+import pytest
+import torch
+
+import chaingrad as cg
+
+
+def _grads(L, body):
+    a = L.tensor([1.0, 2.0, 3.0], dtype=L.float64, requires_grad=True)
+    try:
+        body(L, a)
+    except RuntimeError:
+        return "raised"
+    return np.asarray(a.grad.tolist())
+
+
+def _inplace_on_view_then_use_base(L, a):
+    c = a * 1
+    v = c[0:2]
+    v.mul_(a[0:2])  # c is now [a0^2, a1^2, a2]
+    (c * c).sum().backward()
+
+
+def _inplace_on_view_of_saved(L, a):
+    h = a * 1
+    y = h.sin()  # saves h
+    h[0:2].mul_(2)  # changes h through a view: PyTorch refuses at backward
+    y.sum().backward()
+
+
+@pytest.mark.xfail(strict=True, reason="open: in-place on a view does not rebase the base's "
+                                       "graph (silently wrong gradient)")
+def test_inplace_through_view_updates_base_gradient():
+    assert np.allclose(_grads(torch, _inplace_on_view_then_use_base), [4.0, 32.0, 6.0])
+    assert np.allclose(_grads(cg, _inplace_on_view_then_use_base), [4.0, 32.0, 6.0])
+
+
+@pytest.mark.xfail(strict=True, reason="open: a view does not share its base's version counter "
+                                       "(a saved tensor changed through a view goes unnoticed)")
+def test_inplace_through_view_of_saved_tensor_detected():
+    assert _grads(torch, _inplace_on_view_of_saved) == "raised"
+    assert _grads(cg, _inplace_on_view_of_saved) == "raised"

@@ -1,0 +1,141 @@
+"""Differential fuzzing against PyTorch: random graphs (``graphs.py``), same float64 inputs,
+every forward value and every leaf gradient (and, for a quarter of the graphs, the gradient of
+the gradient norm: double backward) must agree.
+
+The CI test runs a bounded number of graphs (``CI_GRAPHS``); ``pytest -m fuzz
+--hypothesis-profile=long`` runs the marked test with the profile's far larger count. The
+number of graphs tried and steps run is printed in pytest's terminal summary.
+"""
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import chaingrad as cg
+
+from .graphs import OPS, Replay, leaf_shapes
+from . import report
+
+CI_GRAPHS = 300
+MAX_STEPS = 10
+NAMES = sorted(OPS)
+
+
+def _np(t):
+    return t.detach().numpy() if isinstance(t, cg.Tensor) else t.detach().cpu().numpy()
+
+
+def _close(c, t, what):
+    a, b = _np(c), _np(t)
+    assert a.shape == b.shape, f"{what}: shape {a.shape} vs PyTorch {b.shape}"
+    scale = max(1.0, float(np.abs(b).max())) if b.size else 1.0
+    np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9 * scale, err_msg=what)
+
+
+def run_graph(data, only=None):
+    shapes = leaf_shapes(data)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    xs = [rng.standard_normal(s) for s in shapes]
+    pool = [(cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)) for x in xs]
+    leaves = list(pool)
+    program = []
+    for _ in range(1 if only else data.draw(st.integers(1, MAX_STEPS), label="steps")):
+        for _attempt in range(4):  # an op whose precondition holds for the drawn operands
+            name = only or data.draw(st.sampled_from(NAMES), label="op")
+            arity, pre, fn = OPS[name]
+            idx = [data.draw(st.integers(0, len(pool) - 1), label="operand")
+                   for _ in range(arity)]
+            if pre(*[tuple(pool[i][1].shape) for i in idx]):
+                break
+        else:
+            continue
+        draw = Replay(data)
+        program.append((name, idx))
+        try:
+            t_out = fn(torch, draw, *[pool[i][1] for i in idx])
+        except (RuntimeError, IndexError, ValueError) as exc:  # illegal here (e.g. empty)
+            draw.replay()
+            with pytest.raises(Exception):
+                fn(cg, draw, *[pool[i][0] for i in idx])
+            program[-1] += ("raises", type(exc).__name__)
+            continue
+        draw.replay()
+        c_out = fn(cg, draw, *[pool[i][0] for i in idx])
+        _close(c_out, t_out, f"forward of {name} in {program}")
+        assert c_out.requires_grad == t_out.requires_grad, f"requires_grad of {name}"
+        pool.append((c_out, t_out))
+        report.FUZZ["steps"] += 1
+        report.FUZZ["ops"].add(name)
+    report.FUZZ["graphs"] += 1
+    return pool, leaves, program, rng
+
+
+def _loss(pool, weights, L):
+    k = 0 if L is cg else 1
+    total = 0
+    for (pair, w) in zip(pool, weights):
+        t = pair[k]
+        if t.requires_grad and t.numel():
+            total = total + (t * (w if L is cg else torch.tensor(w))).sum()
+    return total
+
+
+def check_graph(data, only=None):
+    pool, leaves, program, rng = run_graph(data, only)
+    weights = [rng.standard_normal(tuple(p[1].shape)) for p in pool]
+    loss_c = _loss(pool, [cg.tensor(w) for w in weights], cg)
+    loss_t = _loss(pool, weights, torch)
+    _close(loss_c, loss_t, f"loss of {program}")
+    second = data.draw(st.integers(0, 3), label="double backward") == 0
+    cl, tl = [p[0] for p in leaves], [p[1] for p in leaves]
+    if not second:
+        loss_c.backward()
+        loss_t.backward()
+        for i, (c, t) in enumerate(zip(cl, tl)):
+            tg = torch.zeros_like(t) if t.grad is None else t.grad
+            assert c.grad is not None or not tg.any(), f"leaf {i} got no gradient: {program}"
+            _close(c.grad if c.grad is not None else cg.zeros(*t.shape, dtype=cg.float64), tg,
+                   f"gradient of leaf {i} in {program}")
+        return
+    report.FUZZ["double"] += 1
+    gc_ = cg.autograd.grad(loss_c, cl, create_graph=True, allow_unused=True)
+    gt_ = torch.autograd.grad(loss_t, tl, create_graph=True, allow_unused=True)
+    for i, (a, b) in enumerate(zip(gc_, gt_)):
+        if b is None:
+            assert a is None or not _np(a).any()
+        else:
+            _close(a, b, f"gradient of leaf {i} in {program}")
+    nc = sum((g * g).sum() for g in gc_ if g is not None and g.requires_grad)
+    nt = sum((g * g).sum() for g in gt_ if g is not None and g.requires_grad)
+    if not isinstance(nt, torch.Tensor):
+        return
+    ggt = torch.autograd.grad(nt, tl, allow_unused=True)
+    ggc = cg.autograd.grad(nc, cl, allow_unused=True) if isinstance(nc, cg.Tensor) else [None] * len(cl)
+    for i, (a, b, t) in enumerate(zip(ggc, ggt, tl)):
+        b = torch.zeros_like(t) if b is None else torch.zeros_like(t) + b
+        a = cg.zeros(*t.shape, dtype=cg.float64) if a is None else a
+        _close(a, b, f"second derivative of leaf {i} in {program}")
+
+
+@settings(max_examples=CI_GRAPHS, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_random_graphs_match_pytorch(data):
+    check_graph(data)
+
+
+@pytest.mark.fuzz
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_random_graphs_match_pytorch_long(data):
+    """Same as above, as many graphs as the hypothesis profile says (long: 5,000)."""
+    check_graph(data)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_each_op_alone(name, data):
+    """Every op of the catalogue, alone on random leaves (first and second order): a
+    deterministic floor under the random mix above."""
+    check_graph(data, only=name)
