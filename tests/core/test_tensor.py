@@ -201,3 +201,22 @@ def test_inplace_square_of_itself():
     h.mul_(h)
     h.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * 3 * 3 * x.detach().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float16"])
+def test_non_float32_inputs_match_torch_dtypes(dtype):
+    a = np.array([[1, 0, 3], [2, 5, 1]]).astype(dtype)
+    fns = [lambda t: t.sum(), lambda t: t.sum(0), lambda t: t.prod(), lambda t: t.cumsum(1),
+           lambda t: t.amax(1), lambda t: t.max(), lambda t: t.argmax(), lambda t: t.abs(),
+           lambda t: t * 2, lambda t: t + t, lambda t: t * 2.5, lambda t: t.reshape(-1),
+           lambda t: t.T, lambda t: t[0], lambda t: t.exp(), lambda t: t.sqrt(), lambda t: t.sigmoid(),
+           lambda t: t / 2, lambda t: t.float(), lambda t: t.double().mean(), lambda t: t.clamp(0, 2),
+           lambda t: t.flip(0), lambda t: t.repeat(2, 1), lambda t: t == 1, lambda t: t.max(1)[0]]
+    for i, f in enumerate(fns):
+        try:
+            want = f(torch.tensor(a))
+        except (RuntimeError, TypeError):
+            continue
+        got = f(cg.tensor(a))
+        assert got.data.dtype == want.numpy().dtype, (i, dtype, got.data.dtype, want.dtype)
+        np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float), rtol=1e-3)
