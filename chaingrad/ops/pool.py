@@ -53,18 +53,24 @@ def _non_overlapping(p):
     return all(p.stride[a] >= p.dilation[a] * (p.kernel[a] - 1) + 1 for a in (0, 1))
 
 
-def _fold(parts, x_shape, p, dtype):
-    """Sum per-offset slabs ``parts(k)`` back into an input-shaped gradient."""
+def _fold(write, x_shape, p, dtype):
+    """Gather per-offset slabs back into an input-shaped gradient: ``write(k, dst)`` stores
+    offset k's slab into ``dst`` (a strided view); slabs of overlapping windows are added."""
     n, c, h, w = x_shape
     (pt, pb), (pl, pr) = p.pads
-    dx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=dtype)
+    hp, wp = h + pt + pb, w + pl + pr
     assign = _non_overlapping(p)
+    tiles = assign and (hp, wp) == (p.out[0] * p.kernel[0], p.out[1] * p.kernel[1]) and \
+        p.dilation == (1, 1) and p.stride == p.kernel  # every cell written exactly once
+    dx = (xp.empty if tiles else xp.zeros)((n, c, hp, wp), dtype=dtype)
+    tmp = None if assign else xp.empty((n, c) + tuple(p.out), dtype=dtype)
     for k, (i, j, sl) in enumerate(_slices(p)):
         if assign:
-            dx[sl] = parts(k)
+            write(k, dx[sl])
         else:
-            dx[sl] += parts(k)
-    return dx[:, :, pt:pt + h, pl:pl + w]
+            write(k, tmp)
+            dx[sl] += tmp
+    return dx[:, :, pt:pt + h, pl:pl + w] if (pt or pb or pl or pr) else dx
 
 
 # -- max pooling ----------------------------------------------------------------------------
@@ -131,8 +137,9 @@ class MaxPool2d(Op):
 
     def backward(self, g, F):
         p, arg = self.p, self.arg
-        if not F.graph:
-            return _fold(lambda k: g * (arg == k), self.x_shape, p, g.dtype)
+        if not F.graph:  # dx[slice_k] = g where offset k held the max
+            return _fold(lambda k, dst: xp.multiply(g, arg == k, out=dst), self.x_shape, p,
+                         g.dtype)
         # graph mode: a differentiable scatter of g to the max positions
         n, c, h, w = self.x_shape
         (pt, pb), (pl, pr) = p.pads
@@ -178,7 +185,7 @@ def avgpool_forward(x, p, div):
 
 def avgpool_backward(g, x_shape, p, div):
     gd = g / div
-    return _fold(lambda k: gd, x_shape, p, gd.dtype)
+    return _fold(lambda k, dst: xp.copyto(dst, gd), x_shape, p, gd.dtype)
 
 
 class AvgPool2d(Op):
