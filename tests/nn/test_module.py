@@ -234,3 +234,31 @@ def test_flatten_unflatten_identity():
     assert nn.Flatten(0, 2)(x).shape == (24, 5)
     assert nn.Unflatten(1, (3, 20))(nn.Flatten()(x)).shape == (2, 3, 20)
     assert nn.Identity(3, foo=1)(x) is x
+
+
+def test_module_list_repr_compresses_runs_like_torch():
+    def build(lib):
+        return lib.nn.ModuleList([lib.nn.Linear(1, 1) for _ in range(3)] + [lib.nn.ReLU()])
+    assert repr(build(cg)) == repr(build(torch))
+    assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList())
+
+
+def test_to_device_cpu_keeps_parameters():
+    m = Net()
+    w = m.fc1.weight
+    assert m.to("cpu") is m and m.cpu() is m and m.fc1.weight is w
+    assert m.to(cg.zeros(1, dtype=cg.float64)).fc1.weight.dtype == cg.float64
+
+
+def test_hook_handles_and_context_manager():
+    m = nn.Linear(2, 2)
+    calls = []
+    with m.register_forward_hook(lambda *a: calls.append(1)):
+        m(cg.ones(1, 2))
+    m(cg.ones(1, 2))
+    assert calls == [1]
+    pre = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0] * 0,))
+    x = cg.ones(1, 2, requires_grad=True)
+    m(x).sum().backward()
+    assert np.all(x.grad.data == 0)
+    pre.remove()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from itertools import islice
+from itertools import groupby, islice
 import operator
 
-from ..module import Module
+from ..module import Module, _addindent
 from ...tensor import Parameter
 
 
@@ -168,6 +168,19 @@ class ModuleList(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward; iterate over it instead")
+
+    def __repr__(self):
+        # runs of identical children print once, as "(i-j): n x child" (PyTorch's format)
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        lines, i = [], 0
+        for text, run in groupby(reprs):
+            n = len(list(run))
+            head = f"({i})" if n == 1 else f"({i}-{i + n - 1}): {n} x"
+            lines.append(_addindent(f"{head}: {text}" if n == 1 else f"{head} {text}", 2))
+            i += n
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
