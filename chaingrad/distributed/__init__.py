@@ -15,8 +15,9 @@ MPI through mpi4py (``pip install 'chaingrad[mpi]'`` plus a system MPI); see doc
 from __future__ import annotations
 
 from .comm import (ReduceOp, Work, init, init_process_group, is_initialized, is_available,
-                   launched_by_mpi, destroy_process_group, get_rank, get_world_size,
-                   get_backend, new_group, barrier, all_reduce, broadcast, all_gather)
+                   is_mpi_available, launched_by_mpi, destroy_process_group, get_rank,
+                   get_world_size, get_backend, new_group, barrier, all_reduce, broadcast,
+                   all_gather)
 from .sampler import DistributedSampler
 
 
@@ -39,6 +40,7 @@ def __getattr__(name):
 
 
 __all__ = ["ReduceOp", "Work", "init", "init_process_group", "is_initialized", "is_available",
+           "is_mpi_available",
            "launched_by_mpi", "destroy_process_group", "get_rank", "get_world_size",
            "get_backend", "new_group", "barrier", "all_reduce", "broadcast", "all_gather",
            "DistributedSampler", "DistributedDataParallel", "SyncBatchNorm", "train_hooks",

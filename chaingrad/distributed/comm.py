@@ -43,6 +43,9 @@ def is_available() -> bool:
     return True
 
 
+is_mpi_available = is_available
+
+
 def launched_by_mpi() -> bool:
     """True when this process was started by an MPI launcher (mpirun, mpiexec, srun)."""
     return any(v in os.environ for v in _LAUNCHER_VARS)

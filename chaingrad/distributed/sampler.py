@@ -6,9 +6,10 @@ import math
 import numpy as np
 
 from .. import random as _random
+from ..data.sampler import Sampler
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler):
     """Indices of the data set for one rank: disjoint across ranks, together the whole set.
 
     Every rank draws the same permutation of ``range(len(dataset))`` from the shared
