@@ -15,8 +15,7 @@ MATMUL_SHAPES = [((3, 4), (4, 5)), ((4,), (4,)), ((4,), (4, 5)), ((3, 4), (4,)),
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
 def test_matmul_float64(shapes, rng):
     arrays = [rng.standard_normal(s) for s in shapes]
-    check_op(lambda a, b: a @ b, lambda a, b: a @ b, arrays,
-             gradgradcheck=shapes in (((2, 1, 3, 4), (5, 4, 2)), ((4,), (4,)), ((3, 4), (4,))))
+    check_op(lambda a, b: a @ b, lambda a, b: a @ b, arrays)
     check_op(cg.matmul, torch.matmul, arrays, gradcheck=False, gradgradcheck=False)
 
 
@@ -61,8 +60,7 @@ EINSUMS = [("ij,jk->ik", [(3, 4), (4, 5)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 
 @pytest.mark.parametrize("spec,shapes", EINSUMS, ids=[e[0] for e in EINSUMS])
 def test_einsum(spec, shapes, rng):
     arrays = [rng.standard_normal(s) for s in shapes]
-    check_op(lambda *t: cg.einsum(spec, *t), lambda *t: torch.einsum(spec, *t), arrays,
-             gradgradcheck=spec in ("bij,bjk->bik", "ii->i", "ij->"))
+    check_op(lambda *t: cg.einsum(spec, *t), lambda *t: torch.einsum(spec, *t), arrays)
     check_op(lambda *t: cg.einsum(spec, *t), lambda *t: torch.einsum(spec, *t), arrays,
              dtype=np.float32, layout="transposed")
 
