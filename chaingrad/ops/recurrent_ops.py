@@ -20,10 +20,11 @@ from .dual import ARRAY_MATH
 
 
 def _sigmoid_array(x):
-    # stable on both tails, without boolean indexing: e = exp(-|x|) never overflows
-    e = xp.exp(-xp.abs(x))
-    r = 1.0 / (1.0 + e)
-    return xp.where(x >= 0, r, e * r)
+    # s(x) = (1 + tanh(x/2)) / 2: one transcendental pass, no overflow on either tail
+    t = xp.tanh(x * 0.5)
+    t *= 0.5
+    t += 0.5
+    return t
 
 
 def _sigmoid(F):
@@ -44,6 +45,14 @@ def _stack(F, xs):
 def _time_order(xs, reverse):
     """Per-step values listed in processing order -> listed in time order."""
     return xs[::-1] if reverse else xs
+
+
+def _stacks(F, xs, reverse):
+    """The per-step list stacked in processing order and in time order (one copy if same)."""
+    proc = _stack(F, xs)
+    if not reverse:
+        return proc, proc
+    return proc, (proc[::-1] if not F.graph else _stack(F, xs[::-1]))
 
 
 def _weight_grad(F, d_pre, h_prev):
@@ -84,9 +93,9 @@ def rnn_backward(F, hs, w_hh, g, reverse=False, relu=False):
             da = dh * (1 - h * h)
         d_pre[s] = da
         dh = F.matmul(da, w_hh)
-    d_proc = _stack(F, d_pre)
+    d_proc, d_time = _stacks(F, d_pre, reverse)
     d_w = _weight_grad(F, d_proc, _stack(F, hs[:T]))
-    return _stack(F, _time_order(d_pre, reverse)), dh, d_w
+    return d_time, dh, d_w
 
 
 class RNNSequence(Op):
@@ -160,9 +169,9 @@ def lstm_backward(F, hs, cs, gates, w_hh, g_out, g_c, reverse=False, w_hr=None):
         d_pre[s] = da
         dc = dc * f                                   # dc_{t-1} = dc f
         dh = F.matmul(da, w_hh)                       # dh_{t-1} = da W_hh
-    d_proc = _stack(F, d_pre)
+    d_proc, d_time = _stacks(F, d_pre, reverse)
     d_w = _weight_grad(F, d_proc, _stack(F, hs[:T]))
-    grads = [_stack(F, _time_order(d_pre, reverse)), dh, dc, d_w]
+    grads = [d_time, dh, dc, d_w]
     if w_hr is not None:  # dW_hr = sum_t dh_t^T m_t
         grads.append(_weight_grad(F, _stack(F, d_hp), _stack(F, [gt[5] for gt in gates])))
     return tuple(grads)
@@ -183,9 +192,14 @@ class LSTMSequence(Op):
         self.reverse = reverse
         if self.recording:
             self.hs, self.cs, self.gates = hs, cs, gates
-        out = xp.stack(_time_order(hs[1:], reverse))
-        self.out_shape, self.c_shape = out.shape, cs[-1].shape
-        return xp.concatenate([out.reshape(-1), cs[-1].reshape(-1)])
+        c = cs[-1]
+        self.out_shape = (len(hs) - 1,) + hs[0].shape
+        self.c_shape = c.shape
+        n = (len(hs) - 1) * hs[0].size
+        flat = xp.empty(n + c.size, dtype=c.dtype)
+        xp.stack(_time_order(hs[1:], reverse), out=flat[:n].reshape(self.out_shape))
+        flat[n:] = c.reshape(-1)
+        return flat
 
     def _split(self, g, F):
         n = 1
@@ -249,7 +263,7 @@ def gru_backward(F, hs, gates, w_hh, g, reverse=False):
     d_hw_proc = _stack(F, d_hw)
     d_w = _weight_grad(F, d_hw_proc, _stack(F, hs[:T]))
     d_b = F.sum(d_hw_proc, axis=(0, 1))
-    return _stack(F, _time_order(d_x, reverse)), dh, d_w, d_b
+    return _stacks(F, d_x, reverse)[1], dh, d_w, d_b
 
 
 class GRUSequence(Op):
