@@ -120,3 +120,13 @@ def test_group_norm(groups):
              [r((2, 4, 3, 2)), r(4, 1), r(4, 2)], gradgradcheck=groups == 2)
     cm, tm = cg.nn.GroupNorm(groups, 4), torch.nn.GroupNorm(groups, 4)
     assert repr(cm) == repr(tm) and list(cm.state_dict()) == list(tm.state_dict())
+
+
+def test_batchnorm_loads_checkpoint_without_num_batches_tracked():
+    m = cg.nn.Sequential(cg.nn.Conv2d(1, 2, 3), cg.nn.BatchNorm2d(2))
+    sd = m.state_dict()
+    del sd["1.num_batches_tracked"]
+    assert repr(m.load_state_dict(sd)) == "<All keys matched successfully>"
+    del sd["1.running_mean"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "1.running_mean"'):
+        m.load_state_dict(sd)

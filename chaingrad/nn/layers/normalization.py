@@ -56,6 +56,22 @@ class _BatchNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        # checkpoints from before PyTorch 0.4.1 (and some converted ones) have no
+        # num_batches_tracked: start it at 0 instead of failing, as PyTorch does for them
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and key not in state_dict:
+            before = len(missing_keys)
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                          missing_keys, unexpected_keys, error_msgs)
+            if key in missing_keys[before:]:
+                missing_keys.remove(key)
+                self.num_batches_tracked.data[...] = 0
+            return
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
     def _check_input_dim(self, input):  # noqa: A002
         if input.ndim not in self._dims:
             want = " or ".join(f"{d}D" for d in self._dims)
