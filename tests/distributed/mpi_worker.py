@@ -160,12 +160,53 @@ def mode_collectives(args):
         print("collectives ok", flush=True)
 
 
+class Branchy(cg.nn.Module):
+    """Rank 0 uses ``extra``, the other ranks do not (data-dependent control flow)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = cg.nn.Linear(3, 2)
+        self.extra = cg.nn.Linear(2, 2)
+        self.never = cg.nn.Linear(2, 2)
+
+    def forward(self, x, use_extra):
+        h = self.a(x)
+        return self.extra(h) if use_extra else h
+
+
+def mode_unused(args):
+    """find_unused_parameters=True with a parameter only rank 0 uses: every rank ends with
+    the same average (rank 0's gradient / W); a parameter no rank uses keeps grad None."""
+    import chaingrad.distributed as dist
+    dist.init()
+    r, w = dist.get_rank(), dist.get_world_size()
+    cg.manual_seed(0)
+    model = Branchy().double()
+    ddp = dist.DistributedDataParallel(model, find_unused_parameters=True, bucket_cap_mb=0.0001)
+    x = cg.tensor(np.ones((4, 3)))
+    for _ in range(2):
+        model.zero_grad()
+        ddp(x, use_extra=(r == 0)).sum().backward()
+        assert model.never.weight.grad is None
+        # rank 0's local gradient of extra.bias is 4 per output (a batch of 4, d sum = 1)
+        assert np.allclose(model.extra.bias.grad.numpy(), 4.0 / w), model.extra.bias.grad
+        got = [cg.zeros(2, 3, dtype=cg.float64) for _ in range(w)]
+        dist.all_gather(got, model.a.weight.grad)
+        assert all(np.array_equal(g.numpy(), got[0].numpy()) for g in got)
+    if r == 0:
+        print("unused ok", flush=True)
+
+
 def mode_fail(args):
     """Rank ``fail_rank`` fails at step 3 (``--how raise``: an exception; ``exit``: sys.exit(3);
     ``ddp``: an exception in the middle of DDP training) while the others go on."""
     import chaingrad.distributed as dist
     dist.init()
     r = dist.get_rank()
+    if args.how == "mismatch":  # rank 1 builds another model: DDP must refuse on every rank
+        model = make_model(0) if r != 1 else cg.nn.Linear(6, 3).double()
+        dist.DistributedDataParallel(model)
+        return
     if args.how == "ddp":
         ddp = dist.DistributedDataParallel(make_model(0), bucket_cap_mb=0.0005)
         x = cg.tensor(np.ones((4, 6)))
@@ -186,7 +227,7 @@ def mode_fail(args):
 
 def main(argv=None):
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["ddp", "collectives", "fail"])
+    p.add_argument("mode", choices=["ddp", "collectives", "fail", "unused"])
     p.add_argument("--steps", type=int, default=4)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--accum", type=int, default=1)
@@ -194,10 +235,11 @@ def main(argv=None):
     p.add_argument("--batchnorm", default=None)
     p.add_argument("--world", type=int, default=0)
     p.add_argument("--fail-rank", type=int, default=1)
-    p.add_argument("--how", choices=["raise", "exit", "ddp"], default="raise")
+    p.add_argument("--how", choices=["raise", "exit", "ddp", "mismatch"], default="raise")
     p.add_argument("--out", default="ddp.npz")
     args = p.parse_args(argv)
-    {"ddp": mode_ddp, "collectives": mode_collectives, "fail": mode_fail}[args.mode](args)
+    {"ddp": mode_ddp, "collectives": mode_collectives, "fail": mode_fail,
+     "unused": mode_unused}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,13 @@ def test_ddp_with_sync_batchnorm_matches_single_process(n, tmp_path):
         np.testing.assert_allclose(got[name], w, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("n", [2, 3])
+def test_find_unused_parameters_across_ranks(n):
+    proc = mpirun(n, "unused")
+    assert proc.returncode == 0, _fail_message(proc)
+    assert "unused ok" in proc.stdout
+
+
 def test_ddp_with_plain_batchnorm_uses_local_statistics(tmp_path):
     """The documented choice: plain BatchNorm normalises each rank's shard with the shard's
     own statistics (as PyTorch DDP). So W ranks equal one process that runs the model on each
@@ -94,7 +101,7 @@ def test_ddp_with_plain_batchnorm_uses_local_statistics(tmp_path):
     assert not np.allclose(got["0.weight"], whole["0.weight"])  # not the global-batch result
 
 
-@pytest.mark.parametrize("n, how", [(2, "raise"), (4, "ddp"), (2, "exit")])
+@pytest.mark.parametrize("n, how", [(2, "raise"), (4, "ddp"), (2, "exit"), (2, "mismatch")])
 def test_rank_failure_aborts_the_job(n, how):
     """Rank 1 fails while the others wait in a collective: the job must end, non-zero, saying
     which rank failed and why (a hang raises TimeoutExpired and kills the job)."""
@@ -103,6 +110,9 @@ def test_rank_failure_aborts_the_job(n, how):
     assert proc.returncode != 0, _fail_message(proc)
     if how == "exit":
         assert f"rank 1/{n} exited with status 3 while other ranks" in proc.stderr, \
+            _fail_message(proc)
+    elif how == "mismatch":
+        assert "hold a model whose parameter names/shapes/dtypes differ" in proc.stderr, \
             _fail_message(proc)
     else:
         assert f"rank 1/{n} failed with an uncaught RuntimeError" in proc.stderr, \
