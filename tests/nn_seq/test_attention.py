@@ -165,3 +165,19 @@ def test_mha_errors():
         m(x, x, x, is_causal=True)
     with pytest.raises(RuntimeError):
         m(x, x, x, attn_mask=cg.zeros(2, 2))
+
+
+def test_sdpa_grouped_query_attention_matches_torch():
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal(s) for s in [(2, 4, 3, 5), (2, 2, 6, 5), (2, 2, 6, 4)])
+    check_op(lambda q, k, v: scaled_dot_product_attention(q, k, v, enable_gqa=True),
+             lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+             [q, k, v], gradgradcheck=False)
+
+
+def test_sdpa_float32_three_dims():
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal((3, 4, 8)).astype(np.float32) for _ in range(3))
+    check_op(lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True),
+             lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True),
+             [q, k, v], dtype=np.float32)
