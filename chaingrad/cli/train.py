@@ -44,7 +44,9 @@ def add_parser(sub, name):
     p.add_argument("--data-root", dest="data_root", help="folder with the dataset's IDX files")
     p.add_argument("--out", help="output folder (default runs/<timestamp>)")
     p.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
-    p.add_argument("--threads", type=int, help="BLAS threads (default: NumPy's choice)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS threads (default 1: the default models' matrices are small, and "
+                        "on a busy machine extra BLAS threads spin instead of helping)")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over MPI processes (run under mpirun)")
     p.add_argument("--no-plots", dest="plots", action="store_false",
@@ -151,7 +153,7 @@ def run(args):
         sched = config["scheduler"]
         print(f"chaingrad train: {config['model']} on {config['dataset']} ({len(train)} train / "
               f"{len(test)} test), {config['optimizer']} lr {config['lr']:g}"
-              f"{'' if sched == 'none' else ' ' + sched}, {config['epochs']} epochs, batch "
+              f"{'' if sched == 'none' else ' ' + sched}, {config['epochs']} epoch{'s' if config['epochs'] != 1 else ''}, batch "
               f"{config['batch_size']}, seed {config['seed']} -> {out}"
               + (f" (resuming {args.resume})" if resume else ""), flush=True)
     from ..training.checkpoint import CheckpointError
