@@ -7,6 +7,7 @@ stacks: d(x + f(x))/dx = I + f'(x).
 """
 from __future__ import annotations
 
+import copy
 import math
 
 from ..module import Module
@@ -33,14 +34,9 @@ def _activation(activation):
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
-def _clones(make, module, n):
-    """``n`` independent copies of ``module`` (PyTorch deep-copies; we rebuild and copy)."""
-    layers = []
-    for _ in range(n):
-        layer = make()
-        layer.load_state_dict(module.state_dict())
-        layers.append(layer)
-    return _nn().ModuleList(layers)
+def _clones(module, n):
+    """``n`` independent deep copies of ``module`` (any layer, as PyTorch)."""
+    return _nn().ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
 class TransformerEncoderLayer(Module):
@@ -64,10 +60,6 @@ class TransformerEncoderLayer(Module):
                  device=None, dtype=None):
         super().__init__()
         nn = _nn()
-        self._args = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward,
-                          dropout=dropout, activation=activation, layer_norm_eps=layer_norm_eps,
-                          batch_first=batch_first, norm_first=norm_first, bias=bias,
-                          device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, device=device, dtype=dtype)
         self.linear1 = nn.Linear(d_model, dim_feedforward, bias=bias, device=device, dtype=dtype)
@@ -115,10 +107,6 @@ class TransformerDecoderLayer(Module):
                  device=None, dtype=None):
         super().__init__()
         nn = _nn()
-        self._args = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward,
-                          dropout=dropout, activation=activation, layer_norm_eps=layer_norm_eps,
-                          batch_first=batch_first, norm_first=norm_first, bias=bias,
-                          device=device, dtype=dtype)
         kw = dict(device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **kw)
@@ -169,8 +157,7 @@ class TransformerEncoder(Module):
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
         super().__init__()
-        self.layers = _clones(lambda: TransformerEncoderLayer(**encoder_layer._args),
-                              encoder_layer, num_layers)
+        self.layers = _clones(encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
 
@@ -187,8 +174,7 @@ class TransformerDecoder(Module):
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
-        self.layers = _clones(lambda: TransformerDecoderLayer(**decoder_layer._args),
-                              decoder_layer, num_layers)
+        self.layers = _clones(decoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
 
