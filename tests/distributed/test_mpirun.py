@@ -52,7 +52,7 @@ def test_ddp_matches_single_process(n, accum, bucket_mb, tmp_path):
         np.testing.assert_allclose(got[name], w, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("n", [2, 4])
+@pytest.mark.parametrize("n", [pytest.param(2, marks=pytest.mark.slow), 4])
 def test_ddp_with_sync_batchnorm_matches_single_process(n, tmp_path):
     """SyncBatchNorm: the batch statistics (and their gradients) span all ranks, so W ranks
     with batch B/W train exactly like one process with batch B, running statistics included."""
@@ -68,7 +68,7 @@ def test_ddp_with_sync_batchnorm_matches_single_process(n, tmp_path):
         np.testing.assert_allclose(got[name], w, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("n", [pytest.param(2, marks=pytest.mark.slow), 3])
 def test_find_unused_parameters_across_ranks(n):
     proc = mpirun(n, "unused")
     assert proc.returncode == 0, _fail_message(proc)
@@ -101,7 +101,8 @@ def test_ddp_with_plain_batchnorm_uses_local_statistics(tmp_path):
     assert not np.allclose(got["0.weight"], whole["0.weight"])  # not the global-batch result
 
 
-@pytest.mark.parametrize("n, how", [(2, "raise"), (4, "ddp"), (2, "exit"), (2, "mismatch")])
+@pytest.mark.parametrize("n, how", [pytest.param(2, "raise", marks=pytest.mark.slow), (4, "ddp"),
+                                    (2, "exit"), (2, "mismatch")])
 def test_rank_failure_aborts_the_job(n, how):
     """Rank 1 fails while the others wait in a collective: the job must end, non-zero, saying
     which rank failed and why (a hang raises TimeoutExpired and kills the job)."""
