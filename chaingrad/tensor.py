@@ -38,9 +38,17 @@ class Tensor:
     leaf's ``.grad`` with dL/d(leaf).
     """
 
+    # What every tensor sets lives in slots; what few tensors ever set (hooks, a name, the
+    # leaf's AccumulateGrad edge) falls back to the class defaults below and lands in the
+    # instance __dict__ only when set, so making a tensor costs as little as possible.
     __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version_counter",
-                 "_accumulator", "_retains_grad", "_hooks", "_post_acc_hooks", "_base", "name",
-                 "__weakref__")
+                 "__weakref__", "__dict__")
+    _accumulator = None
+    _retains_grad = False
+    _hooks = None
+    _post_acc_hooks = None
+    _base = None
+    name = None
     __array_ufunc__ = None  # NumPy defers to our reflected operators (ndarray * Tensor)
     __array_priority__ = 1000
 
@@ -57,12 +65,6 @@ class Tensor:
         self._requires_grad = grad_fn is not None
         self._output_nr = output_nr
         self._version_counter = _VersionCounter()
-        self._accumulator = None
-        self._retains_grad = False
-        self._hooks = None
-        self._post_acc_hooks = None
-        self._base = None
-        self.name = None
 
     @classmethod
     def _wrap(cls, arr, grad_fn=None, output_nr=0):
@@ -77,12 +79,6 @@ class Tensor:
         t._requires_grad = grad_fn is not None
         t._output_nr = output_nr
         t._version_counter = _VersionCounter()
-        t._accumulator = None
-        t._retains_grad = False
-        t._hooks = None
-        t._post_acc_hooks = None
-        t._base = None
-        t.name = None
         return t
 
     # -- autograd state ------------------------------------------------------------------------
