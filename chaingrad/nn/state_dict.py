@@ -75,7 +75,10 @@ class StateDictMixin:
                     f"from checkpoint, the shape in current model is {_shape_str(target.shape)}.")
                 continue
             with no_grad():
-                target.data[...] = arr.astype(target.data.dtype, copy=False)
+                if local_metadata.get("assign_to_params_buffers"):
+                    target.data = arr  # assign=True: take the checkpoint's array itself
+                else:
+                    target.data[...] = arr.astype(target.data.dtype, copy=False)
                 target._version_counter.value += 1
         if strict:
             children = set(self._modules)
@@ -98,8 +101,9 @@ class StateDictMixin:
         missing, unexpected, errors = [], [], []
 
         def load(module, prefix):
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected,
-                                         errors)
+            module._load_from_state_dict(state_dict, prefix,
+                                         {"assign_to_params_buffers": bool(assign)}, True,
+                                         missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")

@@ -262,3 +262,13 @@ def test_hook_handles_and_context_manager():
     m(x).sum().backward()
     assert np.all(x.grad.data == 0)
     pre.remove()
+
+
+def test_load_state_dict_assign_shares_memory():
+    sd = {"weight": cg.ones(2, 2), "bias": cg.zeros(2)}
+    m = nn.Linear(2, 2)
+    m.load_state_dict(sd, assign=True)
+    assert np.shares_memory(m.weight.data, sd["weight"].data) and m.weight.requires_grad
+    m2 = nn.Linear(2, 2)
+    m2.load_state_dict(sd)
+    assert not np.shares_memory(m2.weight.data, sd["weight"].data)
