@@ -122,3 +122,23 @@ def test_conv_models_train(tmp_path, model):
                    "--batch-size", "16", "--epochs", "1", "--no-plots", "--out", tmp_path) == 0
     ck = load_checkpoint(tmp_path / "final.ckpt")
     assert ck["config"]["model"] == model and ck["step"] == 2
+
+
+def test_real_sigint_in_a_subprocess(tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chaingrad", "train", "--model", "mlp", "--limit", "4096",
+         "--test-limit", "64", "--batch-size", "32", "--epochs", "3", "--no-plots", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:          # the first progress line: training is under way
+        if line.startswith("epoch 1/3 ["):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "resumable checkpoint saved" in rest
+    ck = load_checkpoint(out / "interrupted.ckpt")
+    assert 0 < ck["step"] < 3 * 128
