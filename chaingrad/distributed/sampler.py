@@ -5,16 +5,36 @@ import math
 
 import numpy as np
 
-from .. import random as _random
 from ..data.sampler import Sampler
+
+
+def torch_randperm(n: int, seed: int) -> np.ndarray:
+    """The permutation ``torch.randperm(n, generator=torch.Generator().manual_seed(seed))``
+    gives, bit for bit, so that shards match a PyTorch job's (for n < 2**32 / 20).
+
+    PyTorch's CPU generator is the 32-bit Mersenne Twister seeded with ``init_genrand(seed)``,
+    the seeding NumPy's legacy ``RandomState(seed)`` uses too, and ``randperm`` is the
+    Fisher-Yates shuffle ``swap(r[i], r[i + u_i % (n - i)])`` over its raw 32-bit draws u_i.
+    (A seeded stream of its own, not chaingrad's global generator: every rank must draw the
+    same permutation whatever else it has drawn.)
+    """
+    rs = np.random.RandomState(int(seed) % 2 ** 32)
+    draws = rs.randint(0, 2 ** 32, size=max(n - 1, 0), dtype=np.uint64)
+    z = (draws % (n - np.arange(n - 1, dtype=np.uint64))).tolist() if n > 1 else []
+    r = list(range(n))
+    for i, k in enumerate(z):
+        j = i + k
+        r[i], r[j] = r[j], r[i]
+    return np.asarray(r, dtype=np.int64)
 
 
 class DistributedSampler(Sampler):
     """Indices of the data set for one rank: disjoint across ranks, together the whole set.
 
     Every rank draws the same permutation of ``range(len(dataset))`` from the shared
-    ``seed + epoch`` (so nothing has to be communicated), makes its length a multiple of the
-    number of replicas, and keeps every ``num_replicas``-th index starting at ``rank``:
+    ``seed + epoch`` (so nothing has to be communicated; it is PyTorch's permutation for that
+    seed, see ``torch_randperm``), makes its length a multiple of the number of replicas, and
+    keeps every ``num_replicas``-th index starting at ``rank``:
 
         indices = perm(seed + epoch)                       # or range(N) without shuffle
         padded  = indices + indices[:pad]   (drop_last=False: repeat the first ones)
@@ -70,8 +90,7 @@ class DistributedSampler(Sampler):
         """This rank's indices for the current epoch, as an int64 array."""
         n = len(self.dataset)
         if self.shuffle:
-            gen = _random.Generator().manual_seed(self.seed + self.epoch)
-            idx = _random.permutation_array(n, generator=gen)
+            idx = torch_randperm(n, self.seed + self.epoch)
         else:
             idx = np.arange(n, dtype=np.int64)
         if not self.drop_last:

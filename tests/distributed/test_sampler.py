@@ -29,6 +29,28 @@ def test_unshuffled_matches_torch(n, replicas, drop_last):
         assert len(ours) == len(theirs) == len(list(ours))
 
 
+@pytest.mark.parametrize("n", [1, 7, 13, 100])
+@pytest.mark.parametrize("replicas", [1, 2, 3])
+@pytest.mark.parametrize("drop_last", [False, True])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_shuffled_matches_torch(n, replicas, drop_last, seed):
+    for epoch in (0, 3):
+        for r in range(replicas):
+            ours = DistributedSampler(range(n), replicas, r, seed=seed, drop_last=drop_last)
+            theirs = TorchSampler(range(n), replicas, r, seed=seed, drop_last=drop_last)
+            ours.set_epoch(epoch)
+            theirs.set_epoch(epoch)
+            assert list(ours) == list(theirs)
+
+
+def test_torch_randperm_bit_identical():
+    from chaingrad.distributed.sampler import torch_randperm
+    for n, seed in [(0, 0), (1, 3), (2, 1), (1000, 5), (60000, 123), (50, 2 ** 40 + 9)]:
+        g = torch.Generator()
+        g.manual_seed(seed)
+        np.testing.assert_array_equal(torch_randperm(n, seed), torch.randperm(n, generator=g))
+
+
 @pytest.mark.parametrize("n, replicas", [(10, 2), (13, 4), (12, 3), (3, 4)])
 def test_shuffled_shards_disjoint_and_complete(n, replicas):
     shards = _shards(n, replicas, shuffle=True, seed=5)
