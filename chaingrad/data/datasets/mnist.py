@@ -76,13 +76,22 @@ class _IDXImages(Dataset):
 
     @property
     def data(self):
-        """All images, a uint8 ``(N, 28, 28)`` Tensor."""
+        """All images, a uint8 ``(N, 28, 28)`` Tensor (read-only: the decoded files are shared
+        by every instance; assign ``ds.data = ...`` to replace them)."""
         return Tensor._wrap(self._images)
+
+    @data.setter
+    def data(self, value):
+        self._images = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.uint8)
 
     @property
     def targets(self):
         """All labels, an int64 ``(N,)`` Tensor."""
         return Tensor._wrap(self._labels)
+
+    @targets.setter
+    def targets(self, value):
+        self._labels = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.int64)
 
     @property
     def class_to_idx(self):
