@@ -26,6 +26,10 @@ from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerN
 from .layers.dropout import Dropout, Dropout1d, Dropout2d
 from .layers.sparse import Embedding
 from .layers.misc import Upsample, CosineSimilarity, PairwiseDistance
+from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
+                           ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, InstanceNorm1d,
+                           InstanceNorm2d, PixelShuffle, PixelUnshuffle, AdaptiveMaxPool2d,
+                           Softshrink, Hardshrink, CELU)
 from . import functional, init, utils
 
 _LAZY = {

@@ -23,6 +23,8 @@ from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smoot
 from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm
 from ._functional.misc import (dropout, dropout1d, dropout2d, embedding, one_hot, normalize,
                                cosine_similarity, pairwise_distance, interpolate)
+from .layers.extra import (pixel_shuffle, pixel_unshuffle, adaptive_max_pool2d, softshrink,
+                           hardshrink, celu)
 from ..ops.shape import pad
 
 

@@ -1,0 +1,219 @@
+"""Smaller layers PyTorch users reach for: padding layers, ``InstanceNorm1d/2d``,
+``PixelShuffle``/``PixelUnshuffle``, ``AdaptiveMaxPool2d``, ``Softshrink``, ``Hardshrink``,
+``CELU``. Each is a short composition of differentiable ops."""
+from __future__ import annotations
+
+from ..module import Module
+from .. import init
+from .linear import _empty_param
+from .._functional.norm import instance_norm
+from .._functional.conv import max_pool2d
+from ...backend import xp
+from ...tensor import Tensor
+from ...ops.shape import pad as _pad
+from ...ops import elementwise as ew
+
+
+class _PadNd(Module):
+    _mode = "constant"
+    _n = 2
+
+    def __init__(self, padding, value=0.0):
+        super().__init__()
+        self.padding = (padding,) * (2 * self._n) if isinstance(padding, int) else tuple(padding)
+        self.value = value
+
+    def forward(self, input):  # noqa: A002
+        return _pad(input, list(self.padding), mode=self._mode, value=self.value)
+
+    def extra_repr(self):
+        if type(self).__name__.startswith("Constant"):
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
+
+
+def _pad_layer(name, mode, n, constant=False):
+    def __init__(self, padding, value=0.0):
+        _PadNd.__init__(self, padding, value if constant else 0.0)
+    doc = f"Pad the last {n} dim(s) ({mode}); padding = int or (left, right, top, bottom)."
+    return type(name, (_PadNd,), {"_mode": mode, "_n": n, "__doc__": doc, "__module__": __name__,
+                                  "__init__": __init__})
+
+
+ZeroPad1d = _pad_layer("ZeroPad1d", "constant", 1)
+ZeroPad2d = _pad_layer("ZeroPad2d", "constant", 2)
+ConstantPad1d = _pad_layer("ConstantPad1d", "constant", 1, constant=True)
+ConstantPad2d = _pad_layer("ConstantPad2d", "constant", 2, constant=True)
+ReflectionPad1d = _pad_layer("ReflectionPad1d", "reflect", 1)
+ReflectionPad2d = _pad_layer("ReflectionPad2d", "reflect", 2)
+ReplicationPad1d = _pad_layer("ReplicationPad1d", "replicate", 1)
+ReplicationPad2d = _pad_layer("ReplicationPad2d", "replicate", 2)
+
+
+class _InstanceNorm(Module):
+    """Normalise each (sample, channel) over its spatial dims. Args: num_features,
+    eps=1e-5, momentum=0.1, affine=False, track_running_stats=False (PyTorch's defaults)."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = _empty_param((num_features,), dtype, device) if affine else None
+        self.bias = _empty_param((num_features,), dtype, device) if affine else None
+        if affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+        if track_running_stats:
+            raise NotImplementedError("InstanceNorm with track_running_stats=True is not "
+                                      "supported")
+
+    def forward(self, input):  # noqa: A002
+        return instance_norm(input, None, None, self.weight, self.bias, True, self.momentum,
+                             self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over (N, C, L)."""
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over (N, C, H, W)."""
+
+
+def pixel_shuffle(x, r):
+    """(N, C r^2, H, W) -> (N, C, H r, W r)."""
+    n, c, h, w = x.shape
+    oc = c // (r * r)
+    return x.reshape(n, oc, r, r, h, w).permute(0, 1, 4, 2, 5, 3).reshape(n, oc, h * r, w * r)
+
+
+def pixel_unshuffle(x, r):
+    """(N, C, H r, W r) -> (N, C r^2, H, W)."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // r, r, w // r, r).permute(0, 1, 3, 5, 2, 4).reshape(
+        n, c * r * r, h // r, w // r)
+
+
+class PixelShuffle(Module):
+    """Rearrange (N, C r^2, H, W) into (N, C, H r, W r)."""
+
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):  # noqa: A002
+        return pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """Rearrange (N, C, H r, W r) into (N, C r^2, H, W)."""
+
+    def __init__(self, downscale_factor):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):  # noqa: A002
+        return pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"
+
+
+def adaptive_max_pool2d(x, output_size, return_indices=False):
+    """Max over PyTorch's adaptive bins [floor(i H / Ho), ceil((i + 1) H / Ho))."""
+    oh, ow = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    h, w = x.shape[-2], x.shape[-1]
+    oh, ow = (h if oh is None else oh), (w if ow is None else ow)
+    if h % oh == 0 and w % ow == 0:
+        return max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d: return_indices needs divisible sizes")
+    rows = []
+    for i in range(oh):  # one max per output bin: loops over the (few) bins, not pixels
+        a, b = (i * h) // oh, -(-((i + 1) * h) // oh)
+        cols = []
+        for j in range(ow):
+            c, d = (j * w) // ow, -(-((j + 1) * w) // ow)
+            cols.append(x[..., a:b, c:d].amax(dim=(-2, -1)))
+        rows.append(_stack(cols, -1))
+    return _stack(rows, -2)
+
+
+def _stack(ts, dim):
+    from ...ops.shape import stack
+    return stack(ts, dim)
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+def softshrink(x, lambd=0.5):
+    """x - lambda above lambda, x + lambda below -lambda, 0 between."""
+    return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
+
+
+def hardshrink(x, lambd=0.5):
+    """x where |x| > lambda, else 0."""
+    return ew.where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def celu(x, alpha=1.0):
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1))."""
+    neg = ew.minimum(x, Tensor._wrap(xp.zeros((), dtype=x.data.dtype)))
+    return ew.relu(x) + alpha * (neg / alpha).expm1()
+
+
+class Softshrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):  # noqa: A002
+        return softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):  # noqa: A002
+        return hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class CELU(Module):
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):  # noqa: A002
+        return celu(input, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
