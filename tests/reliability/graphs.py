@@ -116,7 +116,7 @@ def _bcast(sa, sb):
 ANY = lambda *s: True  # noqa: E731
 ND = lambda s: len(s) >= 1  # noqa: E731
 ND2 = lambda s: len(s) >= 2  # noqa: E731
-SMALL = lambda s: int(np.prod(s)) <= 64  # noqa: E731
+NDNE = lambda s: len(s) >= 1 and all(s)  # noqa: E731  (indexing needs elements)
 
 OPS = {
     # elementwise (values kept in range so no op overflows)
@@ -185,8 +185,8 @@ OPS = {
     "squeeze": (1, ANY, lambda L, d, a: a.squeeze()),
     "flip": (1, ND, lambda L, d, a: a.flip(_dim(d, a))),
     "expand": (1, lambda s: 1 in s or len(s) < 3, lambda L, d, a: _expand(L, d, a)),
-    "narrow": (1, ND, lambda L, d, a: (lambda dd: a.narrow(dd, 0, d(st.integers(
-        1, a.shape[dd]))))(_dim(d, a)) if all(a.shape) else a),
+    "narrow": (1, NDNE, lambda L, d, a: (lambda dd: a.narrow(dd, 0, d(st.integers(
+        1, a.shape[dd]))))(_dim(d, a))),
     "flatten": (1, ND, lambda L, d, a: a.flatten()),
     "chunk0": (1, ND, lambda L, d, a: a.chunk(2, _dim(d, a))[0]),
     "split_last": (1, ND, lambda L, d, a: a.split(1, -1)[-1]),
@@ -195,12 +195,12 @@ OPS = {
     "stack": (2, lambda sa, sb: tuple(sa) == tuple(sb), lambda L, d, a, b: L.stack(
         [a, b], d(st.integers(0, a.ndim)))),
     # indexing
-    "basic_index": (1, ND, lambda L, d, a: a[_slice(d, a.shape[0])]),
-    "index_last": (1, ND, lambda L, d, a: a[..., d(st.integers(-a.shape[-1], a.shape[-1] - 1))]),
-    "adv_index": (1, ND, lambda L, d, a: a[_index_array(L, d, a.shape[0], d(st.integers(1, 5)))]),
-    "index_select": (1, ND, lambda L, d, a: (lambda dd: a.index_select(dd, _index_array(
+    "basic_index": (1, NDNE, lambda L, d, a: a[_slice(d, a.shape[0])]),
+    "index_last": (1, NDNE, lambda L, d, a: a[..., d(st.integers(-a.shape[-1], a.shape[-1] - 1))]),
+    "adv_index": (1, NDNE, lambda L, d, a: a[_index_array(L, d, a.shape[0], d(st.integers(1, 5)))]),
+    "index_select": (1, NDNE, lambda L, d, a: (lambda dd: a.index_select(dd, _index_array(
         L, d, a.shape[dd], d(st.integers(1, 4)))))(_dim(d, a))),
-    "gather": (1, ND, lambda L, d, a: _gather(L, d, a)),
+    "gather": (1, NDNE, lambda L, d, a: _gather(L, d, a)),
     "mask_index": (1, ND, lambda L, d, a: a[a > 0] * 2),
     # linear algebra
     "matmul_self": (1, lambda s: 1 <= len(s) <= 3, lambda L, d, a: _matmul_self(L, d, a)),
