@@ -4,7 +4,9 @@ Gradients are averaged over ranks while the backward pass is still running:
 
 1. Parameters are grouped into *buckets* (flat arrays of about ``bucket_cap_mb``), in reverse
    registration order, the order in which back-propagation usually produces their gradients
-   (the last layer first). The first bucket is small (1 MB) so communication starts early.
+   (the last layer first); after the first iteration the buckets are re-packed in the order
+   the gradients really arrived (rank 0's). The first bucket is small (1 MB) so
+   communication starts early.
 2. Each parameter carries a post-accumulate-grad hook; the engine calls it as soon as the
    parameter's ``.grad`` is complete. The hook copies the gradient into its bucket. When a
    bucket's last gradient arrives, the bucket's sum over ranks starts as a NON-BLOCKING
@@ -57,16 +59,10 @@ class Reducer:
         self.names = list(names)
         self.group = group
         self.find_unused = bool(find_unused_parameters)
-        self.buckets = self._build_buckets(int(bucket_cap_mb * 1024 * 1024))
-        self.where = {}                   # parameter index -> (bucket, offset)
-        for b in self.buckets:
-            off = 0
-            for i in b.members:
-                self.where[i] = (b, off)
-                off += self.params[i].data.size
-            b.numel = off
-            # float16 gradients travel as float32: MPI has no half-precision type
-            b.buffer = xp.zeros(off, dtype=xp.float32 if b.dtype == xp.float16 else b.dtype)
+        self.cap = int(bucket_cap_mb * 1024 * 1024)
+        self._assign(list(reversed(range(len(self.params)))))
+        self.arrival = []                 # the order gradients came in, first iteration
+        self.rebuilt = False
         self.sync = True                  # False inside no_sync()
         self.armed = False                # a forward ran and its backward is expected
         self.marked = [False] * len(self.params)
@@ -80,21 +76,45 @@ class Reducer:
         self.handles = [p.register_post_accumulate_grad_hook(_hook(me, i))
                         for i, p in enumerate(self.params)] if self.enabled else []
 
-    def _build_buckets(self, cap):
+    def _assign(self, order):
+        """Pack the parameters, in ``order``, into buckets (first one small) of one dtype."""
         buckets, current, size, dtype = [], [], 0, None
-        limit = min(_FIRST_BUCKET_BYTES, cap)
-        for i in reversed(range(len(self.params))):
+        limit = min(_FIRST_BUCKET_BYTES, self.cap)
+        for i in order:
             p = self.params[i]
             nbytes = p.data.nbytes
             if current and (p.data.dtype != dtype or size + nbytes > limit):
                 buckets.append(_Bucket(len(buckets), current, dtype))
-                current, size, limit = [], 0, cap
+                current, size, limit = [], 0, self.cap
             current.append(i)
             size += nbytes
             dtype = p.data.dtype
         if current:
             buckets.append(_Bucket(len(buckets), current, dtype))
-        return buckets
+        self.buckets = buckets
+        self.where = {}                   # parameter index -> (bucket, offset)
+        for b in buckets:
+            off = 0
+            for i in b.members:
+                self.where[i] = (b, off)
+                off += self.params[i].data.size
+            b.numel = off
+            # float16 gradients travel as float32: MPI has no half-precision type
+            b.buffer = xp.zeros(off, dtype=xp.float32 if b.dtype == xp.float16 else b.dtype)
+
+    def _rebuild_from_arrival(self):
+        """After the first iteration, re-pack the buckets in the order gradients really
+        arrived (rank 0's order, broadcast, so every rank has the same buckets), as PyTorch
+        does: then bucket 0 fills first and its all-reduce overlaps the most."""
+        self.rebuilt = True
+        seen = set(self.arrival)
+        order = self.arrival + [i for i in reversed(range(len(self.params))) if i not in seen]
+        arr = xp.asarray(order, dtype=xp.int64)
+        self.group.bcast(arr, 0)
+        order = [int(i) for i in arr]
+        if order != list(reversed(range(len(self.params)))):
+            self._assign(order)
+        self.arrival = []
 
     def remove_hooks(self):
         for h in self.handles:
@@ -115,6 +135,8 @@ class Reducer:
                 f"{' ...' if len(missing) > 10 else ''}. If some parameters are not used in "
                 "the loss, pass find_unused_parameters=True; to accumulate gradients over "
                 "several backward passes use no_sync().")
+        if not self.rebuilt and self.finished_iteration:
+            self._rebuild_from_arrival()
         self.armed = True
         self.finished_iteration = False
         self.marked = [False] * len(self.params)
@@ -144,6 +166,8 @@ class Reducer:
         if self.marked[i]:
             raise RuntimeError(f"DistributedDataParallel: expected to mark a variable ready "
                                f"only once (parameter {self.names[i]})")
+        if not self.rebuilt:
+            self.arrival.append(i)
         self._mark_ready(i, self.params[i].grad)
 
     def _mark_ready(self, i, grad):

@@ -20,8 +20,25 @@ class Tanh(cg.nn.Module):
         return x.tanh()
 
 
-def make_model(seed, batchnorm=None):
-    """A float64 MLP; ``batchnorm`` is None, "bn" or "sync" (a BatchNorm1d after layer 1)."""
+class Reversed(cg.nn.Module):
+    """Runs ``layers`` in order but registers them in reverse (so back-propagation produces
+    gradients in registration order: DDP must re-pack its buckets)."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.n = len(layers)
+        for k in reversed(range(self.n)):
+            self.add_module(str(k), layers[k])
+
+    def forward(self, x):
+        for k in range(self.n):
+            x = getattr(self, str(k))(x)
+        return x
+
+
+def make_model(seed, batchnorm=None, reverse=False):
+    """A float64 MLP; ``batchnorm`` is None, "bn" or "sync" (a BatchNorm1d after layer 1);
+    ``reverse`` registers its layers in reverse order."""
     cg.manual_seed(seed)
     layers = [cg.nn.Linear(6, 16)]
     if batchnorm == "bn":
@@ -30,7 +47,7 @@ def make_model(seed, batchnorm=None):
         from chaingrad.distributed import SyncBatchNorm
         layers.append(SyncBatchNorm(16))
     layers += [Tanh(), cg.nn.Linear(16, 16), Tanh(), cg.nn.Linear(16, 3)]
-    return cg.nn.Sequential(*layers).double()
+    return (Reversed(layers) if reverse else cg.nn.Sequential(*layers)).double()
 
 
 def make_data(steps, batch, seed=7):
@@ -94,7 +111,7 @@ def mode_ddp(args):
     dist.init()
     rank, world = dist.get_rank(), dist.get_world_size()
     # every rank starts from different weights: DDP must replace them with rank 0's
-    model = make_model(100 + rank, args.batchnorm)
+    model = make_model(100 + rank, args.batchnorm, args.reverse)
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=args.bucket_mb)
     assert len(ddp.reducer.buckets) >= (3 if args.bucket_mb < 0.001 else 1)
     train(ddp, make_data(args.steps, args.batch), rank, world, args.accum)
@@ -233,6 +250,7 @@ def main(argv=None):
     p.add_argument("--accum", type=int, default=1)
     p.add_argument("--bucket-mb", type=float, default=25.0)
     p.add_argument("--batchnorm", default=None)
+    p.add_argument("--reverse", action="store_true")
     p.add_argument("--world", type=int, default=0)
     p.add_argument("--fail-rank", type=int, default=1)
     p.add_argument("--how", choices=["raise", "exit", "ddp", "mismatch"], default="raise")

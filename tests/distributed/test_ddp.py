@@ -210,3 +210,44 @@ def test_buffers_broadcast_only_in_training_forwards():
     assert len(g.log) == n0
     ddp(cg.ones(2, 3))
     assert g.log[n0][0] == "bcast"
+
+
+class Backwards(cg.nn.Module):
+    """Layers registered in the reverse of the order they are used."""
+
+    def __init__(self):
+        super().__init__()
+        self.last = cg.nn.Linear(32, 2)
+        self.middle = cg.nn.Linear(32, 32)
+        self.first = cg.nn.Linear(5, 32)
+
+    def forward(self, x):
+        return self.last(self.middle(self.first(x).tanh()).tanh())
+
+
+def test_buckets_rebuilt_in_arrival_order_after_first_iteration():
+    cg.manual_seed(0)
+    model, ref = Backwards().double(), Backwards().double()
+    ref.load_state_dict(model.state_dict())
+    params = list(model.parameters())
+    where = {id(p): k for k, p in enumerate(params)}
+    g = FakeGroup(params)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=0.004, process_group=g)
+    # registration order is last, middle, first: the initial buckets start with first.*
+    assert ddp.reducer.buckets[0].members[0] == where[id(model.first.bias)]
+    for step in range(3):
+        g.log.clear()
+        model.zero_grad()
+        ref.zero_grad()
+        (ddp(_x(step)) ** 2).mean().backward()
+        (ref(_x(step)) ** 2).mean().backward()
+        for p, q in zip(model.parameters(), ref.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-14)
+        launches = [e for e in g.log if e[0] == "iallreduce"]
+        if step == 0:  # the first bucket waited until back-propagation reached first.*
+            assert all(launches[0][2])
+        else:          # rebuilt (rank 0's order broadcast once): it starts before first.*
+            assert (("bcast", len(params)) in g.log) == (step == 1)
+            assert not launches[0][2][where[id(model.first.weight)]]
+    assert ddp.reducer.buckets[0].members[0] in (where[id(model.last.bias)],
+                                                 where[id(model.last.weight)])

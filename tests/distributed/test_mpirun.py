@@ -21,31 +21,33 @@ def test_collectives(n):
     assert "collectives ok" in proc.stdout
 
 
-def _reference(steps, batch, batchnorm=None):
+def _reference(steps, batch, batchnorm=None, reverse=False):
     """One process, the global batch (SyncBatchNorm in a world of one is BatchNorm)."""
     import chaingrad.distributed as dist
     dist.destroy_process_group()
     dist.init(backend="local")
     try:
-        model = make_model(100, batchnorm)
+        model = make_model(100, batchnorm, reverse)
         train(model, make_data(steps, batch))
     finally:
         dist.destroy_process_group()
     return {n: p.data for n, p in model.state_dict().items()}
 
 
-@pytest.mark.parametrize("n, accum, bucket_mb", [(2, 1, 0.0005), (4, 2, 0.0005), (2, 1, 25)])
-def test_ddp_matches_single_process(n, accum, bucket_mb, tmp_path):
+@pytest.mark.parametrize("n, accum, bucket_mb, reverse", [(2, 1, 0.0005, False),
+                                                          (4, 2, 0.0005, True),
+                                                          (2, 1, 25, False)])
+def test_ddp_matches_single_process(n, accum, bucket_mb, reverse, tmp_path):
     """N steps on W ranks with global batch B == N steps of one process with batch B, from
     the same initial weights (the ranks start from different ones; DDP broadcasts rank 0's)."""
     steps, batch = 4, 16
     out = tmp_path / "ddp.npz"
     proc = mpirun(n, "ddp", "--steps", steps, "--batch", batch, "--accum", accum,
-                  "--bucket-mb", bucket_mb, "--out", out)
+                  "--bucket-mb", bucket_mb, "--out", out, *(["--reverse"] if reverse else []))
     assert proc.returncode == 0, _fail_message(proc)
     got = np.load(out)
-    want = _reference(steps, batch)
-    initial = {n: p.data for n, p in make_model(100).state_dict().items()}
+    want = _reference(steps, batch, reverse=reverse)
+    initial = {n: p.data for n, p in make_model(100, reverse=reverse).state_dict().items()}
     assert set(got.files) == set(want)
     for name, w in want.items():
         assert not np.allclose(w, initial[name])  # training really moved the weights
