@@ -29,6 +29,7 @@ def _is_open_mpi() -> bool:
 def mpi_env(extra=None):
     env = dict(os.environ, **(extra or {}))
     # Open MPI refuses root without these; one BLAS thread per rank on a small machine
+    env.setdefault("OMPI_MCA_btl_vader_single_copy_mechanism", "none")  # no ptrace in containers
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT + os.pathsep + env.get("PYTHONPATH", ""))
