@@ -44,12 +44,8 @@ def _root_grads(outputs, grads, create_graph):
 def _check_requires_grad(outputs, what="element"):
     for i, o in enumerate(outputs):
         if not o._requires_grad:
-            raise RuntimeError(
-                f"{what} {i} of tensors does not require grad and does not have a grad_fn: "
-                f"the tensor (shape {tuple(o.shape)}, {o.dtype.name}) is not connected to any "
-                f"tensor with requires_grad=True. Usual causes: it was computed under "
-                f"cg.no_grad(), from a .detach()ed tensor, or from tensors that never had "
-                f"requires_grad=True (an integer tensor cannot).")
+            from .errors import no_grad_error
+            raise no_grad_error(o, f"{what} {i} of tensors")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -93,8 +89,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     _check_requires_grad(outputs, "element")
     for i, t in enumerate(inputs):
         if not t._requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}, shape "
-                               f"{tuple(t.shape)}) does not require grad")
+            from .errors import no_grad_error
+            raise no_grad_error(t, f"One of the differentiated Tensors (input {i})")
     roots = _root_grads(outputs, grads, create_graph)
     capture = {t._edge(): None for t in inputs}
     run_backward([o._edge() for o in outputs], roots, retain_graph, create_graph,

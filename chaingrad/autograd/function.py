@@ -23,6 +23,7 @@ from ..backend import xp as _xp
 
 from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled, _state as _grad_state
 from . import anomaly as _anomaly
+from . import retention as _retention
 
 
 def _holds_array(v) -> bool:
@@ -41,7 +42,9 @@ class Node:
 
     __slots__ = ("next_functions", "_input_meta", "_saved", "_saved_versions", "_saved_out",
                  "_out_counter", "_out_version", "_freed", "_pre_hooks", "_hooks", "_trace",
-                 "recording", "__weakref__", "__dict__")
+                 "recording", "_consumed", "__weakref__", "__dict__")
+    # _consumed: a backward pass ran through this node and freed it, or the node was built
+    # on such a graph (graph-retention detection, autograd/retention.py)
     num_outputs = 1
     pointwise = False  # output element i depends only on input element i (after broadcasting)
 
@@ -53,6 +56,7 @@ class Node:
         self._pre_hooks = None
         self._hooks = None
         self._trace = None
+        self._consumed = False
 
     # -- introspection ---------------------------------------------------------------------
     def name(self) -> str:
@@ -94,6 +98,7 @@ class Node:
         """Drop the arrays saved for backward (done right after the node has run). Small
         non-array context (shapes, axes) stays, so a node that saved no array can run again,
         as in PyTorch."""
+        self._consumed = True
         had = self._saved is not None or self._saved_out is not None
         self._saved = None
         self._saved_out = None
@@ -107,12 +112,8 @@ class Node:
 
     def _check_not_freed(self):
         if self._freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (or to reach the saved "
-                f"values of {self.name()} after they were freed). The saved intermediate values "
-                f"of the graph are freed when you call .backward() or autograd.grad(). Specify "
-                f"retain_graph=True if you need to backward through the graph a second time or "
-                f"to read saved tensors after calling backward.")
+            from .errors import freed_error
+            raise freed_error(self)
 
 
 class Op(Node):
@@ -151,23 +152,29 @@ class Op(Node):
             out = node.forward(*[t.data for t in inputs], **params)
         if not recording:
             return _wrap(out)
-        node._freed = False
+        node._freed = node._consumed = False
         node._pre_hooks = None
         node._hooks = None
         node._trace = None
         edges = []
         meta = []
+        dead = False
         for t in inputs:
             a = t.data
             meta.append((a.shape, a.dtype))
             if not t._requires_grad:
                 edges.append(None)
             elif t.grad_fn is not None:
-                edges.append((t.grad_fn, t._output_nr))
+                g = t.grad_fn
+                edges.append((g, t._output_nr))
+                if g._consumed or not a.ndim:  # (0-d: maybe a loss, see retention)
+                    dead = True
             else:  # a leaf: its AccumulateGrad edge, made once
                 edges.append(t._accumulator or t._edge())
         node.next_functions = tuple(edges)
         node._input_meta = tuple(meta)
+        if dead:  # built on a graph a backward pass already freed? (total_loss += loss)
+            _retention.dead_input(node, inputs)
         saves = cls.save_inputs
         if saves:
             if saves == "all":  # ops with any number of inputs (einsum)

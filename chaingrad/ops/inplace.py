@@ -13,6 +13,7 @@ import numpy as np
 from ..backend import xp
 from ..autograd.function import Op
 from ..autograd.grad_mode import is_grad_enabled
+from ..autograd import sites as _sites
 from ..tensor import Tensor
 
 
@@ -44,6 +45,7 @@ def _write(t: Tensor, result: Tensor):
     else:  # e.g. a broadcast view: give the tensor its own storage
         t.data = np.array(arr, copy=True)
     t._version_counter.value += 1
+    _sites.modified(t._version_counter)
     if result.grad_fn is not None:
         t.grad_fn = result.grad_fn
         t._output_nr = result._output_nr
@@ -101,6 +103,7 @@ def fill_(t: Tensor, value):
         return apply_inplace(t, lambda a: a * 0 + xp.asarray(value, dtype=a.data.dtype))
     t.data[...] = value
     t._version_counter.value += 1
+    _sites.modified(t._version_counter)
     return t
 
 
@@ -108,6 +111,7 @@ def fill_array_(t: Tensor, arr):
     _check_leaf(t, "init_")
     t.data[...] = arr
     t._version_counter.value += 1
+    _sites.modified(t._version_counter)
     return t
 
 
@@ -123,6 +127,7 @@ def copy_(t: Tensor, src):
         raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} cannot be broadcast "
                            f"to the destination's shape {tuple(t.shape)}") from None
     t._version_counter.value += 1
+    _sites.modified(t._version_counter)
     return t
 
 
@@ -153,6 +158,7 @@ def setitem(t: Tensor, index, value):
     if not recording:
         t.data[idx] = value.data
         t._version_counter.value += 1
+        _sites.modified(t._version_counter)
         return
     _check_leaf(t, "__setitem__")
     apply_inplace(t, lambda a, v: IndexPut.apply(a, v, index=idx), value)
