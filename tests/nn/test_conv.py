@@ -21,6 +21,9 @@ CONV_CASES = [
     (2, 3, 10, 9, 4, 3, 1, 1, 1, 1),       # >= 64 output pixels: the batch-first layout
     (3, 4, 12, 11, 6, (3, 2), 1, (1, 2), (2, 1), 2),
     (2, 2, 17, 16, 3, 3, 1, 1, 1, 1),      # >= 256 pixels per image: per-image products
+    (2, 8, 16, 16, 4, 3, 1, 1, 1, 1),      # wide (C*kh*kw > 64) and large: per image
+    (2, 16, 16, 17, 8, 3, 1, 1, 1, 2),     # the same with groups
+    (2, 16, 9, 9, 6, 3, 1, 1, 1, 2),       # wide, few pixels: one product for the batch
 ]
 
 
