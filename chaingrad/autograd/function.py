@@ -119,8 +119,8 @@ class Node:
 class Op(Node):
     """A built-in differentiable operation: ``forward`` on arrays, ``backward`` through ``F``.
 
-    Subclasses declare which inputs their derivative needs (``save_inputs``, indices of the
-    positional tensor inputs, or ``"all"``) and whether it needs the output (``save_output``). ``forward``
+    Subclasses declare which inputs their derivative needs (``save_inputs``, increasing
+    indices of the positional tensor inputs, or ``"all"``) and whether it needs the output (``save_output``). ``forward``
     gets raw arrays plus keyword parameters and may store small non-tensor context on ``self``
     (shapes, axes, masks); ``self.recording`` says whether a graph is being built, so work only
     the backward needs can be skipped. ``backward(g, F)`` returns one gradient per positional
@@ -177,9 +177,10 @@ class Op(Node):
             _retention.dead_input(node, inputs)
         saves = cls.save_inputs
         if saves:
-            if saves == "all":  # ops with any number of inputs (einsum)
-                saves = range(len(inputs))
-            node._saved = saved = tuple([inputs[i] for i in saves])
+            if saves == "all" or len(saves) == n:  # every input (einsum; mul's (0, 1))
+                node._saved = saved = inputs
+            else:
+                node._saved = saved = tuple([inputs[i] for i in saves])
             node._saved_versions = tuple([t._version_counter.value for t in saved])
         else:
             node._saved = None
