@@ -8,7 +8,12 @@ the report has the figures the issue asks for.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
+import os
+import threading
+
+import numpy as np
 
 import pytest
 
@@ -93,6 +98,39 @@ def test_set_num_threads_limits_blas():
             cg.set_num_threads(0)
     finally:
         cg.set_num_threads(before)
+
+
+def _cpu_ticks_per_thread():
+    out = {}
+    for path in glob.glob("/proc/self/task/*/stat"):
+        try:
+            with open(path) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        out[path.split("/")[4]] = int(fields[11]) + int(fields[12])  # utime + stime
+    return out
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
+def test_one_thread_means_one_busy_thread():
+    """With cg.set_num_threads(1) no BLAS worker thread does any of the products' work."""
+    pytest.importorskip("threadpoolctl")
+    a = np.ones((1024, 1024), dtype=np.float32)
+    before = cg.get_num_threads()
+    try:
+        cg.set_num_threads(1)
+        a @ a
+        t0 = _cpu_ticks_per_thread()
+        for _ in range(20):
+            a @ a
+        t1 = _cpu_ticks_per_thread()
+    finally:
+        cg.set_num_threads(before)
+    main = str(threading.get_native_id())
+    others = sum(t1[k] - t0.get(k, 0) for k in t1 if k != main)
+    assert t1[main] - t0[main] > 0
+    assert others <= 1, (t0, t1)
 
 
 def test_nominal_flops_match_the_issue():
