@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from ...tensor import Tensor
 from ...ops import nn_ops
-from ...ops.elementwise import _promote
 
 
 def _check_tensor(x, name, fn):
