@@ -117,7 +117,11 @@ def _distributed_hooks(args, train_set, seed):
         from ..distributed import train_hooks
     except ImportError:
         raise CLIError("--distributed needs chaingrad.distributed.train_hooks (not available)") from None
-    return dict(train_hooks(train_set, seed=seed))
+    try:
+        return dict(train_hooks(train_set, seed=seed))
+    except (ImportError, RuntimeError) as exc:  # e.g. mpirun without mpi4py
+        raise CLIError(f"--distributed could not start: {exc} (install MPI support: "
+                       f"pip install 'chaingrad[mpi]')") from None
 
 
 def run(args):

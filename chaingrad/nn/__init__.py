@@ -32,20 +32,19 @@ from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, R
                            Softshrink, Hardshrink, CELU)
 from . import functional, init, utils
 
-_LAZY = {
-    # recurrent.py / attention.py / transformer.py are written by the sequence-models task
-    "RNN": "recurrent", "LSTM": "recurrent", "GRU": "recurrent", "RNNCell": "recurrent",
-    "LSTMCell": "recurrent", "GRUCell": "recurrent", "RNNBase": "recurrent",
-    "MultiheadAttention": "attention",
-    "Transformer": "transformer", "TransformerEncoder": "transformer",
-    "TransformerEncoderLayer": "transformer", "TransformerDecoder": "transformer",
-    "TransformerDecoderLayer": "transformer",
-}
+from .layers.recurrent import RNNBase, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
+from .layers.attention import MultiheadAttention
+from .layers.transformer import (Transformer, TransformerEncoder, TransformerEncoderLayer,
+                                 TransformerDecoder, TransformerDecoderLayer)
+
+# chaingrad.distributed builds on nn, so its layers load on first use
+_DISTRIBUTED = {"SyncBatchNorm": "chaingrad.distributed.sync_batchnorm"}
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-        mod = importlib.import_module(f"chaingrad.nn.layers.{_LAZY[name]}")
-        return getattr(mod, name)
+    import importlib
+    if name in _DISTRIBUTED:
+        return getattr(importlib.import_module(_DISTRIBUTED[name]), name)
+    if name == "parallel":
+        return importlib.import_module("chaingrad.nn.parallel")
     raise AttributeError(f"module 'chaingrad.nn' has no attribute {name!r}")
