@@ -265,3 +265,28 @@ def test_detect_anomaly_custom_function():
         with pytest.raises(RuntimeError, match="NanGradBackward") as info:
             y.sum().backward()
     assert "NAN-LINE" in str(info.value) and "nan" in str(info.value)
+
+
+def test_functional_with_tuples_of_inputs_and_outputs_vs_torch(rng):
+    def f(x, y):
+        return (x.sin().sum() * y * y).sum() + (x * x * y.sum()).sum()
+    xv, yv = rng.standard_normal(2), rng.standard_normal(3)
+    hc = cg.autograd.functional.hessian(f, (cg.tensor(xv), cg.tensor(yv)))
+    ht = torch.autograd.functional.hessian(f, (torch.tensor(xv), torch.tensor(yv)))
+    for i in range(2):
+        for j in range(2):
+            assert tuple(hc[i][j].shape) == tuple(ht[i][j].shape)
+            np.testing.assert_allclose(hc[i][j].numpy(), ht[i][j].numpy(), rtol=1e-10, atol=1e-12)
+
+    def g(x):
+        return x ** 3, x.sin().sum()
+    jc = cg.autograd.functional.jacobian(g, cg.tensor(xv))
+    jt = torch.autograd.functional.jacobian(g, torch.tensor(xv))
+    for a, b in zip(jc, jt):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10)
+    _, hvc = cg.autograd.functional.hvp(f, (cg.tensor(xv), cg.tensor(yv)),
+                                        (cg.ones(2, dtype=cg.float64), cg.ones(3, dtype=cg.float64)))
+    _, hvt = torch.autograd.functional.hvp(f, (torch.tensor(xv), torch.tensor(yv)),
+                                           (torch.ones(2, dtype=torch.float64), torch.ones(3, dtype=torch.float64)))
+    for a, b in zip(hvc, hvt):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10)
