@@ -117,7 +117,8 @@ class Var(Op):
     def backward(self, g, F):  # d var = 2 (x - mean) / (N - correction)
         (x,) = self.inputs(F)
         mean = F.sum(x, axis=self.axes, keepdims=True) / self.n
-        return F.reshape(g, self.kept) * (x - mean) * (2.0 / builtins.max(self.n - self.correction, 0))
+        dof = self.n - self.correction  # <= 0: inf (nan gradients), as PyTorch; not a crash
+        return F.reshape(g, self.kept) * (x - mean) * (2.0 / dof if dof > 0 else float("inf"))
 
 
 class AmaxAmin(Op):
@@ -200,6 +201,8 @@ class Softmax(Op):
 
     def forward(self, x, axis):
         self.axis = axis
+        if x.size == 0:  # (max over an empty axis has no identity) empty in, empty out
+            return x.copy()
         z = x - x.max(axis=axis, keepdims=True)
         e = xp.exp(z)
         return e / e.sum(axis=axis, keepdims=True)
@@ -215,6 +218,8 @@ class LogSoftmax(Op):
 
     def forward(self, x, axis):
         self.axis = axis
+        if x.size == 0:  # (max over an empty axis has no identity) empty in, empty out
+            return x.copy()
         z = x - x.max(axis=axis, keepdims=True)
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
