@@ -49,3 +49,30 @@ def test_inplace_through_view_updates_base_gradient():
 def test_inplace_through_view_of_saved_tensor_detected():
     assert _grads(torch, _inplace_on_view_of_saved) == "raised"
     assert _grads(cg, _inplace_on_view_of_saved) == "raised"
+
+
+# -- found by the fuzzer and fixed (regression tests) ------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda L: L.tensor([1.5], dtype=L.float64, requires_grad=True).var(),  # n - correction = 0
+    lambda L: L.zeros(0, 3, dtype=L.float64, requires_grad=True).var(0, correction=0),  # n = 0
+])
+def test_var_with_no_degrees_of_freedom_has_nan_gradient_not_a_crash(make):
+    """Was: ZeroDivisionError in VarBackward (a Python float division by zero)."""
+    res = []
+    for L in (cg, torch):
+        y = make(L)
+        leaf = y.grad_fn.next_functions[0][0].variable
+        y.sum().backward()
+        res.append(np.asarray(leaf.grad.tolist(), dtype=float))
+    np.testing.assert_array_equal(res[0], res[1])  # nan where PyTorch has nan, same shape
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_softmax_of_an_empty_tensor_is_empty(fn, dim):
+    """Was: ValueError (max over an empty axis) in the forward pass."""
+    for L in (cg, torch):
+        x = L.zeros(0, 3, dtype=L.float64, requires_grad=True)
+        y = getattr(x, fn)(dim)
+        y.sum().backward()
+        assert tuple(y.shape) == (0, 3) and tuple(x.grad.shape) == (0, 3)
