@@ -81,7 +81,7 @@ def _losses_agree(a, b, rtol):
     return all(abs(x - y) <= rtol * max(1.0, abs(x), abs(y)) for x, y in zip(a, b))
 
 
-def run_workload(name, workers, opts, log):
+def run_workload(name, workers, opts, log, budget=None):
     from .workloads import WORKLOADS
     spec = WORKLOADS[name]
     res = {"title": spec.title, "target": spec.target, "unit": spec.unit,
@@ -127,6 +127,8 @@ def run_workload(name, workers, opts, log):
     reps = 1 if opts.tiny else max(1, min(math.ceil(opts.round_time / max(fast, 1e-9)),
                                           math.floor(2.0 / max(slow, 1e-9))))
     res["reps_per_round"] = reps
+    budget = opts.budget if budget is None else budget
+    res["budget_s"] = budget
     for w in active.values():
         w.call("mem_reset")
     samples = {lib: {"wall": [], "cpu": []} for lib in active}
@@ -136,7 +138,7 @@ def run_workload(name, workers, opts, log):
         if opts.rounds:
             if rounds >= opts.rounds:
                 break
-        elif rounds >= opts.min_rounds and (time.perf_counter() - t_start > opts.budget
+        elif rounds >= opts.min_rounds and (time.perf_counter() - t_start > budget
                                             or rounds >= opts.max_rounds):
             break
         k = rounds % len(order)  # rotate who goes first
@@ -201,6 +203,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "allows, at least --min-rounds)")
     p.add_argument("--budget", type=float, default=18.0,
                    help="seconds of timed rounds per workload and thread count (default 18)")
+    p.add_argument("--max-total", type=float, default=540,
+                   help="seconds the whole run aims to stay under: the per-workload budget "
+                        "shrinks when it runs late (default 540)")
     p.add_argument("--min-rounds", type=int, default=5)
     p.add_argument("--max-rounds", type=int, default=300)
     p.add_argument("--round-time", type=float, default=0.15,
@@ -226,6 +231,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="environment for chaingrad's worker only, not torch's nor the "
                         "baseline's (an experiment; say so)")
     p.add_argument("-q", "--quiet", action="store_true")
+
+
+def _budget(opts, t0, left_here, threads):
+    """Seconds of rounds for the next workload: --budget, less when the run is late for its
+    --max-total (the rounds take about half of each workload's time)."""
+    later = opts.threads[opts.threads.index(threads) + 1:]
+    left = left_here + len(later) * left_here  # workloads still to run, roughly
+    remaining = opts.max_total - (time.perf_counter() - t0) - (40 if "M" in opts.workloads
+                                                                 else 0)
+    return max(1.0, min(opts.budget, 0.5 * remaining / max(left, 1)))
 
 
 def _worker_env(opts, lib):
@@ -269,9 +284,10 @@ def run(opts) -> dict:
                 b = workers["chaingrad"].call("blas", n=opts.blas_n)
                 rep["blas_peak_gflops"][str(threads)] = b["gflops"]
             run_ = rep["runs"][str(threads)] = {}
-            for name in timed:
+            for i, name in enumerate(timed):
                 log(f"  [{time.perf_counter() - t0:6.1f}s] {name}, {threads} thread(s)")
-                run_[name] = run_workload(name, workers, opts, log)
+                run_[name] = run_workload(name, workers, opts, log,
+                                          _budget(opts, t0, len(timed) - i, threads))
         finally:
             for w in workers.values():
                 w.close()
