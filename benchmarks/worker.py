@@ -104,6 +104,7 @@ class Worker:
             loss = self.bench.step()
             dtypes.add(str(loss.dtype).replace("torch.", "").replace("chaingrad.", ""))
             losses.append(float(loss.item()))
+        self.bench.start_timing()
         if self.bench.model is not None:
             for p in self.bench.model.parameters():
                 for t in (p, p.grad):
