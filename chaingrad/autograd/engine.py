@@ -17,6 +17,8 @@ The visit order and per-node numbers can be observed (``observer``), which is ho
 """
 from __future__ import annotations
 
+import sys
+
 from .function import AccumulateGrad, FunctionCtx
 from .grad_mode import set_grad_enabled
 from . import anomaly as _anomaly
@@ -68,6 +70,53 @@ def _nodes_leading_to(roots, targets):
     return {n for n, hit in needed.items() if hit}
 
 
+_OWN_MIN_SIZE = 4096  # elements; below this, copying is cheaper than tracking ownership
+
+
+def _extra_refs(a):
+    """References to ``a`` beyond the caller's one variable (calibrated below)."""
+    return sys.getrefcount(a) - _BASE_REFS
+
+
+def _calibrate():
+    a = _xp.empty(1)  # referenced by this one variable only
+    return _extra_refs(a)
+
+
+_BASE_REFS = 0
+_BASE_REFS = _calibrate()
+
+
+def _unshared(g, held):
+    """Whether the engine may keep array ``g`` and later write into it instead of copying it.
+
+    True for a writable array nobody else can see: besides the caller's variable and the
+    ``held`` references the caller knows of (the gradient tuple it came in), nothing refers
+    to it - so not a saved array, an incoming gradient passed on as is, Add's ``(g, g)``, a
+    hook's or the user's array - or it is a whole-buffer view (a reshape) of such an array.
+    Read-only and broadcast views, slices and numpy scalars are never owned. PyTorch's
+    AccumulateGrad steals a gradient by the same reference-count rule.
+    """
+    if g.__class__ is not _xp.ndarray or not g.flags.writeable:
+        return False
+    if _extra_refs(g) > 1 + held:  # 1: the caller's variable (g here is a second one)
+        return False
+    base = g.base
+    return base is None or (
+        base.__class__ is _xp.ndarray and base.base is None and base.nbytes == g.nbytes
+        and (g.flags.c_contiguous or g.flags.f_contiguous)
+        and _extra_refs(base) <= 1)  # 1: the view's own .base
+
+
+def _add_owned(prev, g):
+    """prev += g in the engine's own buffer (an inf - inf NaN is a value, kept quietly)."""
+    try:
+        _xp.add(prev, g, out=prev)
+    except FloatingPointError:  # NumPy raises after writing the result
+        pass
+    return prev
+
+
 def _add(memo_slot, i, g):
     prev = memo_slot[i]
     memo_slot[i] = g if prev is None else prev + g
@@ -92,9 +141,12 @@ def _apply_tensor_hooks(node, grads, F):
     return grads
 
 
-def _accumulate_leaf(leaf, g, F, create_graph):
+def _accumulate_leaf(leaf, g, F, create_graph, owned=False):
+    """Add ``g`` into ``leaf.grad``; ``owned``: nobody else refers to array ``g``, so the
+    first gradient can become ``.grad`` as is (no copy)."""
     from ..tensor import Tensor
     if leaf._hooks:
+        owned = False  # the hook saw g and may keep it
         for fn in list(leaf._hooks):
             res = fn(g if F.graph else Tensor._wrap(g))
             if res is not None:
@@ -107,8 +159,10 @@ def _accumulate_leaf(leaf, g, F, create_graph):
             leaf.grad = leaf.grad + g_t
     else:
         if leaf.grad is None:
-            # own a fresh, writable array: g may be shared with other gradients or read-only
-            leaf.grad = Tensor._wrap(ARRAY_MATH.owned_copy(g, leaf.data.dtype))
+            if owned and g.dtype == leaf.data.dtype:
+                leaf.grad = Tensor._wrap(g)
+            else:  # g may be shared with other gradients or read-only: copy it
+                leaf.grad = Tensor._wrap(ARRAY_MATH.owned_copy(g, leaf.data.dtype))
         elif leaf.grad._requires_grad:
             leaf.grad = leaf.grad.detach() + Tensor._wrap(g)
         else:
@@ -129,6 +183,10 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
     ``observer(node, grads_in, grads_out, paths)``: called for every executed node, in order.
     """
     F = TENSOR_MATH if create_graph else ARRAY_MATH
+    # ids of the memo's arrays that only the engine refers to (see _unshared): the first
+    # gradient of a leaf becomes its .grad without a copy, sums accumulate in place
+    owned = set()
+    track = not create_graph and observer is None  # an observer may keep the arrays
     roots = []
     memo = {}  # node -> [gradient of each of its outputs], summed over every path so far
     for (node, nr), g in zip(root_edges, root_grads):
@@ -152,19 +210,27 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
         while ready:
             node = ready.pop()
             grads = memo.pop(node)  # complete: every consumer has sent its part
+            mine = False  # whether the engine owns grads[0]
+            if owned:
+                for g in grads:
+                    if g is not None and id(g) in owned:
+                        owned.discard(id(g))
+                        mine = mine or g is grads[0]
             if node._pre_hooks:
+                mine = False  # the hooks saw the gradients and may keep them
                 with _xp.errstate(invalid="ignore"):
                     grads = _apply_tensor_hooks(node, grads, F)
             if capture is not None:
                 for nr in range(len(grads)):
                     if (node, nr) in capture and grads[nr] is not None:
                         capture[(node, nr)] = grads[nr]
+                        mine = False
             if node.__class__ is AccumulateGrad:
                 leaf = node.variable  # None if the leaf tensor itself is gone
                 if accumulate and grads[0] is not None and leaf is not None and (
                         capture is None or (node, 0) in capture):
                     with _xp.errstate(invalid="ignore"):
-                        _accumulate_leaf(leaf, grads[0], F, create_graph)
+                        _accumulate_leaf(leaf, grads[0], F, create_graph, mine)
                 if observer is not None:
                     observer(node, grads, ())
                 continue
@@ -201,7 +267,8 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                 node._release()
             # send each input its gradient (summed back to the input's shape and dtype); a
             # child is ready once all its consumers have sent theirs
-            for edge, g, meta in zip(edges, grads_in, node._input_meta):
+            keep = track and not node._hooks  # a node hook may keep grads_in
+            for i, edge in enumerate(edges):
                 if edge is None:
                     continue
                 child, nr = edge
@@ -210,11 +277,23 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                 slot = memo.get(child)
                 if slot is None:
                     slot = memo[child] = [None] * child.num_outputs
+                g = grads_in[i]
                 if g is not None:
+                    meta = node._input_meta[i]
                     if g.shape != meta[0] or g.dtype is not meta[1]:
-                        g = _fit(node, edges.index(edge), g, meta, F)
+                        g = _fit(node, i, g, meta, F)
                     prev = slot[nr]
-                    slot[nr] = g if prev is None else _sum(prev, g)
+                    if prev is None:
+                        if keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]):
+                            owned.add(id(g))
+                        slot[nr] = g
+                    elif id(prev) in owned and prev.shape == g.shape and prev.dtype == g.dtype:
+                        _add_owned(prev, g)
+                    else:
+                        slot[nr] = total = _sum(prev, g)
+                        owned.discard(id(prev))
+                        if track and total.__class__ is _xp.ndarray:  # a fresh sum
+                            owned.add(id(total))
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
