@@ -59,12 +59,13 @@ def test_add_sends_one_array_to_both_inputs(owning):
 
 @pytest.mark.parametrize("first", ["u", "v"])
 def test_add_gradient_shared_by_two_nodes_that_sum_more(owning, first):
-    # Add sends one array to u and v; one of them then sums another gradient into it
+    # Add sends one array to u and v; both sum more into it before either runs (the right
+    # operand's graph runs first): an in-place sum into one must not change the other
     def fn(lib, x, w):
         u, v = x * 2, w * 3
-        extra = (u * 5).sum() if first == "u" else (v * 7).sum()
         m = lib.tensor(_data(*SHAPE, seed=2))  # g * m: a fresh, writable array for Add
-        return extra + ((u + v) * m).sum()  # (the right operand's graph runs first)
+        a, b = ((u * 5).sum(), (v * 7).sum()) if first == "u" else ((v * 7).sum(), (u * 5).sum())
+        return b + a + ((u + v) * m).sum()
     cgs, ts = _both([_data(*SHAPE), _data(*SHAPE, seed=1)])
     _twice(fn, cgs, ts)
     _independent(*cgs)
