@@ -22,7 +22,7 @@ import sys
 from .function import AccumulateGrad, FunctionCtx
 from .grad_mode import set_grad_enabled
 from . import anomaly as _anomaly
-from ..ops.dual import ARRAY_MATH, TENSOR_MATH
+from ..ops.dual import ARRAY_MATH, OWNED_ARRAY_MATH, TENSOR_MATH
 from ..backend import xp as _xp
 
 
@@ -106,15 +106,6 @@ def _unshared(g, held):
         base.__class__ is _xp.ndarray and base.base is None and base.nbytes == g.nbytes
         and (g.flags.c_contiguous or g.flags.f_contiguous)
         and _extra_refs(base) <= 1)  # 1: the view's own .base
-
-
-def _add_owned(prev, g):
-    """prev += g in the engine's own buffer (an inf - inf NaN is a value, kept quietly)."""
-    try:
-        _xp.add(prev, g, out=prev)
-    except FloatingPointError:  # NumPy raises after writing the result
-        pass
-    return prev
 
 
 def _add(memo_slot, i, g):
@@ -212,10 +203,9 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
             grads = memo.pop(node)  # complete: every consumer has sent its part
             mine = False  # whether the engine owns grads[0]
             if owned:
+                mine = id(grads[0]) in owned
                 for g in grads:
-                    if g is not None and id(g) in owned:
-                        owned.discard(id(g))
-                        mine = mine or g is grads[0]
+                    owned.discard(id(g))
             if node._pre_hooks:
                 mine = False  # the hooks saw the gradients and may keep them
                 with _xp.errstate(invalid="ignore"):
@@ -238,13 +228,15 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
             if needed is not None and not any(
                     e is not None and e[0] in needed for e in edges):
                 continue  # a captured edge with nothing needed below it
-            # the local derivative (chain rule): one gradient per input
+            # the local derivative (chain rule): one gradient per input; it may write into
+            # an incoming gradient that only the engine refers to (no node hook sees it after)
+            Fn = OWNED_ARRAY_MATH if mine and not node._hooks and node.num_outputs == 1 else F
             for g in grads:
                 if g is not None:
                     try:
-                        grads_in = node._run_backward(grads, F)
+                        grads_in = node._run_backward(grads, Fn)
                     except FloatingPointError:  # 0 * inf or 0 / 0 in the local derivative
-                        grads_in = _structural_zeros(node, grads, F)
+                        grads_in = _structural_zeros(node, grads, Fn)
                     if grads_in.__class__ is not tuple:
                         grads_in = (grads_in,)
                     if len(grads_in) != len(edges):
@@ -287,12 +279,18 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                         if keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]):
                             owned.add(id(g))
                         slot[nr] = g
-                    elif id(prev) in owned and prev.shape == g.shape and prev.dtype == g.dtype:
-                        _add_owned(prev, g)
+                    elif owned and id(prev) in owned and prev.shape == g.shape and (
+                            prev.dtype == g.dtype):
+                        try:
+                            prev += g  # the engine's own buffer: sum in place
+                        except FloatingPointError:  # inf - inf: NumPy raises after writing
+                            pass
                     else:
                         slot[nr] = total = _sum(prev, g)
-                        owned.discard(id(prev))
-                        if track and total.__class__ is _xp.ndarray:  # a fresh sum
+                        if owned:
+                            owned.discard(id(prev))
+                        if track and total.size >= _OWN_MIN_SIZE and (
+                                total.__class__ is _xp.ndarray):  # a fresh sum: the engine's
                             owned.add(id(total))
                 left = deps[child] - 1
                 deps[child] = left

@@ -4,6 +4,8 @@ Every op's ``backward(g, F)`` is written against the small namespace ``F``. The 
 
 * ``ARRAY_MATH`` for an ordinary backward pass: ``F`` computes on raw arrays, nothing is
   recorded, no Tensor objects are made (the fast path);
+* ``OWNED_ARRAY_MATH``: the same, when the engine alone refers to the incoming gradient array
+  (``F.owns_grad``): a backward may then write its result into that array instead of a new one;
 * ``TENSOR_MATH`` for ``create_graph=True``: ``F`` computes with chaingrad's own differentiable
   ops, so the backward pass is itself a graph and can be differentiated again, to any order.
 
@@ -24,6 +26,7 @@ def _sum_to_axes(shape_from, shape_to):
 
 class _ArrayMath:
     graph = False
+    owns_grad = False  # whether backward may overwrite its incoming gradient array
     xp = xp
 
     @staticmethod
@@ -124,6 +127,7 @@ class _ArrayMath:
 
 class _TensorMath:
     graph = True
+    owns_grad = False
     xp = xp
 
     @staticmethod
@@ -248,5 +252,10 @@ class _TensorMath:
         return minimum(a, b)
 
 
+class _OwnedArrayMath(_ArrayMath):
+    owns_grad = True
+
+
 ARRAY_MATH = _ArrayMath()
+OWNED_ARRAY_MATH = _OwnedArrayMath()
 TENSOR_MATH = _TensorMath()

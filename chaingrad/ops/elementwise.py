@@ -449,6 +449,8 @@ class Relu(Op):
     def backward(self, g, F):  # d relu(x) = [x > 0]
         y = self.output(F)
         mask = (y.data if F.graph else y) > 0
+        if F.owns_grad:  # the engine's own buffer: mask it in place (no new array)
+            return xp.multiply(g, mask, out=g)
         return g * mask
 
 

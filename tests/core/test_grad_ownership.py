@@ -178,3 +178,19 @@ def test_taken_gradient_is_the_float32_leaf_dtype(owning):
     assert x.grad.dtype == cg.float32 and w.grad.dtype == cg.float64
     np.testing.assert_allclose(x.grad.numpy(), np.tile(w.detach().numpy().sum(1), (SHAPE[0], 1)),
                                rtol=1e-5)
+
+
+def test_relu_masks_an_owned_gradient_in_place(owning):
+    cgs, ts = _both([_data(*SHAPE), _data(SHAPE[1], SHAPE[1], seed=1)])
+    _twice(lambda lib, x, w: ((x @ w).relu() @ w).relu().sum() + (x @ w).relu().mean(), cgs, ts)
+
+
+def test_relu_node_hook_sees_the_unmasked_gradient(owning):
+    x = cg.tensor(_data(*SHAPE), requires_grad=True)
+    w = cg.tensor(_data(SHAPE[1], SHAPE[1], seed=1), requires_grad=True)
+    y = (x @ w).relu()
+    seen = []
+    y.grad_fn.register_hook(lambda grads_in, grads_out: seen.append(grads_out[0].copy()))
+    m = _data(*SHAPE, seed=4)
+    (y * cg.tensor(m)).sum().backward()
+    np.testing.assert_array_equal(seen[0], m)
