@@ -145,9 +145,11 @@ class Op(Node):
         node.recording = recording
         n = len(inputs)  # (a star-call costs more than the NumPy op on small arrays)
         if n == 2:
-            out = node.forward(inputs[0].data, inputs[1].data, **params)
+            out = (node.forward(inputs[0].data, inputs[1].data, **params) if params
+                   else node.forward(inputs[0].data, inputs[1].data))
         elif n == 1:
-            out = node.forward(inputs[0].data, **params)
+            out = (node.forward(inputs[0].data, **params) if params
+                   else node.forward(inputs[0].data))
         else:
             out = node.forward(*[t.data for t in inputs], **params)
         if not recording:
@@ -181,7 +183,11 @@ class Op(Node):
                 node._saved = saved = inputs
             else:
                 node._saved = saved = tuple([inputs[i] for i in saves])
-            node._saved_versions = tuple([t._version_counter.value for t in saved])
+            if len(saved) == 2:  # (a comprehension is a function call in Python 3.11)
+                node._saved_versions = (saved[0]._version_counter.value,
+                                        saved[1]._version_counter.value)
+            else:
+                node._saved_versions = tuple([t._version_counter.value for t in saved])
         else:
             node._saved = None
         result = _wrap(out, node)
