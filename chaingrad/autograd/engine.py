@@ -108,6 +108,14 @@ def _unshared(g, held):
         and _extra_refs(base) <= 1)  # 1: the view's own .base
 
 
+def _add_into(buf, g):
+    """buf += g, in an array the engine owns (an inf - inf NaN is a value, kept quietly)."""
+    try:
+        _xp.add(buf, g, out=buf)
+    except FloatingPointError:  # NumPy raises after writing the result
+        pass
+
+
 def _add(memo_slot, i, g):
     prev = memo_slot[i]
     memo_slot[i] = g if prev is None else prev + g
@@ -275,16 +283,17 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                     if g.shape != meta[0] or g.dtype is not meta[1]:
                         g = _fit(node, i, g, meta, F)
                     prev = slot[nr]
-                    if prev is None:
-                        if keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]):
-                            owned.add(id(g))
+                    if prev is not None and owned and id(prev) in owned and (
+                            prev.shape == g.shape and prev.dtype == g.dtype):
+                        _add_into(prev, g)  # the engine's own buffer: sum in place
+                    elif keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]) and (
+                            prev is None or (prev.shape == g.shape and prev.dtype == g.dtype)):
+                        if prev is not None:
+                            _add_into(g, prev)  # (a + b == b + a exactly)
                         slot[nr] = g
-                    elif owned and id(prev) in owned and prev.shape == g.shape and (
-                            prev.dtype == g.dtype):
-                        try:
-                            prev += g  # the engine's own buffer: sum in place
-                        except FloatingPointError:  # inf - inf: NumPy raises after writing
-                            pass
+                        owned.add(id(g))
+                    elif prev is None:
+                        slot[nr] = g
                     else:
                         slot[nr] = total = _sum(prev, g)
                         if owned:
