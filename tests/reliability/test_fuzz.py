@@ -18,7 +18,43 @@ from . import report
 
 CI_GRAPHS = 300
 MAX_STEPS = 10
+USED = "inplace_on_used"  # an in-place op on a value already used by later ops
 NAMES = sorted(OPS)
+USED_KINDS = {"mul_": lambda t: t.mul_(1.5), "add_": lambda t: t.add_(0.25),
+              "clamp_": lambda t: t.clamp_(-0.5, 0.5), "exp_": lambda t: t.clamp_(-3, 3).exp_(),
+              "setitem": lambda t: t.__setitem__((0,) * t.ndim if t.ndim else (), 0.5)}
+
+
+def _out_of_place(kind, t):
+    """PyTorch's reference for an in-place change of a used value: the same change out of
+    place (earlier consumers keep the old value, later ones see the new one), which is what
+    the in-place program means; PyTorch itself may refuse the in-place form at backward."""
+    c = t.clone()
+    USED_KINDS[kind](c)
+    return c
+
+
+def _mutable(pool, i):
+    """Whether PyTorch and chaingrad can both change pool[i] in place with the same meaning:
+    a non-leaf that is not a view and shares memory with no other value of the pool (in
+    place through views is an open finding, see test_findings.py)."""
+    c, t = pool[i]
+    if t.grad_fn is None or t._base is not None or not t.numel():
+        return False
+    ptr = t.untyped_storage().data_ptr()
+    for j, (oc, ot) in enumerate(pool):
+        if j != i and (ot.untyped_storage().data_ptr() == ptr
+                       or np.shares_memory(oc.data, c.data)):
+            return False
+    return True
+
+
+def _inplace_on_used(data, pool, i):
+    kind = data.draw(st.sampled_from(sorted(USED_KINDS)), label="in-place kind")
+    USED_KINDS[kind](pool[i][0])  # chaingrad: in place
+    pool[i] = (pool[i][0], _out_of_place(kind, pool[i][1]))  # PyTorch: the reference
+    _close(pool[i][0], pool[i][1], f"in-place {kind}")
+    return kind
 
 
 def _np(t):
@@ -41,6 +77,13 @@ def run_graph(data, only=None):
     program = []
     for _ in range(1 if only else data.draw(st.integers(1, MAX_STEPS), label="steps")):
         for _attempt in range(4):  # an op whose precondition holds for the drawn operands
+            if not only and data.draw(st.integers(0, 7), label="in place on a used value") == 0:
+                name = USED  # (one step in 8)
+                candidates = [j for j in range(len(pool)) if _mutable(pool, j)]
+                if candidates:
+                    i = data.draw(st.sampled_from(candidates), label="operand")
+                    break
+                continue
             name = only or data.draw(st.sampled_from(NAMES), label="op")
             arity, pre, fn = OPS[name]
             idx = [data.draw(st.integers(0, len(pool) - 1), label="operand")
@@ -48,6 +91,11 @@ def run_graph(data, only=None):
             if pre(*[tuple(pool[i][1].shape) for i in idx]):
                 break
         else:
+            continue
+        if name == USED:
+            program.append((name, i, _inplace_on_used(data, pool, i)))
+            report.FUZZ["steps"] += 1
+            report.FUZZ["ops"].add(name)
             continue
         draw = Replay(data)
         program.append((name, idx))
@@ -67,6 +115,7 @@ def run_graph(data, only=None):
         report.FUZZ["steps"] += 1
         report.FUZZ["ops"].add(name)
     report.FUZZ["graphs"] += 1
+    report.FUZZ["used"] += any(p[0] == USED for p in program)
     return pool, leaves, program, rng
 
 
@@ -80,6 +129,21 @@ def _loss(pool, weights, L):
     return total
 
 
+def _backward_raises(torch_backward, cg_backward, program):
+    """Run both backward passes. chaingrad may refuse one after an in-place change of a
+    value its backward needs (as PyTorch would): then nothing is compared. Otherwise both
+    must run, and the caller compares the gradients with PyTorch's out-of-place reference."""
+    torch_backward()
+    try:
+        cg_backward()
+    except RuntimeError as exc:
+        assert "modified by an inplace operation" in str(exc), f"{exc}; {program}"
+        assert any(p[0] == USED for p in program), f"{exc}; {program}"
+        report.FUZZ["refused"] += 1
+        return True
+    return False
+
+
 def check_graph(data, only=None):
     pool, leaves, program, rng = run_graph(data, only)
     weights = [rng.standard_normal(tuple(p[1].shape)) for p in pool]
@@ -89,8 +153,8 @@ def check_graph(data, only=None):
     second = data.draw(st.integers(0, 3), label="double backward") == 0
     cl, tl = [p[0] for p in leaves], [p[1] for p in leaves]
     if not second:
-        loss_c.backward()
-        loss_t.backward()
+        if _backward_raises(lambda: loss_t.backward(), lambda: loss_c.backward(), program):
+            return
         for i, (c, t) in enumerate(zip(cl, tl)):
             tg = torch.zeros_like(t) if t.grad is None else t.grad
             assert c.grad is not None or not tg.any(), f"leaf {i} got no gradient: {program}"
@@ -98,8 +162,14 @@ def check_graph(data, only=None):
                    f"gradient of leaf {i} in {program}")
         return
     report.FUZZ["double"] += 1
-    gc_ = cg.autograd.grad(loss_c, cl, create_graph=True, allow_unused=True)
-    gt_ = torch.autograd.grad(loss_t, tl, create_graph=True, allow_unused=True)
+    res = {}
+    if _backward_raises(
+            lambda: res.setdefault("t", torch.autograd.grad(loss_t, tl, create_graph=True,
+                                                            allow_unused=True)),
+            lambda: res.setdefault("c", cg.autograd.grad(loss_c, cl, create_graph=True,
+                                                         allow_unused=True)), program):
+        return
+    gc_, gt_ = res["c"], res["t"]
     for i, (a, b) in enumerate(zip(gc_, gt_)):
         if b is None:
             assert a is None or not _np(a).any()
