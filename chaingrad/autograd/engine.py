@@ -12,6 +12,10 @@ once, stored in a memo, and reused by every path through it (dynamic programming
    input it belongs to. The node's saved arrays and memo entry are released right away, so
    memory falls during the backward pass instead of rising.
 
+Gradient arrays the engine alone refers to (``_unshared``: PyTorch's reference-count rule) are
+its own to reuse: a leaf's first ``.grad`` is such an array as is (no copy), a memo sum goes
+in place into it, and a backward may overwrite it (``F.owns_grad``, e.g. ReLU's mask).
+
 The visit order and per-node numbers can be observed (``observer``), which is how
 ``chaingrad.viz.explain_backward`` prints the DP table.
 """
