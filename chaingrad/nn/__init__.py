@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ..tensor import Parameter
+from ._malloc import tune_allocator as _tune_allocator
 from .module import Module
 from .hooks import RemovableHandle
 from .layers.container import (Sequential, ModuleList, ModuleDict, ParameterList,
@@ -48,3 +49,5 @@ def __getattr__(name):
     if name == "parallel":
         return importlib.import_module("chaingrad.nn.parallel")
     raise AttributeError(f"module 'chaingrad.nn' has no attribute {name!r}")
+
+_tune_allocator()  # freed blocks of large arrays are reused by the next step (see _malloc.py)
