@@ -30,10 +30,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {list(input.shape)}")
-        mean = x.mean(axis=axes)
-        xc = x - mean.reshape((1, c) + (1,) * (x.ndim - 2))
-        var = (xc * xc).mean(axis=axes)
-        del xc
+        x3 = x.reshape(x.shape[0], c, -1)
+        mean = _norm.channel_sum(x3) / n
+        xc = x3 - mean[:, None]
+        var = _norm.channel_dot(xc, xc) / n
+        del xc, x3
         if running_mean is not None:
             rm = running_mean.data
             rm *= 1 - momentum
