@@ -46,6 +46,18 @@ def _mutable(pool, i):
         if j != i and (ot.untyped_storage().data_ptr() == ptr
                        or np.shares_memory(oc.data, c.data)):
             return False
+    # nor with a tensor some graph node saved (an intermediate view, e.g. c.unsqueeze(0)
+    # inside an op): chaingrad would not see the change (open finding 4)
+    seen, stack = set(), [p[0].grad_fn for p in pool if p[0].grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for v in (getattr(node, "_saved", None) or ()):
+            if isinstance(v, cg.Tensor) and v is not c and np.shares_memory(v.data, c.data):
+                return False
+        stack.extend(e[0] for e in node.next_functions if e is not None)
     return True
 
 
