@@ -287,17 +287,18 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                     if g.shape != meta[0] or g.dtype is not meta[1]:
                         g = _fit(node, i, g, meta, F)
                     prev = slot[nr]
-                    if prev is not None and owned and id(prev) in owned and (
+                    if prev is None:
+                        if keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]):
+                            owned.add(id(g))
+                        slot[nr] = g
+                    elif owned and id(prev) in owned and (
                             prev.shape == g.shape and prev.dtype == g.dtype):
                         _add_into(prev, g)  # the engine's own buffer: sum in place
-                    elif keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]) and (
-                            prev is None or (prev.shape == g.shape and prev.dtype == g.dtype)):
-                        if prev is not None:
-                            _add_into(g, prev)  # (a + b == b + a exactly)
+                    elif keep and g.size >= _OWN_MIN_SIZE and prev.shape == g.shape and (
+                            prev.dtype == g.dtype and _unshared(g, g is grads_in[i])):
+                        _add_into(g, prev)  # g is the engine's: sum into it (a+b == b+a)
                         slot[nr] = g
                         owned.add(id(g))
-                    elif prev is None:
-                        slot[nr] = g
                     else:
                         slot[nr] = total = _sum(prev, g)
                         if owned:
