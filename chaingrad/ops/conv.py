@@ -150,6 +150,25 @@ def grad_input_per_image(n, ho, wo, k):
     return thin(n, ho, wo, k) or (n > 1 and ho * wo >= 256)
 
 
+def _tconv_params(w_shape, p, x_shape, gy_shape):
+    """dL/dx as a stride-1 convolution of dL/dy: its parameters, or None where that is not
+    the cheaper way (strided, more output than input channels, a padding wider than the
+    kernel's reach, or an output-padded transposed convolution)."""
+    o, cg, kh, kw = w_shape
+    if p.stride != (1, 1) or o > cg * p.groups or (kh == kw == 1 and not any(sum(p.pads, ()))):
+        return None
+    if gy_shape[0] * x_shape[2] * x_shape[3] < o // p.groups:
+        return None  # few pixels, many channels: flipping W costs more than col2im saves
+    (pt, pb), (pl, pr) = p.pads
+    rh, rw = p.dilation[0] * (kh - 1), p.dilation[1] * (kw - 1)
+    pads = ((rh - pt, rh - pb), (rw - pl, rw - pr))
+    if min(sum(pads, ())) < 0:
+        return None
+    if (x_shape[2] + pt + pb - rh, x_shape[3] + pl + pr - rw) != tuple(gy_shape[2:]):
+        return None
+    return ConvParams((1, 1), pads, p.dilation, p.groups)
+
+
 def conv_grad_input(gy, w, x_shape, p, gm=None):
     """dL/dx: W^T @ dL/dy_mat gives dL/dcols; col2im folds it back onto the input, one
     strided add per kernel offset. ``gm``: the batch-wide dL/dy matrix when the caller
@@ -157,6 +176,12 @@ def conv_grad_input(gy, w, x_shape, p, gm=None):
     n, c, h, wd = x_shape
     o, cg, kh, kw = w.shape
     g = p.groups
+    q = _tconv_params(w.shape, p, x_shape, gy.shape)
+    if q is not None:
+        # stride 1: dL/dx is the convolution of dL/dy (padded by the kernel's reach minus the
+        # padding) with the flipped, transposed kernel: one im2col and one product, no col2im
+        wt = w.reshape(g, o // g, cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+        return conv_forward(gy, xp.ascontiguousarray(wt).reshape(c, o // g, kh, kw), q)[0]
     ho, wo = gy.shape[2], gy.shape[3]
     bf = grad_input_per_image(n, ho, wo, cg * kh * kw)
     if gm is None or bf:
