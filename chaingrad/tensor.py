@@ -47,7 +47,8 @@ class Tensor:
     _retains_grad = False
     _hooks = None
     _post_acc_hooks = None
-    _base = None
+    _base = None  # a view's root base (see ops/shape.py _view) and the way back to it
+    _view_fns = ()
     name = None
     __array_ufunc__ = None  # NumPy defers to our reflected operators (ndarray * Tensor)
     __array_priority__ = 1000
@@ -527,6 +528,21 @@ class Tensor:
     def relu_(self):
         return _inplace.apply_inplace(self, _ew.relu)
 
+    def tanh_(self):
+        return _inplace.apply_inplace(self, _ew.tanh)
+
+    def sigmoid_(self):
+        return _inplace.apply_inplace(self, _ew.sigmoid)
+
+    def abs_(self):
+        return _inplace.apply_inplace(self, _ew.abs)
+
+    def clamp_min_(self, min):  # noqa: A002 - PyTorch's name
+        return _inplace.apply_inplace(self, lambda t: _ew.clamp(t, min, None))
+
+    def clamp_max_(self, max):  # noqa: A002 - PyTorch's name
+        return _inplace.apply_inplace(self, lambda t: _ew.clamp(t, None, max))
+
     def neg_(self):
         return _inplace.apply_inplace(self, _ew.neg)
 
@@ -637,8 +653,8 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and shape[0] is not None:
             return self.to(shape[0])
-        return _shp.reshape(self, _shape_args(shape))
-    def view_as(self, other): return _shp.reshape(self, other.shape)
+        return _shp.view(self, _shape_args(shape))
+    def view_as(self, other): return _shp.view(self, other.shape)
     def reshape_as(self, other): return _shp.reshape(self, other.shape)
     def flatten(self, start_dim=0, end_dim=-1): return _shp.flatten(self, start_dim, end_dim)
     def unflatten(self, dim, sizes): return _shp.unflatten(self, dim, sizes)

@@ -69,6 +69,8 @@ def apply_inplace(t: Tensor, fn, *args):
     _check_leaf(t, getattr(fn, "__name__", "op") + "_")
     recording = is_grad_enabled() and (t._requires_grad or any(
         isinstance(a, Tensor) and a._requires_grad for a in args))
+    if t._base is not None and (recording or (t._base._requires_grad and is_grad_enabled())):
+        return _inplace_on_view(t, fn, args)
     if not recording:
         with _NoGraph():
             result = fn(t, *args)
@@ -80,6 +82,39 @@ def apply_inplace(t: Tensor, fn, *args):
     if node is not None and node._saved is not None and any(s is old for s in node._saved):
         old.data = t.data.copy()  # the derivative needs the value from before the change
     return _write(t, result)
+
+
+def _inplace_on_view(t: Tensor, fn, args):
+    """An in-place op through a view, as PyTorch's CopySlices: the new value of the view is
+    computed out of place from the view read back from its base, written into the shared
+    buffer, and then the base's graph node becomes "old base with the view's cells replaced"
+    and the view's node "the view read from the new base", so gradients through either see
+    the change."""
+    from .shape import CopySlices, ViewOf, view_positions
+    base = t._base
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if not t.data.flags.writeable:  # an expanded view: cells share memory
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+    pos = view_positions(t)
+    old_base = _alias(base)
+    old = ViewOf.apply(old_base, pos=pos, arr=t.data)
+    args = tuple(old if a is t else a for a in args)
+    result = fn(old, *args)
+    node = result.grad_fn
+    if node is not None and node._saved is not None and any(s is old for s in node._saved):
+        old.data = t.data.copy()
+    _write(t, result)  # into the shared buffer; bumps the shared version counter
+    if result.grad_fn is None:
+        return t
+    new_base = CopySlices.apply(old_base, result, pos=pos)
+    base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True
+    t.grad_fn = ViewOf.apply(base, pos=pos, arr=t.data).grad_fn
+    t._output_nr = 0
+    return t
 
 
 class _NoGraph:

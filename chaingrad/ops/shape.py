@@ -65,7 +65,10 @@ class Index(Op):
         self.in_shape = x.shape
         self.index = index
         self.basic = basic
-        return x[index]
+        out = x[index]
+        if basic and out.__class__ is not np.ndarray:  # x[0] of a 1-d: a 0-d view, as in PyTorch
+            out = x[index + (Ellipsis,)]
+        return out
 
     def backward(self, g, F):
         return F.scatter_add(self.in_shape, self.index, g, self.basic)
@@ -175,12 +178,83 @@ class Pad(Op):
                          self.in_shape)
 
 
+class ViewOf(Op):
+    """A view read back from its base, as cells ``pos`` of the flat base (``pos`` has the
+    view's shape): used to re-attach a view to its base after an in-place change. The value is
+    the view's own buffer (``arr``); d/dbase is g scattered back to those cells."""
+
+    def forward(self, x, pos, arr):
+        self.pos, self.in_shape = pos, x.shape
+        return arr
+
+    def backward(self, g, F):
+        flat = F.scatter_add((int(np.prod(self.in_shape)),),
+                             (self.pos.reshape(-1),), F.reshape(g, (-1,)))
+        return F.reshape(flat, self.in_shape)
+
+
+class CopySlices(Op):
+    """The base after an in-place change through a view: base with cells ``pos`` replaced by
+    ``v``. d/dbase = g with those cells zeroed; d/dv = g at those cells. ``x`` is the base's
+    buffer, already holding the new values (the write happened in place)."""
+
+    def forward(self, x, v, pos):
+        self.pos = pos
+        return x
+
+    def backward(self, g, F):
+        keep = xp.ones(g.shape, dtype=bool)
+        keep.reshape(-1)[self.pos.reshape(-1)] = False
+        return g * keep, F.getitem(F.reshape(g, (-1,)), (self.pos,))
+
+
+# -- views -------------------------------------------------------------------------------------
+def _view(out, x, fn):
+    """Mark ``out`` as a view of ``x`` (it shares x's memory), as PyTorch does: one version
+    counter for a base and all its views (so a change through any of them invalidates every
+    saved copy), and the root base plus the array functions that map the base to the view
+    (``view_positions`` replays them, for the in-place ops that rebase the base's graph)."""
+    out._version_counter = x._version_counter
+    base = x._base
+    if base is None:
+        out._base, out._view_fns = x, (fn,)
+    else:
+        out._base, out._view_fns = base, x._view_fns + (fn,)
+    return out
+
+
+def view_positions(t):
+    """The flat indices in ``t._base`` of each element of the view ``t`` (t's shape)."""
+    base = t._base
+    pos = np.arange(base.data.size).reshape(base.data.shape)
+    for fn in t._view_fns:
+        pos = fn(pos)
+    return np.asarray(pos)
+
+
 # -- public functions --------------------------------------------------------------------------
 def reshape(x, shape):
     shape = tuple(shape)
-    if shape == x.data.shape:
-        return Reshape.apply(x, shape=shape) if x._requires_grad else Tensor._wrap(x.data)
-    return Reshape.apply(x, shape=shape)
+    if shape == x.data.shape and not x._requires_grad:
+        out = Tensor._wrap(x.data)
+    else:
+        out = Reshape.apply(x, shape=shape)
+    if np.may_share_memory(out.data, x.data):  # numpy copies when strides do not allow a view
+        _view(out, x, lambda a: a.reshape(shape))
+    return out
+
+
+def view(x, shape):
+    """``x.view(shape)``: like reshape, but never copies (PyTorch's error when it would)."""
+    try:
+        x.data.reshape(tuple(shape), copy=False)
+    except ValueError as exc:
+        if "copy" not in str(exc):
+            return reshape(x, shape)  # let reshape report a bad shape
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.") from None
+    return reshape(x, shape)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -224,7 +298,7 @@ def permute(x, dims):
     axes = tuple(_dim(d, x.ndim) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return Permute.apply(x, axes=axes)
+    return _view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
 
 
 def transpose(x, dim0, dim1):
@@ -233,7 +307,8 @@ def transpose(x, dim0, dim1):
     axes = list(range(x.ndim))
     a, b = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(x, axes=tuple(axes))
+    axes = tuple(axes)
+    return _view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
 
 
 def expand(x, sizes):
@@ -248,7 +323,7 @@ def expand(x, sizes):
             raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
                                f"the existing size ({s}) at non-singleton dimension {i + lead}. "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
-    return Expand.apply(x, shape=shape)
+    return _view(Expand.apply(x, shape=shape), x, lambda a: xp.broadcast_to(a, shape))
 
 
 broadcast_to = expand
@@ -267,7 +342,8 @@ def repeat(x, reps):
 
 def flip(x, dims):
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return Flip.apply(x, axes=tuple(_dim(d, x.ndim) for d in dims))
+    axes = tuple(_dim(d, x.ndim) for d in dims)
+    return Flip.apply(x, axes=axes if x.ndim else ())  # 0-d: dim 0 / -1 is accepted, no-op
 
 
 def roll(x, shifts, dims=None):
@@ -313,9 +389,12 @@ def _convert_index(index):
 def getitem(x, index):
     idx, basic = _convert_index(index)
     try:
-        return Index.apply(x, index=idx, basic=basic)
+        out = Index.apply(x, index=idx, basic=basic)
     except IndexError as exc:
         raise IndexError(f"{exc} (indexing a tensor of shape {tuple(x.shape)})") from None
+    if basic:  # slices and integers give a view in NumPy as in PyTorch
+        _view(out, x, lambda a: a[idx + (Ellipsis,)] if Ellipsis not in idx else a[idx])
+    return out
 
 
 def index_scatter(g, shape, index, basic=False):

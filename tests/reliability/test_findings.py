@@ -1,11 +1,10 @@
-"""Bugs the differential fuzzing found and that are still open (strict xfail: each turns into
-a failure, i.e. a reminder to drop the mark, as soon as it is fixed).
+"""Bugs the differential fuzzing found, kept as regression tests.
 
-Both concern in-place operations through a *view* (``v = h[0:2]; v.mul_(...)``): a view does
-not share its base's version counter and the base's graph is not rebased onto the in-place
-op (PyTorch's CopySlices), so the gradient can be silently wrong. Reported to the core
-engineer (chaingrad/ops/shape.py, chaingrad/ops/inplace.py); the fuzzer applies in-place ops
-to fresh clones only until then.
+In-place operations through a *view* (``v = h[0:2]; v.mul_(...)``): a view now shares its
+base's version counter and the in-place op rebases the base's graph (PyTorch's CopySlices,
+chaingrad/ops/inplace.py ``_inplace_on_view``), so the gradient is right or the backward is
+refused, as in PyTorch. Open ones would be strict xfails (a reminder to drop the mark once
+fixed).
 """
 import numpy as np
 import pytest
@@ -37,15 +36,11 @@ def _inplace_on_view_of_saved(L, a):
     y.sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="open: in-place on a view does not rebase the base's "
-                                       "graph (silently wrong gradient)")
 def test_inplace_through_view_updates_base_gradient():
     assert np.allclose(_grads(torch, _inplace_on_view_then_use_base), [4.0, 32.0, 6.0])
     assert np.allclose(_grads(cg, _inplace_on_view_then_use_base), [4.0, 32.0, 6.0])
 
 
-@pytest.mark.xfail(strict=True, reason="open: a view does not share its base's version counter "
-                                       "(a saved tensor changed through a view goes unnoticed)")
 def test_inplace_through_view_of_saved_tensor_detected():
     assert _grads(torch, _inplace_on_view_of_saved) == "raised"
     assert _grads(cg, _inplace_on_view_of_saved) == "raised"
@@ -58,14 +53,12 @@ def _saved_through_internal_view(L, a):
     y.sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="open: same cause (found by the in-place-on-used "
-                                       "fuzzing): a view saved inside an op misses the change")
 def test_inplace_change_of_a_value_saved_through_an_internal_view_detected():
     assert _grads(torch, _saved_through_internal_view) == "raised"
     assert _grads(cg, _saved_through_internal_view) == "raised"
 
 
-# -- found by the fuzzer and fixed (regression tests) ------------------------------------------
+# -- more found by the fuzzer and fixed (regression tests) ---------------------------------------
 @pytest.mark.parametrize("make", [
     lambda L: L.tensor([1.5], dtype=L.float64, requires_grad=True).var(),  # n - correction = 0
     lambda L: L.zeros(0, 3, dtype=L.float64, requires_grad=True).var(0, correction=0),  # n = 0
