@@ -49,6 +49,8 @@ class Tensor:
     _post_acc_hooks = None
     _base = None  # a view's root base (see ops/shape.py _view) and the way back to it
     _view_fns = ()
+    _views = None  # a non-leaf base's live views (weak references), re-read after a change
+    _multi_view = None  # (op name, output index) for split/unbind pieces
     name = None
     __array_ufunc__ = None  # NumPy defers to our reflected operators (ndarray * Tensor)
     __array_priority__ = 1000

@@ -81,7 +81,10 @@ def apply_inplace(t: Tensor, fn, *args):
     node = result.grad_fn
     if node is not None and node._saved is not None and any(s is old for s in node._saved):
         old.data = t.data.copy()  # the derivative needs the value from before the change
-    return _write(t, result)
+    _write(t, result)
+    if t._views and t._requires_grad:
+        _refresh_views(t)
+    return t
 
 
 def _inplace_on_view(t: Tensor, fn, args):
@@ -92,6 +95,12 @@ def _inplace_on_view(t: Tensor, fn, args):
     the change."""
     from .shape import CopySlices, ViewOf, view_positions
     base = t._base
+    if t._multi_view is not None and t._requires_grad:
+        name, i = t._multi_view
+        raise RuntimeError(f"Output {i} of {name} is a view and is being modified inplace. This "
+                           f"view is the output of a function that returns multiple views. Such "
+                           f"functions do not allow the output views to be modified inplace. You "
+                           f"should replace the inplace operation by an out-of-place one.")
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
@@ -114,7 +123,24 @@ def _inplace_on_view(t: Tensor, fn, args):
     base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True
     t.grad_fn = ViewOf.apply(base, pos=pos, arr=t.data).grad_fn
     t._output_nr = 0
+    _refresh_views(base, skip=t)
     return t
+
+
+def _refresh_views(base: Tensor, skip=None):
+    """Every other live view of ``base`` reads it again: its node becomes "the view of the new
+    base" (PyTorch regenerates a view's grad_fn once its base was changed in place)."""
+    from .shape import ViewOf, view_positions
+    live = []
+    for ref in base._views or ():
+        v = ref()
+        if v is None:
+            continue
+        live.append(ref)
+        if v is not skip:
+            v.grad_fn = ViewOf.apply(base, pos=view_positions(v), arr=v.data).grad_fn
+            v._output_nr, v._requires_grad = 0, True
+    base._views = live or None
 
 
 class _NoGraph:

@@ -1,6 +1,8 @@
 """Shape ops and indexing. Their derivatives move gradients back to where values came from."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..backend import xp
@@ -217,9 +219,14 @@ def _view(out, x, fn):
     out._version_counter = x._version_counter
     base = x._base
     if base is None:
-        out._base, out._view_fns = x, (fn,)
+        base = out._base = x
+        out._view_fns = (fn,)
     else:
         out._base, out._view_fns = base, x._view_fns + (fn,)
+    if base.grad_fn is not None:  # views of a parameter change only under no_grad
+        if base._views is None:
+            base._views = []
+        base._views.append(weakref.ref(out))
     return out
 
 
@@ -239,7 +246,8 @@ def reshape(x, shape):
         out = Tensor._wrap(x.data)
     else:
         out = Reshape.apply(x, shape=shape)
-    if np.may_share_memory(out.data, x.data):  # numpy copies when strides do not allow a view
+    # numpy copies when the strides do not allow a view (never for a C-contiguous input)
+    if x.data.flags.c_contiguous or np.may_share_memory(out.data, x.data):
         _view(out, x, lambda a: a.reshape(shape))
     return out
 
@@ -458,8 +466,9 @@ def split(x, split_size_or_sections, dim=0):
                                f"(input tensor's size at dimension {d}), but got "
                                f"split_sizes={sizes}")
     out, start = [], 0
-    for s in sizes:
+    for i, s in enumerate(sizes):
         out.append(narrow(x, d, start, s))
+        out[-1]._multi_view = ("Split", i)
         start += s
     return tuple(out)
 
@@ -472,8 +481,11 @@ def chunk(x, chunks, dim=0):
 
 def unbind(x, dim=0):
     d = _dim(dim, x.ndim)
-    return tuple(x[tuple(i if j == d else slice(None) for j in range(x.ndim))]
-                 for i in range(x.shape[d]))
+    out = []
+    for i in range(x.shape[d]):
+        out.append(x[tuple(i if j == d else slice(None) for j in range(x.ndim))])
+        out[-1]._multi_view = ("Unbind", i)
+    return tuple(out)
 
 
 def gather(x, dim, index):
