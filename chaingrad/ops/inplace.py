@@ -4,7 +4,8 @@ An in-place op writes into the tensor's own array (so views and ``from_numpy`` a
 change, as in PyTorch) and bumps its version counter: a node that saved the old value notices
 at backward time and raises instead of producing a wrong gradient. When the graph is recorded,
 the tensor takes the in-place op's node as its new ``grad_fn``; if that node needs the value
-from before the change, it gets a private copy.
+from before the change, it gets a private copy. A view shares its base's buffer and version
+counter; a change through it also gives the base a new node (``_inplace_on_view``).
 """
 from __future__ import annotations
 

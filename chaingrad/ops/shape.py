@@ -223,7 +223,7 @@ def _view(out, x, fn):
         out._view_fns = (fn,)
     else:
         out._base, out._view_fns = base, x._view_fns + (fn,)
-    if base.grad_fn is not None:  # views of a parameter change only under no_grad
+    if out._requires_grad and base.grad_fn is not None:  # (parameters: only under no_grad)
         if base._views is None:
             base._views = []
         base._views.append(weakref.ref(out))
