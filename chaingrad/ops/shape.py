@@ -224,9 +224,12 @@ def _view(out, x, fn):
     else:
         out._base, out._view_fns = base, x._view_fns + (fn,)
     if out._requires_grad and base.grad_fn is not None:  # (parameters: only under no_grad)
-        if base._views is None:
-            base._views = []
-        base._views.append(weakref.ref(out))
+        views = base._views
+        if views is None:
+            views = base._views = []
+        elif len(views) % 64 == 63:  # a long-lived base indexed again and again: drop the dead
+            views = base._views = [r for r in views if r() is not None]
+        views.append(weakref.ref(out))
     return out
 
 

@@ -191,3 +191,10 @@ def test_inplace_on_a_view_under_no_grad_changes_the_base_only():
     with cg.no_grad():
         a[0:2].mul_(2.0)  # as optimizers do with parameter slices
     assert a.tolist() == [2.0, 4.0, 3.0] and a.grad_fn is None and a._version == 1
+
+
+def test_a_base_indexed_many_times_keeps_few_view_references():
+    h = cg.randn(4, 3, requires_grad=True) * 1
+    for _ in range(1000):
+        h[1:3].sum()
+    assert len(h._views) < 70  # dead views are dropped, not collected forever
