@@ -47,7 +47,7 @@ class Tensor:
     _retains_grad = False
     _hooks = None
     _post_acc_hooks = None
-    _base = None  # a view's root base (see ops/shape.py _view) and the way back to it
+    _base = None  # a view's root base (see ops/views.py mark_view) and the way back to it
     _view_fns = ()
     _views = None  # a non-leaf base's live views (weak references), re-read after a change
     _multi_view = None  # (op name, output index) for split/unbind pieces

@@ -16,6 +16,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd import sites as _sites
 from ..tensor import Tensor
+from .views import CopySlices, ViewOf, view_positions
 
 
 def _check_leaf(t: Tensor, what: str):
@@ -94,7 +95,6 @@ def _inplace_on_view(t: Tensor, fn, args):
     buffer, and then the base's graph node becomes "old base with the view's cells replaced"
     and the view's node "the view read from the new base", so gradients through either see
     the change."""
-    from .shape import CopySlices, ViewOf, view_positions
     base = t._base
     if t._multi_view is not None and t._requires_grad:
         name, i = t._multi_view
@@ -131,7 +131,6 @@ def _inplace_on_view(t: Tensor, fn, args):
 def _refresh_views(base: Tensor, skip=None):
     """Every other live view of ``base`` reads it again: its node becomes "the view of the new
     base" (PyTorch regenerates a view's grad_fn once its base was changed in place)."""
-    from .shape import ViewOf, view_positions
     live = []
     for ref in base._views or ():
         v = ref()

@@ -1,14 +1,13 @@
 """Shape ops and indexing. Their derivatives move gradients back to where values came from."""
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from ..backend import xp
 from ..autograd.function import Op
 from ..tensor import Tensor
 from .reduce import normalize_dims
+from .views import mark_view
 
 
 def _dim(d, ndim):
@@ -180,68 +179,6 @@ class Pad(Op):
                          self.in_shape)
 
 
-class ViewOf(Op):
-    """A view read back from its base, as cells ``pos`` of the flat base (``pos`` has the
-    view's shape): used to re-attach a view to its base after an in-place change. The value is
-    the view's own buffer (``arr``); d/dbase is g scattered back to those cells."""
-
-    def forward(self, x, pos, arr):
-        self.pos, self.in_shape = pos, x.shape
-        return arr
-
-    def backward(self, g, F):
-        flat = F.scatter_add((int(np.prod(self.in_shape)),),
-                             (self.pos.reshape(-1),), F.reshape(g, (-1,)))
-        return F.reshape(flat, self.in_shape)
-
-
-class CopySlices(Op):
-    """The base after an in-place change through a view: base with cells ``pos`` replaced by
-    ``v``. d/dbase = g with those cells zeroed; d/dv = g at those cells. ``x`` is the base's
-    buffer, already holding the new values (the write happened in place)."""
-
-    def forward(self, x, v, pos):
-        self.pos = pos
-        return x
-
-    def backward(self, g, F):
-        keep = xp.ones(g.shape, dtype=bool)
-        keep.reshape(-1)[self.pos.reshape(-1)] = False
-        return g * keep, F.getitem(F.reshape(g, (-1,)), (self.pos,))
-
-
-# -- views -------------------------------------------------------------------------------------
-def _view(out, x, fn):
-    """Mark ``out`` as a view of ``x`` (it shares x's memory), as PyTorch does: one version
-    counter for a base and all its views (so a change through any of them invalidates every
-    saved copy), and the root base plus the array functions that map the base to the view
-    (``view_positions`` replays them, for the in-place ops that rebase the base's graph)."""
-    out._version_counter = x._version_counter
-    base = x._base
-    if base is None:
-        base = out._base = x
-        out._view_fns = (fn,)
-    else:
-        out._base, out._view_fns = base, x._view_fns + (fn,)
-    if out._requires_grad and base.grad_fn is not None:  # (parameters: only under no_grad)
-        views = base._views
-        if views is None:
-            views = base._views = []
-        elif len(views) % 64 == 63:  # a long-lived base indexed again and again: drop the dead
-            views = base._views = [r for r in views if r() is not None]
-        views.append(weakref.ref(out))
-    return out
-
-
-def view_positions(t):
-    """The flat indices in ``t._base`` of each element of the view ``t`` (t's shape)."""
-    base = t._base
-    pos = np.arange(base.data.size).reshape(base.data.shape)
-    for fn in t._view_fns:
-        pos = fn(pos)
-    return np.asarray(pos)
-
-
 # -- public functions --------------------------------------------------------------------------
 def reshape(x, shape):
     shape = tuple(shape)
@@ -251,7 +188,7 @@ def reshape(x, shape):
         out = Reshape.apply(x, shape=shape)
     # numpy copies when the strides do not allow a view (never for a C-contiguous input)
     if x.data.flags.c_contiguous or np.may_share_memory(out.data, x.data):
-        _view(out, x, lambda a: a.reshape(shape))
+        mark_view(out, x, lambda a: a.reshape(shape))
     return out
 
 
@@ -309,7 +246,7 @@ def permute(x, dims):
     axes = tuple(_dim(d, x.ndim) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
+    return mark_view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
 
 
 def transpose(x, dim0, dim1):
@@ -319,7 +256,7 @@ def transpose(x, dim0, dim1):
     a, b = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
     axes[a], axes[b] = axes[b], axes[a]
     axes = tuple(axes)
-    return _view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
+    return mark_view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
 
 
 def expand(x, sizes):
@@ -334,7 +271,7 @@ def expand(x, sizes):
             raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match "
                                f"the existing size ({s}) at non-singleton dimension {i + lead}. "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}")
-    return _view(Expand.apply(x, shape=shape), x, lambda a: xp.broadcast_to(a, shape))
+    return mark_view(Expand.apply(x, shape=shape), x, lambda a: xp.broadcast_to(a, shape))
 
 
 broadcast_to = expand
@@ -404,7 +341,7 @@ def getitem(x, index):
     except IndexError as exc:
         raise IndexError(f"{exc} (indexing a tensor of shape {tuple(x.shape)})") from None
     if basic:  # slices and integers give a view in NumPy as in PyTorch
-        _view(out, x, lambda a: a[idx + (Ellipsis,)] if Ellipsis not in idx else a[idx])
+        mark_view(out, x, lambda a: a[idx + (Ellipsis,)] if Ellipsis not in idx else a[idx])
     return out
 
 

@@ -143,7 +143,8 @@ def _saved_base_then_view_changed(L, a, m):
 CASES = {f.__name__[1:]: f for f in [
     _mul_slice, _view_of_view, _transposed_row, _reshaped, _setitem_on_view,
     _copy_into_constant_base, _exp_on_view, _unbind_piece, _zero_d_view, _chunk_piece,
-    _base_changed_after_view, _new_inplace_methods, _view_of_leaf, _expanded_view, _saved_view_then_base_changed,
+    _base_changed_after_view, _new_inplace_methods, _view_of_leaf, _expanded_view,
+    _saved_view_then_base_changed,
     _saved_base_then_view_changed]}
 
 
