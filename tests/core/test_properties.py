@@ -130,7 +130,10 @@ def test_random_programs_second_order_match_pytorch(data):
                     (g.detach() if L is cg else L.zeros(x.shape, dtype=L.float64) + g.detach()).numpy()
                     for g, x in zip(ggs, xs)])
     for a, b in zip(*res):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8, err_msg=str(steps))
+        # Where PyTorch's double backward is nan/inf (e.g. norm at the zero vector), chaingrad's
+        # NaN-safe rule may give a finite value instead (docs/reliability.md); compare the rest.
+        finite = np.isfinite(b)
+        np.testing.assert_allclose(a[finite], b[finite], rtol=1e-6, atol=1e-8, err_msg=str(steps))
 
 
 @given(st.lists(st.integers(1, 4), min_size=0, max_size=4),
