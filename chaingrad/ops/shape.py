@@ -1,6 +1,7 @@
 """Shape ops and indexing. Their derivatives move gradients back to where values came from."""
 from __future__ import annotations
 
+import math
 import numpy as np
 
 from ..backend import xp
@@ -41,6 +42,8 @@ class Permute(Op):
 
 class Expand(Op):
     def forward(self, x, shape):
+        if x.size == math.prod(shape):  # nothing repeated: a writable view, as in PyTorch
+            return x.reshape(shape)  # (NumPy's broadcast_to is always read-only)
         return xp.broadcast_to(x, shape)
 
     def backward(self, g, F):  # the engine sums the gradient back to the input's shape
@@ -69,6 +72,8 @@ class Index(Op):
         out = x[index]
         if basic and out.__class__ is not np.ndarray:  # x[0] of a 1-d: a 0-d view, as in PyTorch
             out = x[index + (Ellipsis,)]
+        elif not basic:  # a fresh tensor is contiguous in PyTorch (so reshape is a view of it)
+            out = xp.ascontiguousarray(out)
         return out
 
     def backward(self, g, F):
@@ -129,7 +134,7 @@ class Repeat(Op):
 class Flip(Op):
     def forward(self, x, axes):
         self.axes = axes
-        return xp.flip(x, axes)
+        return xp.flip(x, axes).copy()  # a copy, as in PyTorch: NumPy's flip is a view of x
 
     def backward(self, g, F):
         if F.graph:

@@ -48,6 +48,8 @@ def mark_view(out, x, fn):
     saved copy), and the root base plus the array functions that map the base to the view
     (``view_positions`` replays them, for the in-place ops that rebase the base's graph)."""
     out._version_counter = x._version_counter
+    if x._multi_view is not None:  # a view of a split/unbind piece: in place refused too
+        out._multi_view = x._multi_view
     base = x._base
     if base is None:
         base = out._base = x

@@ -244,3 +244,59 @@ def leaf_shapes(data):
         s = [1 if data.draw(st.booleans()) else n for n in base[k:]]
         shapes.append(tuple(s))
     return shapes
+
+
+# -- in-place changes through views (both libraries run them in place) --------------------------
+VIEW_KINDS = ["mul_", "add_", "clamp_", "zero_", "setitem", "mul_t", "copy_t", "base_setitem"]
+
+
+def _view_of(draw, a):
+    """A view of ``a`` (slice, narrow, select, transpose, unsqueeze, reshape: a copy in both
+    libraries when the memory does not allow a view, so a change then does not reach ``a``)."""
+    kinds = ["reshape"] + (["unsqueeze"] if a.ndim < 3 else [])
+    if a.ndim >= 1 and a.shape[0]:
+        kinds += ["slice", "narrow", "select"]
+    if a.ndim >= 2:
+        kinds.append("transpose")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "reshape":
+        return a.reshape(-1)
+    if kind == "unsqueeze":
+        return a.unsqueeze(draw(st.integers(-a.ndim - 1, a.ndim)))
+    if kind == "slice":
+        return a[_slice(draw, a.shape[0])]
+    if kind == "narrow":
+        return a.narrow(0, draw(st.integers(0, a.shape[0] - 1)), 1)
+    if kind == "select":
+        return a[draw(st.integers(-a.shape[0], a.shape[0] - 1))]
+    return a.transpose(_dim(draw, a), _dim(draw, a))
+
+
+def inplace_through_view(L, draw, a, b):
+    """``v = view(a)`` (one or two views deep), then an in-place op on ``v`` (or ``a[s] = ...``
+    on the base): ``a``, ``v`` and every other view of ``a`` change in both libraries. The
+    operand ``b`` enters as a fresh ``b * 1`` so it never overlaps ``v`` in memory."""
+    v = _view_of(draw, a)
+    if draw(st.booleans()):
+        v = _view_of(draw, v)
+    kind = draw(st.sampled_from(VIEW_KINDS))
+    other = b * 1 if _broadcasts_to(b.shape, v.shape) else (b * 1).sum()
+    if kind == "mul_":
+        v.mul_(1.5)
+    elif kind == "add_":
+        v.add_(0.25)
+    elif kind == "clamp_":
+        v.clamp_(-0.5, 0.5)
+    elif kind == "zero_":
+        v.zero_()
+    elif kind == "mul_t":
+        v.mul_(other)
+    elif kind == "copy_t":
+        v.copy_(other.tanh())
+    elif kind == "setitem" and v.ndim and v.shape[0]:
+        v[_slice(draw, v.shape[0])] = (b * 1).sum() * 0.5
+    elif kind == "base_setitem" and a.ndim and a.shape[0]:
+        a[_slice(draw, a.shape[0])] = (b * 1).sum() * 0.5
+    else:
+        v.add_(other)
+    return v

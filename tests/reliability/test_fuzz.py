@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import chaingrad as cg
 
-from .graphs import OPS, Replay, leaf_shapes
+from .graphs import OPS, Replay, inplace_through_view, leaf_shapes
 from . import report
 
 CI_GRAPHS = 300
 MAX_STEPS = 10
 USED = "inplace_on_used"  # an in-place op on a value already used by later ops
+VIEW = "inplace_through_view"  # an in-place op through a view, in place in both libraries
 NAMES = sorted(OPS)
 USED_KINDS = {"mul_": lambda t: t.mul_(1.5), "add_": lambda t: t.add_(0.25),
               "clamp_": lambda t: t.clamp_(-0.5, 0.5), "exp_": lambda t: t.clamp_(-3, 3).exp_(),
@@ -61,6 +62,14 @@ def _mutable(pool, i):
     return True
 
 
+def _shares_with_split(pool, i):
+    """Whether pool[i] shares memory with a split/chunk piece: once its base changes, PyTorch
+    refuses to use such a piece at all, which chaingrad allows (a difference, not compared)."""
+    ptr = pool[i][1].untyped_storage().data_ptr()
+    return any(type(t.grad_fn).__name__.startswith(("Split", "Unbind"))
+               and t.untyped_storage().data_ptr() == ptr for _c, t in pool)
+
+
 def _inplace_on_used(data, pool, i):
     kind = data.draw(st.sampled_from(sorted(USED_KINDS)), label="in-place kind")
     USED_KINDS[kind](pool[i][0])  # chaingrad: in place
@@ -89,7 +98,20 @@ def run_graph(data, only=None):
     program = []
     for _ in range(1 if only else data.draw(st.integers(1, MAX_STEPS), label="steps")):
         for _attempt in range(4):  # an op whose precondition holds for the drawn operands
-            if not only and data.draw(st.integers(0, 7), label="in place on a used value") == 0:
+            roll = 7 if only else data.draw(st.integers(0, 7), label="in place")
+            if roll == 1:  # (one step in 8) through a view, both libraries in place
+                name = VIEW
+                ok = [j for j in range(len(pool)) if not _shares_with_split(pool, j)
+                      and pool[j][0].data.flags.writeable]  # (not expanded: open finding 9)
+                inner = [j for j in ok if pool[j][1].grad_fn is not None]
+                if not inner or data.draw(st.integers(0, 3), label="leaf base") == 0:
+                    inner = ok  # (a view of a leaf: both must refuse)
+                if not inner:
+                    continue
+                idx = [data.draw(st.sampled_from(inner), label="base"),
+                       data.draw(st.integers(0, len(pool) - 1), label="operand")]
+                break
+            if roll == 0:
                 name = USED  # (one step in 8)
                 candidates = [j for j in range(len(pool)) if _mutable(pool, j)]
                 if candidates:
@@ -106,6 +128,11 @@ def run_graph(data, only=None):
             continue
         if name == USED:
             program.append((name, i, _inplace_on_used(data, pool, i)))
+            report.FUZZ["steps"] += 1
+            report.FUZZ["ops"].add(name)
+            continue
+        if name == VIEW:
+            program.append(_view_step(data, pool, idx))
             report.FUZZ["steps"] += 1
             report.FUZZ["ops"].add(name)
             continue
@@ -128,7 +155,31 @@ def run_graph(data, only=None):
         report.FUZZ["ops"].add(name)
     report.FUZZ["graphs"] += 1
     report.FUZZ["used"] += any(p[0] == USED for p in program)
+    report.FUZZ["view"] += any(p[0] == VIEW and "raises" not in p for p in program)
     return pool, leaves, program, rng
+
+
+def _view_step(data, pool, idx):
+    """In place through a view, in both libraries: PyTorch refuses it (a view of a leaf that
+    requires grad, of an expanded or a split value) exactly when chaingrad does; otherwise the
+    view, its base and every other value sharing memory must read the same in both."""
+    draw = Replay(data)
+    try:
+        t_out = inplace_through_view(torch, draw, *[pool[i][1] for i in idx])
+    except RuntimeError as exc:
+        draw.replay()
+        with pytest.raises(RuntimeError):
+            inplace_through_view(cg, draw, *[pool[i][0] for i in idx])
+        return (VIEW, idx, draw.log, "raises", str(exc)[:40])
+    draw.replay()
+    c_out = inplace_through_view(cg, draw, *[pool[i][0] for i in idx])
+    step = (VIEW, idx, draw.log)
+    _close(c_out, t_out, f"view after in-place {step}")
+    assert c_out.requires_grad == t_out.requires_grad, f"requires_grad of {step}"
+    pool.append((c_out, t_out))
+    for j, (c, t) in enumerate(pool):
+        _close(c, t, f"value {j} after in-place through a view {step}")
+    return step
 
 
 def _loss(pool, weights, L):
@@ -145,13 +196,22 @@ def _backward_raises(torch_backward, cg_backward, program):
     """Run both backward passes. chaingrad may refuse one after an in-place change of a
     value its backward needs (as PyTorch would): then nothing is compared. Otherwise both
     must run, and the caller compares the gradients with PyTorch's out-of-place reference."""
-    torch_backward()
+    try:
+        torch_backward()
+        t_exc = None
+    except RuntimeError as exc:  # only after both ran an in-place op through a view
+        assert any(p[0] == VIEW for p in program), f"{exc}; {program}"
+        t_exc = exc
     try:
         cg_backward()
     except RuntimeError as exc:
         assert "modified by an inplace operation" in str(exc), f"{exc}; {program}"
-        assert any(p[0] == USED for p in program), f"{exc}; {program}"
+        assert any(p[0] in (USED, VIEW) for p in program), f"{exc}; {program}"
         report.FUZZ["refused"] += 1
+        report.FUZZ["both_refused"] += t_exc is not None
+        return True
+    if t_exc is not None:  # PyTorch refuses what chaingrad runs (finding 6): not compared
+        report.FUZZ["torch_only_refused"] += 1
         return True
     return False
 
