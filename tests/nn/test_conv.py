@@ -207,3 +207,19 @@ def test_conv1d_module_matches_torch():
                                rtol=1e-10)
     for name in ("MaxPool1d", "AvgPool1d"):
         assert repr(getattr(cg.nn, name)(3)) == repr(getattr(torch.nn, name)(3))
+
+
+@pytest.mark.parametrize("k,stride,dilation,padding,output_padding", [
+    (1, 1, 2, 0, 1), (3, 1, 2, 0, 1), (3, 1, 2, 1, 1), (3, 2, 2, 1, 1), (3, 3, 1, 2, 2),
+    (1, 2, 1, 0, 1), (3, 1, 3, 2, 2)])
+def test_conv_transpose2d_output_padding_with_dilation_matches_torch(k, stride, dilation, padding,
+                                                                    output_padding):
+    # output_padding below the dilation (stride 1) used to fail: the extra rows are zeros
+    # beyond the full transposed convolution, or real values inside its cropped padding
+    rng = np.random.default_rng(k + 10 * stride + 100 * dilation)
+    x, w, b = rng.standard_normal((2, 4, 5, 4)), rng.standard_normal((4, 3, k, k)), \
+        rng.standard_normal(3)
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+    check_op(lambda x, w, b: F.conv_transpose2d(x, w, b, **kw),
+             lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw), [x, w, b],
+             gradgradcheck=False)

@@ -6,6 +6,7 @@ from ...backend import xp
 from ...tensor import Tensor
 from ...ops import conv as _conv
 from ...ops import pool as _pool
+from ...ops import shape as _shape
 
 
 def _pair(v, name="argument"):
@@ -127,9 +128,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise RuntimeError(f"conv_transpose2d: output size {out_hw} is too small")
     # the conv this transposes maps (N, Cout, Ho, Wo) -> (N, Cin, H, W); output_padding widens
     # the bottom/right so that the conv still produces exactly H x W
-    pads = ((pad[0], pad[0]), (pad[1], pad[1]))
-    p = _conv.ConvParams(stride, pads, dilation, groups)
-    y = _conv.ConvGradInput.apply(x, weight, x_shape=(x.shape[0], cog * groups, *out_hw), p=p)
+    if any(opad):
+        # output_padding: take the full (uncropped) transposed conv, extend it by zeros where
+        # no input reaches, then crop `padding` from the top/left
+        full = [(n - 1) * s + d * (k - 1) + 1
+                for n, s, d, k in zip(x.shape[2:], stride, dilation, (kh, kw))]
+        p = _conv.ConvParams(stride, ((0, 0), (0, 0)), dilation, groups)
+        y = _conv.ConvGradInput.apply(x, weight, x_shape=(x.shape[0], cog * groups, *full), p=p)
+        extra = [max(0, pad_ + ho - f) for pad_, ho, f in zip(pad, out_hw, full)]
+        if any(extra):
+            y = _shape.pad(y, (0, extra[1], 0, extra[0]))
+        y = y[:, :, pad[0]:pad[0] + out_hw[0], pad[1]:pad[1] + out_hw[1]]
+    else:
+        pads = ((pad[0], pad[0]), (pad[1], pad[1]))
+        p = _conv.ConvParams(stride, pads, dilation, groups)
+        y = _conv.ConvGradInput.apply(x, weight, x_shape=(x.shape[0], cog * groups, *out_hw), p=p)
     if bias is not None:
         y = y + bias.reshape(1, -1, 1, 1)
     return y.squeeze(0) if unbatched else y
