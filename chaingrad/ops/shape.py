@@ -72,8 +72,8 @@ class Index(Op):
         out = x[index]
         if basic and out.__class__ is not np.ndarray:  # x[0] of a 1-d: a 0-d view, as in PyTorch
             out = x[index + (Ellipsis,)]
-        elif not basic:  # a fresh tensor is contiguous in PyTorch (so reshape is a view of it)
-            out = xp.ascontiguousarray(out)
+        elif not basic and not out.flags.c_contiguous:  # a fresh tensor is contiguous in
+            out = out.copy()  # PyTorch (so reshape is a view of it)
         return out
 
     def backward(self, g, F):

@@ -146,3 +146,17 @@ def test_advanced_indexing_result_is_contiguous_so_reshape_is_a_view():
         assert y.tolist() == [[[2.0, 2.0], [4.0, 4.0]]]
         y.sum().backward()
         assert x.grad.tolist() == [[[4.0], [4.0]]]
+
+
+def test_second_order_through_an_in_place_select_of_a_0d_value():
+    """A regression of the fix above, found by the fuzzer: a 0-d advanced-indexing result
+    must stay 0-d (``np.ascontiguousarray`` makes it 1-d), or double backward fails."""
+    res = []
+    for L in (cg, torch):
+        a = L.tensor(0.5, dtype=L.float64, requires_grad=True)
+        b = a.abs()
+        b.reshape(-1)[0].mul_(1.5)
+        (g,) = L.autograd.grad((b * b.abs()).sum(), [a], create_graph=True)
+        (gg,) = L.autograd.grad(g * g, [a])
+        res.append((g.item(), gg.item()))
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-12)
