@@ -9,6 +9,7 @@ optimizer. ``step(epoch)`` (deprecated in PyTorch) jumps to ``epoch`` with the c
 """
 from __future__ import annotations
 
+import types
 import warnings
 
 from .optimizer import Optimizer
@@ -103,3 +104,41 @@ def _per_group(name, optimizer, value):
                              f"{len(value)}")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+class _LambdaScheduler(LRScheduler):
+    """Shared by ``LambdaLR`` and ``MultiplicativeLR``: one ``lr_lambda`` per group (a single
+    function is used for all groups), and a state dict that saves, for each lambda, None (a
+    plain function cannot be saved) or a callable object's attributes."""
+
+    _check_callable = False  # MultiplicativeLR refuses non-callables up front, as PyTorch
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.optimizer = optimizer
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                                 f"{len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        if self._check_callable:
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(f"lr_lambda should be a function, but got "
+                                    f"{type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def state_dict(self):
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+                            for fn in self.lr_lambdas]
+        return sd
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        for fn, saved in zip(self.lr_lambdas, lambdas):
+            if saved is not None:
+                fn.__dict__.update(saved)

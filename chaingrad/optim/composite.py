@@ -3,13 +3,12 @@ combinators SequentialLR (one schedule after another) and ChainedScheduler (all 
 from __future__ import annotations
 
 import math
-import types
 from bisect import bisect_right
 
-from ._scheduler import LRScheduler
+from ._scheduler import LRScheduler, _LambdaScheduler
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """``lr <- lr * lr_lambda(epoch)`` at every step after the first.
 
     Example::
@@ -17,33 +16,7 @@ class MultiplicativeLR(LRScheduler):
         sched = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)
     """
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                                 f"{len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self):
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                            for fn in self.lr_lambdas]
-        return sd
-
-    def load_state_dict(self, state_dict):
-        state_dict = dict(state_dict)
-        lambdas = state_dict.pop("lr_lambdas")
-        self.__dict__.update(state_dict)
-        for fn, saved in zip(self.lr_lambdas, lambdas):
-            if saved is not None:
-                fn.__dict__.update(saved)
+    _check_callable = True
 
     def get_lr(self):
         if self._is_initial:

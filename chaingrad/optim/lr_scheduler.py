@@ -12,11 +12,10 @@ so the sequence of ``get_last_lr()`` values matches PyTorch's float for float.
 from __future__ import annotations
 
 import math
-import types
 from bisect import bisect_right
 from collections import Counter
 
-from ._scheduler import LRScheduler
+from ._scheduler import LRScheduler, _LambdaScheduler
 from .one_cycle import OneCycleLR, ReduceLROnPlateau
 from .composite import (MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts,
                         SequentialLR, ChainedScheduler)
@@ -27,39 +26,13 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "ChainedScheduler"]
 
 
-class LambdaLR(LRScheduler):
+class LambdaLR(_LambdaScheduler):
     """``lr = base_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one per group.
 
     Example::
 
         sched = LambdaLR(opt, lr_lambda=lambda epoch: 0.95 ** epoch)
     """
-
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                                 f"{len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self):
-        # functions cannot be saved: store None, or a callable object's attributes
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                            for fn in self.lr_lambdas]
-        return sd
-
-    def load_state_dict(self, state_dict):
-        state_dict = dict(state_dict)
-        lambdas = state_dict.pop("lr_lambdas")
-        self.__dict__.update(state_dict)
-        for fn, saved in zip(self.lr_lambdas, lambdas):
-            if saved is not None:
-                fn.__dict__.update(saved)
 
     def get_lr(self):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
