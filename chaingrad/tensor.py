@@ -319,15 +319,7 @@ class Tensor:
     def to(self, *args, **kwargs):
         """``t.to(dtype)``, ``t.to(device)``, ``t.to(other_tensor)``: converts, keeping grad."""
         from .ops import elementwise as ew
-        dtype = kwargs.get("dtype")
-        device = kwargs.get("device")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, backend.Device)):
-                device = a
-            elif a is not None:
-                dtype = a
+        dtype, device = _to_args(args, kwargs)
         out = self
         if device is not None and str(backend.Device(device)) != str(self.device):
             out = ew.to_device(out, device)
@@ -708,6 +700,21 @@ class Size(tuple):
 
     def __repr__(self):
         return f"chaingrad.Size({list(self)})"
+
+
+def _to_args(args, kwargs):
+    """The ``(dtype, device)`` named by ``.to(...)``'s arguments (Tensor and Module): a
+    tensor gives both, a string or Device the device, anything else the dtype."""
+    dtype = kwargs.get("dtype")
+    device = kwargs.get("device")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, backend.Device)):
+            device = a
+        elif a is not None:
+            dtype = a
+    return dtype, device
 
 
 def _shape_args(args):

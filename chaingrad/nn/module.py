@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from .. import backend
-from ..tensor import Tensor, Parameter
+from ..tensor import Tensor, Parameter, _to_args
 from . import hooks as _hooks
 from .state_dict import StateDictMixin
 
@@ -303,15 +303,7 @@ class Module(StateDictMixin):
         """``m.to(dtype)`` casts floating-point parameters and buffers; ``m.to('cuda')`` moves
         them (CuPy); ``m.to(tensor)`` takes both from a tensor. The Parameter objects are
         kept, so an optimizer built before still holds them."""
-        dtype = kwargs.get("dtype")
-        device = kwargs.get("device")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, backend.Device)):
-                device = a
-            elif a is not None:
-                dtype = a
+        dtype, device = _to_args(args, kwargs)
         if dtype is not None:
             npd = backend.np_dtype(dtype)
             if npd.kind != "f":
