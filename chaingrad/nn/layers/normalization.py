@@ -10,7 +10,22 @@ from ...backend import xp
 from ...tensor import Tensor
 
 
-class _BatchNorm(Module):
+class _AffineNorm(Module):
+    """Base of the normalisation layers: an optional affine ``weight`` (init 1) and ``bias``
+    (init 0) of ``shape``."""
+
+    def _init_affine(self, shape, affine, bias, dtype, device):
+        self.weight = _empty_param(shape, dtype, device) if affine else None
+        self.bias = _empty_param(shape, dtype, device) if affine and bias else None
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _BatchNorm(_AffineNorm):
     """y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta per channel.
 
     Args: num_features, eps=1e-5, momentum=0.1 (None: cumulative average),
@@ -29,8 +44,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        self.weight = _empty_param((num_features,), dtype, device) if affine else None
-        self.bias = _empty_param((num_features,), dtype, device) if affine and bias else None
+        self._init_affine((num_features,), affine, bias, dtype, device)
         if track_running_stats:
             npd = backend.np_dtype(dtype) or backend.default_float_dtype()
             self.register_buffer("running_mean", Tensor._wrap(xp.zeros(num_features, npd)))
@@ -51,10 +65,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
@@ -112,7 +123,7 @@ class BatchNorm3d(_BatchNorm):
     _dims = (5,)
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalise over the last dims: y = (x - mean) / sqrt(var + eps) * w + b.
 
     Args: normalized_shape (int or tuple), eps=1e-5, elementwise_affine=True, bias=True.
@@ -126,16 +137,9 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        shape = self.normalized_shape
-        self.weight = _empty_param(shape, dtype, device) if elementwise_affine else None
-        self.bias = _empty_param(shape, dtype, device) if elementwise_affine and bias else None
+        self._init_affine(self.normalized_shape, elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
 
     def forward(self, input):  # noqa: A002
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -145,7 +149,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Normalise each sample's channels in groups, then a per-channel affine.
 
     Args: num_groups, num_channels, eps=1e-5, affine=True."""
@@ -159,15 +163,9 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        self.weight = _empty_param((num_channels,), dtype, device) if affine else None
-        self.bias = _empty_param((num_channels,), dtype, device) if affine and bias else None
+        self._init_affine((num_channels,), affine, bias, dtype, device)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
 
     def forward(self, input):  # noqa: A002
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
