@@ -78,18 +78,27 @@ class Adam(Optimizer):
                         1 - beta1 ** step, (1 - beta2 ** step) ** 0.5)
 
 
-def _adam_kernel(theta, g, m, v, vmax, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize,
-                 bias_correction1, bias_correction2_sqrt):
+def adam_moments_(theta, g, m, v, d, g2, lr, beta1, beta2, wd, decoupled, maximize):
+    """The step shared by Adam, NAdam and RAdam, in place: weight decay (decoupled: shrink
+    theta by ``1 - lr wd``; else L2 into the gradient), then ``m <- beta1 m + (1 - beta1) g``
+    and ``v <- beta2 v + (1 - beta2) g^2``. Returns the effective gradient (in ``g2``);
+    ``d`` is scratch."""
     if decoupled and wd != 0:
         theta *= 1 - lr * wd  # AdamW: shrink the weights directly
         g = effective_grad(theta, g, 0, maximize, out=g2)
     else:
         g = effective_grad(theta, g, wd, maximize, out=g2)
-    lerp_(m, g, 1 - beta1, tmp=d)  # m <- beta1 m + (1 - beta1) g
-    xp.multiply(g, g, out=d)  # v <- beta2 v + (1 - beta2) g^2
+    lerp_(m, g, 1 - beta1, tmp=d)
+    xp.multiply(g, g, out=d)
     d *= 1 - beta2
     v *= beta2
     v += d
+    return g
+
+
+def _adam_kernel(theta, g, m, v, vmax, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize,
+                 bias_correction1, bias_correction2_sqrt):
+    adam_moments_(theta, g, m, v, d, g2, lr, beta1, beta2, wd, decoupled, maximize)
     if vmax is not None:
         xp.maximum(vmax, v, out=vmax)
         v = vmax

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .adam import lerp_
+from .adam import adam_moments_, lerp_
 from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
 
 
@@ -116,16 +116,7 @@ class NAdam(Optimizer):
 
 def _nadam_kernel(theta, g, m, v, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize,
                   bias_correction2, c_grad, c_avg):
-    if decoupled and wd != 0:
-        theta *= 1 - lr * wd
-        g = effective_grad(theta, g, 0, maximize, out=g2)
-    else:
-        g = effective_grad(theta, g, wd, maximize, out=g2)
-    lerp_(m, g, 1 - beta1, tmp=d)
-    xp.multiply(g, g, out=d)
-    d *= 1 - beta2
-    v *= beta2
-    v += d
+    g = adam_moments_(theta, g, m, v, d, g2, lr, beta1, beta2, wd, decoupled, maximize)
     xp.divide(v, bias_correction2, out=d)  # denom = sqrt(v / bc2) + eps
     xp.sqrt(d, out=d)
     d += eps
@@ -182,16 +173,7 @@ class RAdam(Optimizer):
 
 def _radam_kernel(theta, g, m, v, d, g2, lr, beta1, beta2, eps, wd, decoupled, maximize, bc1,
                   bc2_sqrt, rect):
-    if decoupled and wd != 0:
-        theta *= 1 - lr * wd
-        g = effective_grad(theta, g, 0, maximize, out=g2)
-    else:
-        g = effective_grad(theta, g, wd, maximize, out=g2)
-    lerp_(m, g, 1 - beta1, tmp=d)
-    xp.multiply(g, g, out=d)
-    d *= 1 - beta2
-    v *= beta2
-    v += d
+    g = adam_moments_(theta, g, m, v, d, g2, lr, beta1, beta2, wd, decoupled, maximize)
     upd = xp.divide(m, bc1, out=g2)  # the bias-corrected first moment, times lr
     upd *= lr
     if rect is not None:  # times sqrt(bc2) / (sqrt(v) + eps) and the rectification
