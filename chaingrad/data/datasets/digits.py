@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...tensor import Tensor
-from ..dataset import Dataset
-from .mnist import DatasetNotFoundError
+from .mnist import DatasetNotFoundError, _LabelledImages
 
 
-class Digits(Dataset):
+class Digits(_LabelledImages):
     """The UCI 8x8 digits shipped inside scikit-learn (no download).
 
     The 1,797 images are split deterministically: the first ``test_size`` (default 297) samples
@@ -49,24 +48,8 @@ class Digits(Dataset):
     def targets(self):
         return Tensor._wrap(self._labels)
 
-    def __len__(self):
-        return len(self._labels)
+    def _image(self, index):
+        return self._images[index][None].copy()
 
-    def __getitem__(self, index):
-        img = Tensor._wrap(self._images[index][None].copy())
-        target = int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _get_batch(self, indices):
-        idx = np.asarray(indices, dtype=np.int64)
-        x = Tensor._wrap(self._images[idx][:, None])
-        if self.transform is not None:
-            x = self.transform(x)
-        y = self._labels[idx]
-        if self.target_transform is not None:
-            return x, Tensor._wrap(np.asarray([self.target_transform(int(t)) for t in y]))
-        return x, Tensor._wrap(y)
+    def _batch_images(self, idx):
+        return self._images[idx][:, None]

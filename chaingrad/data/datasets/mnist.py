@@ -44,7 +44,36 @@ def _read_pair(image_path, label_path):
     return _CACHE[key]
 
 
-class _IDXImages(Dataset):
+class _LabelledImages(Dataset):
+    """An in-memory image dataset: ``self._images`` and int64 ``self._labels`` arrays;
+    subclasses turn stored images into float32 ``(1, H, W)`` arrays (``_image``) and batches
+    ``(B, 1, H, W)`` (``_batch_images``). ``ds[i]`` is ``(image Tensor, int label)``, each
+    through its transform; ``_get_batch`` gathers and transforms whole batches."""
+
+    def __len__(self):
+        return len(self._labels)
+
+    def __getitem__(self, index):
+        img = Tensor._wrap(self._image(index))
+        target = int(self._labels[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def _get_batch(self, indices):
+        idx = np.asarray(indices, dtype=np.int64)
+        x = Tensor._wrap(self._batch_images(idx))
+        if self.transform is not None:
+            x = self.transform(x)
+        y = self._labels[idx]
+        if self.target_transform is not None:
+            return x, Tensor._wrap(np.asarray([self.target_transform(int(t)) for t in y]))
+        return x, Tensor._wrap(y)
+
+
+class _IDXImages(_LabelledImages):
     """28x28 grayscale images with integer labels, held in memory as uint8.
 
     ``ds[i]`` is ``(image, label)``: a float32 ``(1, 28, 28)`` Tensor in [0, 1] (then
@@ -97,28 +126,11 @@ class _IDXImages(Dataset):
     def class_to_idx(self):
         return {c: i for i, c in enumerate(self.classes)}
 
-    def __len__(self):
-        return len(self._labels)
+    def _image(self, index):
+        return self._images[index][None].astype(np.float32) / np.float32(255)
 
-    def __getitem__(self, index):
-        img = Tensor._wrap(self._images[index][None].astype(np.float32) / np.float32(255))
-        target = int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def _get_batch(self, indices):
-        idx = np.asarray(indices, dtype=np.int64)
-        x = self._images[idx][:, None].astype(np.float32) * np.float32(1 / 255)
-        x = Tensor._wrap(x)
-        if self.transform is not None:
-            x = self.transform(x)
-        y = self._labels[idx]
-        if self.target_transform is not None:
-            return x, Tensor._wrap(np.asarray([self.target_transform(int(t)) for t in y]))
-        return x, Tensor._wrap(y)
+    def _batch_images(self, idx):
+        return self._images[idx][:, None].astype(np.float32) * np.float32(1 / 255)
 
     def __repr__(self):
         split = "Train" if self.train else "Test"
