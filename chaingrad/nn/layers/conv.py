@@ -1,11 +1,8 @@
 """``Conv2d`` and ``ConvTranspose2d`` layers with PyTorch's default initialisation."""
 from __future__ import annotations
 
-import math
-
 from ..module import Module
-from .. import init
-from .linear import _empty_param
+from .linear import _default_init_, _weight_and_bias
 from .._functional.conv import _pair, conv2d, conv_transpose2d
 from ...ops.shape import pad as _pad
 
@@ -43,21 +40,11 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
             shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = _empty_param(shape, dtype, device)
-        if bias:
-            self.bias = _empty_param((out_channels,), dtype, device)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, out_channels, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
-        # PyTorch's default: kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        _default_init_(self.weight, self.bias, zero_fan_in_bias=False)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

@@ -18,6 +18,30 @@ def _empty_param(shape, dtype=None, device=None):
     return Parameter(xp.empty(shape, dtype=npd))
 
 
+def _weight_and_bias(module, weight_shape, out_features, bias, dtype, device):
+    """Give ``module`` an uninitialised ``weight`` of ``weight_shape`` and a ``bias`` of
+    ``(out_features,)`` (or a registered None when ``bias`` is false): Linear and Conv."""
+    module.weight = _empty_param(weight_shape, dtype, device)
+    if bias:
+        module.bias = _empty_param((out_features,), dtype, device)
+    else:
+        module.register_parameter("bias", None)
+
+
+def _default_init_(weight, bias, zero_fan_in_bias):
+    """PyTorch's default init of Linear and Conv: W ~ kaiming_uniform(a=sqrt(5)) =
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). With
+    ``fan_in == 0`` Linear draws b from U(0, 0) (``zero_fan_in_bias``), Conv leaves b as is."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        if fan_in > 0:
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(bias, -bound, bound)
+        elif zero_fan_in_bias:
+            init.uniform_(bias, 0, 0)
+
+
 class Linear(Module):
     """Fully connected layer: ``y = x W^T + b``.
 
@@ -32,19 +56,11 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _empty_param((out_features, in_features), dtype, device)
-        if bias:
-            self.bias = _empty_param((out_features,), dtype, device)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _default_init_(self.weight, self.bias, zero_fan_in_bias=True)
 
     def forward(self, input):  # noqa: A002
         from ..functional import linear
