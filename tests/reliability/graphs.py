@@ -4,8 +4,9 @@ A graph keeps a *pool* of values, each a pair (chaingrad tensor, torch tensor). 
 2-3 float64 leaves of random broadcastable shapes; every step draws an op from ``OPS`` whose
 precondition holds for randomly drawn pool members (so intermediates fan out and are reused,
 and views feed later ops), runs it in both libraries and appends the result. In-place ops run
-on a fresh ``clone`` of a pool member (legal in PyTorch: nothing saved it yet). Every step's
-forward value is compared; at the end a random weighted sum of every pool member is
+on a fresh ``clone`` of a pool member (legal in PyTorch: nothing saved it yet);
+``inplace_through_view`` changes a pool value in place through a view of it, in both libraries
+(test_fuzz.py's view step). Every step's forward value is compared; at the end a random weighted sum of every pool member is
 differentiated and every leaf gradient compared.
 
 Each op is ``(arity, precondition(shapes) -> bool, fn(L, draw, *tensors))``: ``L`` is the

@@ -37,8 +37,8 @@ def _out_of_place(kind, t):
 
 def _mutable(pool, i):
     """Whether PyTorch and chaingrad can both change pool[i] in place with the same meaning:
-    a non-leaf that is not a view and shares memory with no other value of the pool (in
-    place through views is an open finding, see test_findings.py)."""
+    a non-leaf that is not a view and shares memory with no other value of the pool (the
+    out-of-place reference could not mimic the views; ``_view_step`` covers those)."""
     c, t = pool[i]
     if t.grad_fn is None or t._base is not None or not t.numel():
         return False
@@ -48,7 +48,7 @@ def _mutable(pool, i):
                        or np.shares_memory(oc.data, c.data)):
             return False
     # nor with a tensor some graph node saved (an intermediate view, e.g. c.unsqueeze(0)
-    # inside an op): chaingrad would not see the change (open finding 4)
+    # inside an op): the out-of-place reference would not see the change (finding 5, fixed)
     seen, stack = set(), [p[0].grad_fn for p in pool if p[0].grad_fn is not None]
     while stack:
         node = stack.pop()
