@@ -21,7 +21,8 @@ from __future__ import annotations
 from ..autograd.grad_mode import no_grad
 from ..backend import xp
 from ..nn.module import Module
-from ..tensor import Parameter, Tensor
+from ..nn.layers.normalization import _register_running_stats
+from ..tensor import Parameter
 from . import comm
 from .functional import all_reduce
 
@@ -55,14 +56,7 @@ class SyncBatchNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor._wrap(xp.zeros(num_features, dtype=npd)))
-            self.register_buffer("running_var", Tensor._wrap(xp.ones(num_features, dtype=npd)))
-            self.register_buffer("num_batches_tracked", Tensor._wrap(xp.zeros((), dtype=xp.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _register_running_stats(self, num_features, track_running_stats, npd)
 
     def reset_running_stats(self):
         if self.track_running_stats:

@@ -10,6 +10,20 @@ from ...backend import xp
 from ...tensor import Tensor
 
 
+def _register_running_stats(module, num_features, track, npd):
+    """Register batch norm's buffers on ``module``: ``running_mean`` (zeros), ``running_var``
+    (ones) of dtype ``npd`` and an int64 ``num_batches_tracked``; all None unless ``track``.
+    Shared by ``BatchNorm*d`` and ``distributed.SyncBatchNorm``."""
+    if track:
+        module.register_buffer("running_mean", Tensor._wrap(xp.zeros(num_features, npd)))
+        module.register_buffer("running_var", Tensor._wrap(xp.ones(num_features, npd)))
+        module.register_buffer("num_batches_tracked", Tensor._wrap(xp.zeros((), dtype=xp.int64)))
+    else:
+        module.register_buffer("running_mean", None)
+        module.register_buffer("running_var", None)
+        module.register_buffer("num_batches_tracked", None)
+
+
 class _AffineNorm(Module):
     """Base of the normalisation layers: an optional affine ``weight`` (init 1) and ``bias``
     (init 0) of ``shape``."""
@@ -45,16 +59,8 @@ class _BatchNorm(_AffineNorm):
         self.affine = affine
         self.track_running_stats = track_running_stats
         self._init_affine((num_features,), affine, bias, dtype, device)
-        if track_running_stats:
-            npd = backend.np_dtype(dtype) or backend.default_float_dtype()
-            self.register_buffer("running_mean", Tensor._wrap(xp.zeros(num_features, npd)))
-            self.register_buffer("running_var", Tensor._wrap(xp.ones(num_features, npd)))
-            self.register_buffer("num_batches_tracked",
-                                 Tensor._wrap(xp.zeros((), dtype=xp.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _register_running_stats(self, num_features, track_running_stats,
+                                backend.np_dtype(dtype) or backend.default_float_dtype())
         self.reset_parameters()
 
     def reset_running_stats(self):
