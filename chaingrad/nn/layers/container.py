@@ -18,7 +18,32 @@ def _renumber(modules, items):
         modules[str(i)] = m
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What ``Sequential`` and ``ModuleList`` share: children under the keys 0..n-1, in
+    order; subclasses index them (``__getitem__``, ``__delitem__``)."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Chains modules: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     Takes modules positionally (named ``'0'``, ``'1'``, ...) or one ``OrderedDict`` of names.
@@ -60,20 +85,10 @@ class Sequential(Module):
             delattr(self, self._get_item_by_idx(iter(self._modules.keys()), idx))
         _renumber(self._modules, list(self._modules.values()))
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other):
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class")
         return Sequential(*self, *other)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def insert(self, index, module):
         n = len(self._modules)
@@ -86,15 +101,8 @@ class Sequential(Module):
         _renumber(self._modules, items)
         return self
 
-    def extend(self, sequential):
-        for m in sequential:
-            self.append(m)
-        return self
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
+    def extend(self, sequential):  # PyTorch's argument name
+        return super().extend(sequential)
 
     def forward(self, input):  # noqa: A002 - PyTorch's name
         for module in self:
@@ -102,7 +110,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain list would hide them)."""
 
     def __init__(self, modules=None):
@@ -132,12 +140,6 @@ class ModuleList(Module):
             delattr(self, str(self._abs(idx)))
         _renumber(self._modules, list(self._modules.values()))
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules):
         return self.extend(modules)
 
@@ -150,20 +152,6 @@ class ModuleList(Module):
         self._modules.clear()
         for i, m in enumerate(items):
             self.add_module(str(i), m)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward; iterate over it instead")
