@@ -183,7 +183,8 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
     ``capture``: a dict ``{(node, output_nr): None}`` whose entries receive the total gradient
     flowing into those edges (``autograd.grad``); only the part of the graph leading there runs.
     ``accumulate``: whether leaves' ``.grad`` is updated (False for ``autograd.grad``).
-    ``observer(node, grads_in, grads_out, paths)``: called for every executed node, in order.
+    ``observer(node, grads_out_of_node, grads_to_inputs)``: called for every executed node, in
+    visit order (``grads_to_inputs`` is ``()`` for an AccumulateGrad node).
     """
     F = TENSOR_MATH if create_graph else ARRAY_MATH
     # ids of the memo's arrays that only the engine refers to (see _unshared): the first
