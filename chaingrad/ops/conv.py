@@ -27,6 +27,7 @@ from collections import namedtuple
 
 from ..backend import xp
 from ..autograd.function import Op
+from . import winograd
 
 ConvParams = namedtuple("ConvParams", ["stride", "pads", "dilation", "groups"])
 """stride (sh, sw); pads ((top, bottom), (left, right)); dilation (dh, dw); groups G."""
@@ -233,9 +234,13 @@ class Conv2d(Op):
     def forward(self, x, w, *b, p):
         self.p = p
         self.x_shape = x.shape
-        y, cols = conv_forward(x, w, p)
+        self.wino = w.dtype == x.dtype and winograd.usable(x.shape, w.shape, p, x.dtype)
+        if self.wino:  # 3x3, stride 1: 2.25x fewer flops in the products
+            y, ctx = winograd.forward(x, w, p.pads)
+        else:
+            y, ctx = conv_forward(x, w, p)
         if self.recording:
-            self.cols = cols
+            self.ctx = ctx  # the columns, or Winograd's transformed input and kernel
         if b:
             y += b[0].reshape(1, -1, 1, 1)
         return y
@@ -249,16 +254,20 @@ class Conv2d(Op):
                 gx = ConvGradInput.apply(g, w, x_shape=self.x_shape, p=self.p)
             if nf[1] is not None:
                 gw = ConvGradWeight.apply(x, g, w_shape=tuple(w.shape), p=self.p)
+        elif self.wino:
+            gx, gw = winograd.backward(g, self.ctx, self.x_shape, self.p.pads,
+                                       nf[0] is not None, nf[1] is not None)
         else:
+            cols = self.ctx
             n, _, ho, wo = g.shape
             gm = None  # the batch-wide dL/dy matrix, transposed once for both products
-            if nf[1] is not None and self.cols.ndim == 3 and nf[0] is not None and \
+            if nf[1] is not None and cols.ndim == 3 and nf[0] is not None and \
                     not grad_input_per_image(n, ho, wo, w.shape[1] * w.shape[2] * w.shape[3]):
                 gm = _gy_matrix(g, self.p.groups, False)
             if nf[0] is not None:
                 gx = conv_grad_input(g, w, self.x_shape, self.p, gm)
             if nf[1] is not None:
-                gw = conv_grad_weight(self.cols, g, w.shape, self.p, gm)
+                gw = conv_grad_weight(cols, g, w.shape, self.p, gm)
         if len(nf) == 3:
             return gx, gw, (F.sum(g, axis=(0, 2, 3)) if nf[2] is not None else None)
         return gx, gw
