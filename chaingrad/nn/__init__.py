@@ -26,7 +26,8 @@ from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerN
                                    GroupNorm)
 from .layers.dropout import Dropout, Dropout1d, Dropout2d
 from .layers.sparse import Embedding
-from .layers.misc import Upsample, CosineSimilarity, PairwiseDistance
+from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
+                          CosineSimilarity, PairwiseDistance)
 from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                            ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, InstanceNorm1d,
                            InstanceNorm2d, PixelShuffle, PixelUnshuffle, AdaptiveMaxPool2d,

@@ -1,13 +1,13 @@
 """``F.dropout`` (and 1d/2d), ``F.embedding``, ``F.one_hot``, ``F.normalize``,
-``F.cosine_similarity``, ``F.pairwise_distance``, ``F.interpolate`` (nearest)."""
+``F.cosine_similarity``, ``F.pairwise_distance`` (``F.interpolate``: interpolate.py)."""
 from __future__ import annotations
 
-import math
 
 from ...backend import xp
 from ...tensor import Tensor
 from ... import random as _random
 from ...ops import nn_ops
+from .interpolate import interpolate  # noqa: F401  (re-exported)
 
 
 def _check_p(p):
@@ -113,35 +113,3 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dim."""
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
-
-
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
-                recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims (everything after N, C). Modes 'nearest' (PyTorch's
-    src = floor(dst * in / out)) and 'nearest-exact' (floor((dst + 0.5) in / out))."""
-    if mode not in ("nearest", "nearest-exact"):
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
-                                  f"nearest-exact)")
-    if align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
-    spatial = tuple(input.shape[2:])
-    k = len(spatial)
-    if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined")
-    if size is not None:
-        out = tuple(size) if isinstance(size, (tuple, list)) else (size,) * k
-        scales = [n / o for n, o in zip(spatial, out)]
-    else:
-        sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * k
-        out = tuple(int(math.floor(n * s)) for n, s in zip(spatial, sf))
-        scales = [n / o for n, o in zip(spatial, out)] if recompute_scale_factor else \
-            [1.0 / s for s in sf]
-    y = input
-    for a, (n, o, s) in enumerate(zip(spatial, out, scales)):
-        dst = xp.arange(o, dtype=xp.float64)
-        src = xp.floor((dst + 0.5) * s if mode == "nearest-exact" else dst * s)
-        src = xp.minimum(src.astype(xp.int64), n - 1)
-        index = (slice(None),) * (2 + a) + (src,)
-        y = y[index]
-    return y

@@ -1,5 +1,5 @@
-"""Small layers around ``nn.functional``: ``Upsample``, ``CosineSimilarity``,
-``PairwiseDistance``."""
+"""Small layers around ``nn.functional``: ``Upsample`` (and ``UpsamplingNearest2d``,
+``UpsamplingBilinear2d``), ``CosineSimilarity``, ``PairwiseDistance``."""
 from __future__ import annotations
 
 from ..module import Module
@@ -7,7 +7,11 @@ from .._functional.misc import interpolate, cosine_similarity, pairwise_distance
 
 
 class Upsample(Module):
-    """Resize by ``size`` or ``scale_factor`` (mode 'nearest' or 'nearest-exact')."""
+    """Resize by ``size`` or ``scale_factor``: ``F.interpolate`` as a module (mode 'nearest'
+    (default), 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area').
+
+        up = cg.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+    """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
@@ -29,6 +33,20 @@ class Upsample(Module):
         else:
             info = f"size={self.size!r}"
         return f"{info}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(size, scale_factor, mode='nearest')`` for (N, C, H, W) input."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(size, scale_factor, mode='bilinear', align_corners=True)``, as PyTorch."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class CosineSimilarity(Module):
