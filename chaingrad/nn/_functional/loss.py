@@ -11,6 +11,7 @@ import warnings
 
 from ...backend import xp
 from ...tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops import nn_ops
 from ...ops import elementwise as ew
 from ...ops.reduce import log_softmax
@@ -50,6 +51,14 @@ def _const(x, like):
     return arr.astype(like.data.dtype, copy=False)
 
 
+def _no_grad_arg(x, fn, arg):
+    """PyTorch's fused losses are not differentiable in their class/element weights: a weight
+    that requires grad is refused while a graph would be recorded."""
+    if isinstance(x, Tensor) and x.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument "
+                           f"'{arg}'. This input cannot have requires_grad True.")
+
+
 def _check_same_size(input, target, name):  # noqa: A002
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
@@ -68,6 +77,9 @@ def _class_rows(input, target):  # noqa: A002
         perm = (0,) + tuple(range(2, input.ndim)) + (1,)
         x2 = input.permute(*perm).reshape(-1, c)
     expected = (input.shape[0],) + tuple(input.shape[2:])
+    if target.ndim and target.shape[0] != input.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
     if tuple(target.shape) != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
     return x2, target.data.reshape(-1).astype(xp.int64, copy=False), expected
@@ -89,36 +101,43 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     [0, C) (``ignore_index`` rows skipped), or class probabilities shaped like input.
     ``weight`` (C,) rescales classes ('mean' divides by the summed weights of the targets);
     ``label_smoothing`` e mixes the target with the uniform distribution: (1-e) y + e/C.
+    As in PyTorch, ``weight`` gets a gradient with probability targets only; with class
+    indices a weight that requires grad is refused (RuntimeError) while grad mode is on.
 
         loss = F.cross_entropy(logits, labels)
     """
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight is not None and tuple(weight.shape) != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
-    w = _const(weight, input)
     if isinstance(target, Tensor) and target.data.dtype.kind == "f":
-        return _soft_cross_entropy(input, target, w, reduction, label_smoothing)
+        if weight is not None:
+            weight = _tensor(weight, input)
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
+    _no_grad_arg(weight, "nll_loss_forward", "weight")
+    w = _const(weight, input)
     x2, t, out_shape = _class_rows(input, target)
     t, valid = _targets(t, c, ignore_index)
     dt = input.data.dtype
     if reduction == "mean":
         denom = (w[t] * valid).sum() if w is not None else valid.sum()
         with xp.errstate(divide="ignore", invalid="ignore"):
-            scale = (valid / dt.type(denom)).astype(dt)  # all ignored: 0/0 = nan, as PyTorch
+            scale = xp.where(valid, 1 / dt.type(denom), 0).astype(dt)
     else:
         scale = valid.astype(dt)
     loss = nn_ops.CrossEntropy.apply(x2, t=t, w=w, scale=scale, smoothing=label_smoothing,
                                      reduce=reduction != "none")
     if reduction == "none":
         return loss.reshape(*out_shape) if input.ndim != 1 else loss.reshape(())
+    if reduction == "mean" and denom == 0:  # all ignored: the loss is 0/0 = nan, gradient 0
+        loss = loss + Tensor._wrap(xp.asarray(xp.nan, dtype=dt))
     return loss
 
 
-def _soft_cross_entropy(input, target, w, reduction, e):  # noqa: A002
+def _soft_cross_entropy(input, target, weight, reduction, e):  # noqa: A002
     if tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(f"Expected target size {list(input.shape)}, got "
                            f"{list(target.shape)}")
@@ -128,10 +147,10 @@ def _soft_cross_entropy(input, target, w, reduction, e):  # noqa: A002
     if e:
         target = target * (1 - e) + e / c
     prod = logp * target
-    if w is not None:
+    if weight is not None:  # differentiable in the weight, as PyTorch's composite
         shape = [1] * input.ndim
         shape[dim] = c
-        prod = prod * Tensor._wrap(w.reshape(shape))
+        prod = prod * weight.reshape(shape)
     loss = -prod.sum(dim)
     if reduction == "mean":
         return loss.sum() / (input.numel() // c if input.ndim > 1 else 1)
@@ -145,6 +164,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
     'mean' divides by the sum of w[t_i] over the rows not ignored."""
     reduction = _reduction(reduction, size_average, reduce)
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
+    _no_grad_arg(weight, "nll_loss_forward", "weight")
     x2, t, out_shape = _class_rows(input, target)
     t, valid = _targets(t, c, ignore_index)
     w = _const(weight, input)
@@ -155,8 +175,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
         return loss.reshape(*out_shape) if input.ndim != 1 else loss.reshape(())
     if reduction == "sum":
         return loss.sum()
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return loss.sum() / input.data.dtype.type(wt.sum())
+    total = wt.sum()
+    if total == 0:  # all ignored: 0/0 = nan, as PyTorch, with a zero gradient
+        return loss.sum() * 0 + Tensor._wrap(xp.asarray(xp.nan, dtype=input.data.dtype))
+    return loss.sum() / input.data.dtype.type(total)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
@@ -217,6 +239,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          f"size.")
+    _no_grad_arg(weight, "binary_cross_entropy", "weight")
     w = _const(weight, input)
     if w is not None:
         w = xp.broadcast_to(w, input.shape)
@@ -233,6 +256,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
+    _no_grad_arg(weight, "binary_cross_entropy_with_logits", "weight")
+    _no_grad_arg(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     loss = nn_ops.BCEWithLogits.apply(input, _tensor(target, input), w=_const(weight, input),
                                       pos_weight=_const(pos_weight, input))
     return _reduce(loss, reduction)
