@@ -30,8 +30,8 @@ from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
                           CosineSimilarity, PairwiseDistance)
 from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                            ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, InstanceNorm1d,
-                           InstanceNorm2d, PixelShuffle, PixelUnshuffle, AdaptiveMaxPool2d,
-                           Softshrink, Hardshrink, CELU)
+                           InstanceNorm2d, InstanceNorm3d, PixelShuffle, PixelUnshuffle,
+                           AdaptiveMaxPool2d, Softshrink, Hardshrink, CELU)
 from . import functional, init, utils
 
 from .layers.recurrent import RNNBase, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell

@@ -94,7 +94,23 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
                   use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Normalise each (sample, channel) plane separately (= group_norm with C groups)."""
+    """Normalise each (sample, channel) plane separately (= group_norm with C groups).
+
+    ``use_input_stats=False`` normalises with ``running_mean``/``running_var`` instead. With
+    input statistics and running tensors given, these are updated in place as PyTorch does:
+    running = (1 - momentum) running + momentum * (batch average of each plane's mean, and
+    of each plane's unbiased variance)."""
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    if running_mean is not None or running_var is not None:
+        x = input.data
+        planes = x.reshape(x.shape[0], x.shape[1], -1)
+        k = planes.shape[2]
+        for run, stat in ((running_mean, lambda: planes.mean(axis=2)),
+                          (running_var, lambda: planes.var(axis=2) * (k / max(k - 1, 1)))):
+            if run is not None:
+                r = run.data
+                r *= 1 - momentum
+                r += (momentum * stat().mean(axis=0)).astype(r.dtype, copy=False)
+                run._version_counter.value += 1
     return group_norm(input, input.shape[1], weight, bias, eps)

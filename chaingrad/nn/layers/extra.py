@@ -1,4 +1,4 @@
-"""Smaller layers PyTorch users reach for: padding layers, ``InstanceNorm1d/2d``,
+"""Smaller layers PyTorch users reach for: padding layers, ``InstanceNorm1d/2d/3d``,
 ``PixelShuffle``/``PixelUnshuffle``, ``AdaptiveMaxPool2d``, ``Softshrink``, ``Hardshrink``,
 ``CELU``. Each is a short composition of differentiable ops."""
 from __future__ import annotations
@@ -52,7 +52,12 @@ ReplicationPad2d = _pad_layer("ReplicationPad2d", "replicate", 2)
 
 class _InstanceNorm(Module):
     """Normalise each (sample, channel) over its spatial dims. Args: num_features,
-    eps=1e-5, momentum=0.1, affine=False, track_running_stats=False (PyTorch's defaults)."""
+    eps=1e-5, momentum=0.1, affine=False, track_running_stats=False (PyTorch's defaults).
+
+    With ``track_running_stats=True`` the layer keeps ``running_mean`` / ``running_var`` (and
+    ``num_batches_tracked``, never advanced, as PyTorch) updated in training from the batch
+    average of the per-plane statistics, and normalises with them in eval mode."""
+    _batched_ndim = 3
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device=None, dtype=None):
@@ -64,13 +69,22 @@ class _InstanceNorm(Module):
         if affine:
             init.ones_(self.weight)
             init.zeros_(self.bias)
-        if track_running_stats:
-            raise NotImplementedError("InstanceNorm with track_running_stats=True is not "
-                                      "supported")
+        from .normalization import _register_running_stats
+        from ... import backend
+        _register_running_stats(self, num_features, track_running_stats,
+                                backend.np_dtype(dtype) or backend.default_float_dtype())
 
     def forward(self, input):  # noqa: A002
-        return instance_norm(input, None, None, self.weight, self.bias, True, self.momentum,
-                             self.eps)
+        unbatched = input.ndim == self._batched_ndim - 1
+        if unbatched:
+            input = input.unsqueeze(0)  # noqa: A001
+        if input.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"expected input's size at dim=1 to match num_features "
+                             f"({self.num_features}), but got: {input.shape[1]}.")
+        y = instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                          self.training or not self.track_running_stats,
+                          self.momentum if self.momentum is not None else 0.0, self.eps)
+        return y.squeeze(0) if unbatched else y
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -84,6 +98,12 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W)."""
+    _batched_ndim = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W)."""
+    _batched_ndim = 5
 
 
 def pixel_shuffle(x, r):
