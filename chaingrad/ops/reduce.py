@@ -293,9 +293,20 @@ def _correction(unbiased, correction):
     return 1 if unbiased else 0
 
 
+def _require_float(x, what):
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"{what} only support floating point and complex dtypes")
+
+
+def _floating(x):
+    """Integer/bool input promoted to the default float dtype (as PyTorch's float-only ops)."""
+    return x if x.data.dtype.kind == "f" else x.to(backend.get_default_dtype())
+
+
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
         unbiased, dim = dim, None
+    _require_float(x, "std and var")
     return Var.apply(x, axes=normalize_dims(dim, x.ndim),
                      correction=_correction(unbiased, correction), keepdim=keepdim)
 
@@ -342,6 +353,9 @@ def _max_min(x, dim, keepdim, is_max, other=None):
         return AmaxAmin.apply(x, axes=None, keepdim=False, is_max=is_max)
     axis = normalize_dims(dim, x.ndim)
     axis = axis[0] if axis else 0
+    if x.ndim and x.shape[axis] == 0:
+        raise IndexError(f"{'max' if is_max else 'min'}(): Expected reduction dim {axis} to "
+                         f"have non-zero size.")
     if x.ndim == 0:
         return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
     values = MaxMinDim.apply(x, axis=axis, keepdim=keepdim, is_max=is_max)
@@ -357,19 +371,32 @@ def min(x, dim=None, keepdim=False):  # noqa: A001
     return _max_min(x, dim, keepdim, False)
 
 
-def argmax(x, dim=None, keepdim=False):
+def _arg(x, dim, keepdim, name, fn):
     if dim is None:
-        return Tensor._wrap(xp.asarray(xp.argmax(x.data), dtype=np.int64))
-    return Tensor._wrap(xp.asarray(xp.argmax(x.data, axis=dim, keepdims=keepdim), dtype=np.int64))
+        if x.numel() == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0.")
+        idx = xp.asarray(fn(x.data), dtype=np.int64)
+        return Tensor._wrap(idx.reshape((1,) * x.ndim) if keepdim else idx)
+    axis = normalize_dims(dim, x.ndim)
+    axis = axis[0] if axis else 0
+    if x.ndim and x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    if x.ndim == 0:
+        return Tensor._wrap(xp.zeros((), dtype=np.int64))
+    return Tensor._wrap(xp.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(x, dim=None, keepdim=False):
+    return _arg(x, dim, keepdim, "argmax", xp.argmax)
 
 
 def argmin(x, dim=None, keepdim=False):
-    if dim is None:
-        return Tensor._wrap(xp.asarray(xp.argmin(x.data), dtype=np.int64))
-    return Tensor._wrap(xp.asarray(xp.argmin(x.data, axis=dim, keepdims=keepdim), dtype=np.int64))
+    return _arg(x, dim, keepdim, "argmin", xp.argmin)
 
 
 def logsumexp(x, dim, keepdim=False):
+    x = _floating(x)
     return Logsumexp.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
 
 
@@ -380,17 +407,24 @@ def _one_axis(dim, ndim):
     return axes[0] if axes else 0
 
 
-def softmax(x, dim, dtype=None):
+def _softmax_input(x, dtype, name):
     if dtype is not None:
-        x = x.to(dtype)
+        return x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                                  f"'{x.dtype.name}'")
+    return x
+
+
+def softmax(x, dim, dtype=None):
+    x = _softmax_input(x, dtype, "softmax")
     if x.ndim == 0:
         return Softmax.apply(x.reshape(1), axis=0).reshape(())
     return Softmax.apply(x, axis=_one_axis(dim, x.ndim))
 
 
 def log_softmax(x, dim, dtype=None):
-    if dtype is not None:
-        x = x.to(dtype)
+    x = _softmax_input(x, dtype, "log_softmax")
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
     return LogSoftmax.apply(x, axis=_one_axis(dim, x.ndim))
@@ -404,6 +438,9 @@ def cumsum(x, dim, dtype=None):
 
 
 def norm(x, p="fro", dim=None, keepdim=False):
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {x.dtype.name}")
     axes = normalize_dims(dim, x.ndim)
     if p in ("fro", 2, 2.0, None):
         return Norm2.apply(x, axes=axes, keepdim=keepdim)
@@ -413,8 +450,8 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return amin(x.abs(), dim if dim is not None else (), keepdim)
     if p == 1:
         return sum(x.abs(), dim, keepdim)
-    if p == 0:
-        return sum((x != 0).to(x.dtype), dim, keepdim)
+    if p == 0:  # counts the non-zeros; its gradient is 0 (x * 0 keeps the graph, as PyTorch)
+        return sum((x != 0).to(x.dtype) + x * 0, dim, keepdim)
     return sum(x.abs() ** p, dim, keepdim) ** (1.0 / p)
 
 

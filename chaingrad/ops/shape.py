@@ -354,10 +354,18 @@ def index_scatter(g, shape, index, basic=False):
     return IndexScatter.apply(g, shape=tuple(shape), index=index, basic=basic)
 
 
+def _result_dtype(dtypes):
+    """PyTorch's promotion across tensors: the highest category (bool < int < float) wins,
+    and within it NumPy's rule (int64 with float32 is float32, not NumPy's float64)."""
+    rank = {"b": 0, "u": 1, "i": 1}
+    top = max(rank.get(d.kind, 2) for d in dtypes)
+    return np.result_type(*[d for d in dtypes if rank.get(d.kind, 2) == top])
+
+
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
@@ -365,7 +373,7 @@ def cat(tensors, dim=0):
     shaped = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ndim = shaped[0].ndim
     axis = _dim(dim, ndim)
-    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    dtype = _result_dtype([t.data.dtype for t in tensors])
     tensors = [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
     shaped = [t if t.data.dtype == dtype else t.to(dtype) for t in shaped]
     for t in shaped[1:]:
@@ -419,6 +427,8 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = x.shape[_dim(dim, x.ndim)]
     size = -(-n // chunks) if n else 1
     return split(x, size, dim)
@@ -442,6 +452,10 @@ def gather(x, dim, index):
         if i != d and si > sx:
             raise RuntimeError(f"gather: size of index {tuple(idx.shape)} does not match input "
                                f"{tuple(x.shape)}: it may not be larger except at dimension {d}")
+    if idx.size and (idx.min() < 0 or idx.max() >= x.shape[d]):
+        bad = idx.max() if idx.max() >= x.shape[d] else idx.min()
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {d} with size "
+                           f"{x.shape[d]}")
     return Gather.apply(x, index=idx.astype(np.int64, copy=False), axis=_dim(dim, x.ndim))
 
 
@@ -454,10 +468,11 @@ def index_select(x, dim, index):
 def pad(x, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's name
     """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``."""
     if len(pad) % 2:
-        raise ValueError("Padding length must be divisible by 2")
+        raise RuntimeError("Padding length must be divisible by 2")
     n = len(pad) // 2
     if n > x.ndim:
-        raise ValueError("Padding length too large")
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           "dimension")
     widths = [(0, 0)] * (x.ndim - n)
     for i in range(n - 1, -1, -1):
         widths.append((pad[2 * i], pad[2 * i + 1]))
@@ -468,6 +483,14 @@ def pad(x, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's name
         return globals()["pad"](out, [max(p, 0) for p in pad], mode, value)
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"pad mode {mode!r} is not supported")
+    for axis, (lo, hi) in enumerate(widths):
+        size = x.shape[axis]
+        if mode == "reflect" and (lo or hi) and (lo >= size or hi >= size):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({lo}, {hi}) at dimension "
+                               f"{axis} of input {list(x.shape)}")
+        if mode == "circular" and (lo > size or hi > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
     return Pad.apply(x, widths=tuple(widths), mode=mode, value=value if value is not None else 0.0)
 
 
