@@ -86,14 +86,22 @@ def full_like(t, fill_value, dtype=None, requires_grad=False):
                    requires_grad)
 
 
+def _float_only(dtype, kernel):
+    if dtype is not None and np.dtype(backend.np_dtype(dtype)).kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{getattr(dtype, 'name', dtype)}'")
+
+
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform samples on [0, 1), drawn from the library's seeded generator."""
+    _float_only(dtype, "check_uniform_bounds")
     return _finish(_random.uniform_array(_shape_args(size), dtype=dtype, generator=generator),
                    requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples, drawn from the library's seeded generator."""
+    _float_only(dtype, "normal_kernel_cpu")
     return _finish(_random.normal_array(_shape_args(size), dtype=dtype, generator=generator),
                    requires_grad)
 
@@ -112,6 +120,9 @@ def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
     arr = _random.integers_array(low, high, tuple(size), backend.np_dtype(dtype) or np.int64,
                                  generator)
     return Tensor._wrap(arr)
@@ -126,6 +137,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         start, end = 0, start
     vals = [start, end, step]
     vals = [v.item() if isinstance(v, Tensor) else v for v in vals]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in vals)
         dtype = backend.default_float_dtype() if is_float else np.int64
