@@ -7,11 +7,11 @@
 from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,
                       random_split)
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
-                      BatchSampler)
+                      WeightedRandomSampler, BatchSampler)
 from .dataloader import DataLoader, default_collate, default_convert
 from . import transforms, datasets
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
            "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "BatchSampler", "DataLoader", "default_collate",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate",
            "default_convert", "transforms", "datasets"]

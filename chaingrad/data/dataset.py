@@ -43,6 +43,10 @@ def _index_array(indices):
     return xp.asarray(indices, dtype=xp.int64).reshape(-1)
 
 
+class _SizeMismatch(ValueError, AssertionError):
+    """PyTorch asserts the sizes (AssertionError); a ValueError is the clearer type, so both."""
+
+
 class TensorDataset(Dataset):
     """Samples are the i-th rows of each tensor: ``ds[i] == (t0[i], t1[i], ...)``.
 
@@ -62,7 +66,7 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset needs at least one tensor")
         n = tensors[0].shape[0]
         if any(t.shape[0] != n for t in tensors):
-            raise ValueError("Size mismatch between tensors")
+            raise _SizeMismatch("Size mismatch between tensors")
         self.tensors = tensors
 
     def __getitem__(self, index):

@@ -102,6 +102,48 @@ class SubsetRandomSampler(Sampler):
         return iter(self.index_array().tolist())
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices in [0, len(weights)) drawn with probability proportional to
+    ``weights`` (with replacement by default, as PyTorch).
+
+        sampler = WeightedRandomSampler([0.1, 0.9], num_samples=10)
+        loader = DataLoader(dataset, batch_size=4, sampler=sampler)
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        w = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights,
+                       dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(w.shape)}")
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        self.weights = w
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __len__(self):
+        return self.num_samples
+
+    def index_array(self):
+        rng = np.random.default_rng(int(_random._rng(self.generator).integers(0, 2 ** 63 - 1)))
+        return rng.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
+                          p=self.weights / self.weights.sum()).astype(np.int64)
+
+    def __iter__(self):
+        return iter(self.index_array().tolist())
+
+
 class BatchSampler(Sampler):
     """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one shorter
     unless ``drop_last``).

@@ -144,3 +144,10 @@ def test_interpolate_nearest(kw):
 def test_upsample_module():
     assert repr(cg.nn.Upsample(scale_factor=2)) == repr(torch.nn.Upsample(scale_factor=2))
     assert cg.nn.Upsample(scale_factor=2)(cg.randn(1, 1, 3, 3)).shape == (1, 1, 6, 6)
+
+
+def test_linear_with_one_dim_weight():
+    check_op(lambda x, w: F.linear(x, w), lambda x, w: TF.linear(x, w), [r((4, 3)), r(3, 1)])
+    for m in (torch, cg):
+        with pytest.raises(RuntimeError):
+            m.nn.functional.linear(m.ones(2, 3), m.ones(3), m.ones(()))
