@@ -38,6 +38,7 @@ _G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
 _FLIP = [3, 1, 2, 0]
 _KRON = {}
 _BLOCK = 8  # rows per block of the blocked transposes (measured: 8-16 best)
+_CHUNK_BYTES = 1 << 21  # products per image range (see _chunks)
 
 
 def usable(x_shape, w_shape, p, dtype):
@@ -122,8 +123,9 @@ def input_transform(xh, th, tw):
     return v.reshape(16, th * tw * n, c)
 
 
-def output_transform(m, n, ho, wo, th, tw):
-    """y = A^T M A per tile, from M (16, th*tw*N, O) to y (N, O, ho, wo) (NCHW)."""
+def output_transform(m, n, ho, wo, th, tw, out):
+    """y = A^T M A per tile, from M (16, th*tw*N, O) into ``out`` (N, O, ho, wo) (NCHW,
+    contiguous)."""
     o = m.shape[2]
     m = m.reshape(4, 4, th, tw, n, o)
     q = xp.empty((2, 4, th, tw, n, o), dtype=m.dtype)
@@ -138,9 +140,8 @@ def output_transform(m, n, ho, wo, th, tw):
         d0 += q[r, 2]
         xp.subtract(q[r, 1], q[r, 2], out=d1)
         d1 -= q[r, 3]
-    y = xp.empty((n, o, ho, wo), dtype=m.dtype)
-    _from_last(yh.reshape(2 * th, 2 * tw, n * o)[:ho, :wo], y.reshape(n * o, ho, wo))
-    return y
+    _from_last(yh.reshape(2 * th, 2 * tw, n * o)[:ho, :wo], out.reshape(n * o, ho, wo))
+    return out
 
 
 def weight_transform(w):
@@ -149,20 +150,37 @@ def weight_transform(w):
     return (_kron(w.dtype) @ w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
+def _chunks(n, tiles_per_image, c, o, itemsize):
+    """Image ranges processed together: about 2 MiB of products per range, so that the
+    transforms' passes over the intermediates run in cache (measured 1.1-1.45x faster on
+    ResNet-18's first stage and W2's second convolution than the whole batch at once)."""
+    per = 16 * tiles_per_image * max(c, o) * itemsize
+    k = max(1, min(n, _CHUNK_BYTES // per))
+    k = -(-n // -(-n // k))  # equal ranges
+    return [(i, min(n, i + k)) for i in range(0, n, k)]
+
+
 def forward(x, w, pads):
-    """y = conv2d(x, w) (3x3, stride 1); also the context the gradients need (V, U)."""
-    n, _, h, wd = x.shape
+    """y = conv2d(x, w) (3x3, stride 1); also the context the gradients need (the
+    transformed kernel and each image range's transformed input)."""
+    n, c, h, wd = x.shape
     ho, wo, th, tw = tiles(h, wd, pads)
     (pt, _), (pl, _) = pads
-    v = input_transform(padded_hwnc(x, pt, pl, 2 * th + 2, 2 * tw + 2), th, tw)
     u = weight_transform(w)
-    m = xp.matmul(v, u.transpose(0, 2, 1))
-    return output_transform(m, n, ho, wo, th, tw), (v, u)
+    ut = u.transpose(0, 2, 1)
+    o = u.shape[1]
+    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    vs = []
+    for i, j in _chunks(n, th * tw, c, o, x.dtype.itemsize):
+        v = input_transform(padded_hwnc(x[i:j], pt, pl, 2 * th + 2, 2 * tw + 2), th, tw)
+        output_transform(xp.matmul(v, ut), j - i, ho, wo, th, tw, out=y[i:j])
+        vs.append(v)
+    return y, (u, vs)
 
 
 def backward(gy, ctx, x_shape, pads, need_x=True, need_w=True):
     """dL/dx and dL/dW of ``forward`` from dL/dy (N, O, ho, wo) and its context."""
-    v, u = ctx
+    u, vs = ctx
     n, c, h, wd = x_shape
     o = gy.shape[1]
     ho, wo, th, tw = tiles(h, wd, pads)
@@ -170,16 +188,24 @@ def backward(gy, ctx, x_shape, pads, need_x=True, need_w=True):
     gpads = ((2 - pt, 2 - pb), (2 - pl, 2 - pr))  # dL/dx = conv(dL/dy, flipped W^T)
     _, _, gth, gtw = tiles(ho, wo, gpads)
     top, left = 2 - pt, 2 - pl
-    gh = padded_hwnc(gy, top, left, max(2 * gth + 2, top + 2 * th),
-                     max(2 * gtw + 2, left + 2 * tw))
-    gx = gw = None
-    if need_x:
-        uf = u.reshape(4, 4, o, c)[_FLIP][:, _FLIP].reshape(16, o, c)
-        m = xp.matmul(input_transform(gh, gth, gtw), uf)
-        gx = output_transform(m, n, h, wd, gth, gtw)
+    hp, wp = max(2 * gth + 2, top + 2 * th), max(2 * gtw + 2, left + 2 * tw)
+    gx = xp.empty(x_shape, dtype=gy.dtype) if need_x else None
+    uf = u.reshape(4, 4, o, c)[_FLIP][:, _FLIP].reshape(16, o, c) if need_x else None
+    du = tmp = None
+    for (i, j), v in zip(_chunks(n, th * tw, c, o, gy.dtype.itemsize), vs):
+        gh = padded_hwnc(gy[i:j], top, left, hp, wp)
+        if need_x:
+            m = xp.matmul(input_transform(gh, gth, gtw), uf)
+            output_transform(m, j - i, h, wd, gth, gtw, out=gx[i:j])
+        if need_w:
+            dm = _output_transform_adjoint(gh[top:top + 2 * th, left:left + 2 * tw], th, tw)
+            if du is None:
+                du = xp.matmul(dm.transpose(0, 2, 1), v)  # (16, O, C)
+            else:
+                tmp = xp.matmul(dm.transpose(0, 2, 1), v, out=tmp)
+                du += tmp
+    gw = None
     if need_w:
-        dm = _output_transform_adjoint(gh[top:top + 2 * th, left:left + 2 * tw], th, tw)
-        du = xp.matmul(dm.transpose(0, 2, 1), v)  # (16, O, C)
         gw = (du.reshape(16, o * c).T @ _kron(du.dtype)).reshape(o, c, 3, 3)
     return gx, gw
 

@@ -96,3 +96,23 @@ def test_resnet_step_float32_close_to_float64():
     for a, b in zip(out[np.float32], out[np.float64]):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 40000])
+def test_image_ranges_give_the_same_result(monkeypatch, chunk_bytes):
+    """The batch is processed in image ranges (one image each, or a few): same values and
+    gradients as one range, the weight gradient summed over the ranges."""
+    x, wt = _a((5, 16, 9, 8), 0), _a((16, 16, 3, 3), 1)
+    pads = ((1, 1), (1, 1))
+    y0, ctx0 = W.forward(x, wt, pads)
+    g = _a(y0.shape, 2)
+    gx0, gw0 = W.backward(g, ctx0, x.shape, pads)
+    monkeypatch.setattr(W, "_CHUNK_BYTES", chunk_bytes)
+    assert len(W._chunks(5, 20, 16, 16, 8)) > 1
+    y1, ctx1 = W.forward(x, wt, pads)
+    gx1, gw1 = W.backward(g, ctx1, x.shape, pads)
+    for a, b in ((y1, y0), (gx1, gx0), (gw1, gw0)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    gx2, gw2 = W.backward(g, ctx1, x.shape, pads, need_x=False)
+    assert gx2 is None
+    np.testing.assert_allclose(gw2, gw0, rtol=1e-12, atol=1e-12)
