@@ -66,3 +66,22 @@ def test_cross_entropy_error_types():
             m.nn.functional.cross_entropy(m.ones(2, 3), m.tensor([0, 1]), label_smoothing=1.5)
         with pytest.raises(RuntimeError):  # spatial sizes differ
             m.nn.functional.cross_entropy(m.ones(2, 3, 4), m.zeros(2, 5, dtype=m.int64))
+
+
+@pytest.mark.parametrize("fn", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("order", [0, 1])
+def test_mixed_float_dtypes_promote_as_torch(fn, order):
+    x, y = np.array([0.5, 1.5, -2.0]), np.array([0.0, 1.0, 1.0])
+    for m in (torch,):
+        a, b = m.tensor(x, dtype=m.float32), m.tensor(y, dtype=m.float64)
+        t = getattr(m.nn.functional, fn)(*((a, b) if order == 0 else (b, a)))
+    a, b = cg.tensor(x, dtype=cg.float32), cg.tensor(y, dtype=cg.float64)
+    c = getattr(F, fn)(*((a, b) if order == 0 else (b, a)))
+    assert str(c.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_allclose(c.numpy(), t.numpy(), rtol=1e-6)
+
+
+def test_cross_entropy_of_integer_logits_is_not_implemented():
+    for m in (torch, cg):
+        with pytest.raises(NotImplementedError):
+            m.nn.functional.cross_entropy(m.ones(2, 3, dtype=m.int64), m.tensor([0, 1]))

@@ -43,6 +43,14 @@ def _tensor(x, like):
     return Tensor._wrap(xp.asarray(x, dtype=like.data.dtype))
 
 
+def _promoting(x, like):
+    """A float tensor target as it is (the loss then takes the promoted dtype, float32 with
+    float64 giving float64, as PyTorch's mse/l1/smooth_l1/kl_div); anything else as ``_tensor``."""
+    if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+        return x
+    return _tensor(x, like)
+
+
 def _const(x, like):
     """An optional weight as a plain array of ``like``'s dtype (weights get no gradient)."""
     if x is None:
@@ -109,6 +117,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.data.dtype.kind != "f":
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
+                                  f"'{input.dtype.name}'")
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight is not None and tuple(weight.shape) != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
@@ -185,7 +196,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """(x - y)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_same_size(input, target, "mse_loss")
-    d = input - _tensor(target, input)
+    d = input - _promoting(target, input)
     loss = d * d
     if weight is not None:
         loss = loss * _tensor(weight, input)
@@ -196,7 +207,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """|x - y|, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_same_size(input, target, "l1_loss")
-    loss = (input - _tensor(target, input)).abs()
+    loss = (input - _promoting(target, input)).abs()
     if weight is not None:
         loss = loss * _tensor(weight, input)
     return _reduce(loss, reduction)
@@ -209,7 +220,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_same_size(input, target, "smooth_l1_loss")
-    d = input - _tensor(target, input)
+    d = input - _promoting(target, input)
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction)
@@ -273,7 +284,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", stacklevel=2)
-    target = _tensor(target, input)
+    target = _promoting(target, input)
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -166,6 +166,11 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
+        wdt = self.weight_ih_l0.dtype
+        if input.dtype != wdt:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({wdt}). Convert input: input.to({wdt}), or convert model: "
+                             f"model.to({input.dtype})")
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
@@ -220,13 +225,11 @@ class RNNBase(Module):
         return output, ((h_n, c_n) if is_lstm else h_n)
 
     def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            s += f", nonlinearity={self.nonlinearity}"
+        s = f"{self.input_size}, {self.hidden_size}"  # PyTorch's order; no nonlinearity
         if self.proj_size:
             s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
         if not self.bias:
             s += ", bias=False"
         if self.batch_first:
