@@ -17,13 +17,14 @@ from collections import Counter
 
 from ._scheduler import LRScheduler, _LambdaScheduler
 from .one_cycle import OneCycleLR, ReduceLROnPlateau
+from .cyclic import CyclicLR
 from .composite import (MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts,
                         SequentialLR, ChainedScheduler)
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "CosineAnnealingLR", "LinearLR", "ConstantLR", "OneCycleLR", "ReduceLROnPlateau",
            "MultiplicativeLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "SequentialLR",
-           "ChainedScheduler"]
+           "ChainedScheduler", "CyclicLR"]
 
 
 class LambdaLR(_LambdaScheduler):
