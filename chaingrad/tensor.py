@@ -14,7 +14,7 @@ import numpy as np
 from . import backend
 from .backend import xp
 from .autograd.grad_mode import is_grad_enabled
-from .autograd.function import AccumulateGrad
+from .autograd.function import AccumulateGrad, _next_seq
 
 
 _new_object = object.__new__
@@ -38,11 +38,14 @@ class Tensor:
     leaf's ``.grad`` with dL/d(leaf).
     """
 
-    # What every tensor sets lives in slots; what few tensors ever set (hooks, a name, the
-    # leaf's AccumulateGrad edge) falls back to the class defaults below and lands in the
-    # instance __dict__ only when set, so making a tensor costs as little as possible.
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version_counter",
-                 "__weakref__", "__dict__")
+    # What every tensor sets lives in slots; what few tensors ever set (a gradient, hooks, a
+    # name, the leaf's AccumulateGrad edge, a version counter) falls back to the class
+    # defaults below and lands in the instance __dict__ only when set, so making a tensor
+    # costs as little as possible.
+    # _vc: the version counter, None until the first in-place change, view or saved output
+    __slots__ = ("data", "_requires_grad", "grad_fn", "_vc", "__weakref__", "__dict__")
+    grad = None
+    _output_nr = 0
     _accumulator = None
     _retains_grad = False
     _hooks = None
@@ -63,11 +66,11 @@ class Tensor:
 
     def _init(self, arr, grad_fn, output_nr):
         self.data = arr
-        self.grad = None
+        self._vc = None
         self.grad_fn = grad_fn
         self._requires_grad = grad_fn is not None
-        self._output_nr = output_nr
-        self._version_counter = _VersionCounter()
+        if output_nr:
+            self._output_nr = output_nr
 
     @classmethod
     def _wrap(cls, arr, grad_fn=None, output_nr=0):
@@ -77,12 +80,25 @@ class Tensor:
         if arr.__class__ is not _ndarray and not isinstance(arr, np.ndarray):
             arr = xp.asarray(arr)
         t.data = arr
-        t.grad = None
+        t._vc = None
         t.grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
-        t._output_nr = output_nr
-        t._version_counter = _VersionCounter()
+        if output_nr:
+            t._output_nr = output_nr
         return t
+
+    @property
+    def _version_counter(self) -> _VersionCounter:
+        """Shared with every view of this tensor; made on first use (most tensors never
+        need one: a tensor never changed in place is at version 0)."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = _VersionCounter()
+        return vc
+
+    @_version_counter.setter
+    def _version_counter(self, counter):
+        self._vc = counter
 
     # -- autograd state ------------------------------------------------------------------------
     @property
@@ -119,7 +135,8 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return self._version_counter.value
+        vc = self._vc
+        return 0 if vc is None else vc.value
 
     def _edge(self):
         """The (node, output_nr) a gradient for this tensor is sent to."""
@@ -128,6 +145,9 @@ class Tensor:
         edge = self._accumulator  # a leaf keeps (its AccumulateGrad, 0), made on first use
         if edge is None:
             edge = self._accumulator = (AccumulateGrad(self), 0)
+        elif edge[0]._ran:  # first use since a backward pass ran it: renumber it (see there)
+            edge[0]._seq = _next_seq()
+            edge[0]._ran = False
         return edge
 
     def detach(self) -> "Tensor":
@@ -749,6 +769,8 @@ class Parameter(Tensor):
         return memo[id(self)]
 
 
+from .autograd import function as _function  # noqa: E402
+_function._bind_tensor(Tensor, _VersionCounter)
 from .ops import elementwise as _ew  # noqa: E402  (ops import Tensor)
 from .ops.elementwise import _binary, Add as _Add, Mul as _Mul  # noqa: E402
 from .ops import reduce as _red  # noqa: E402

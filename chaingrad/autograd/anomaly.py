@@ -1,9 +1,10 @@
 """Anomaly detection: find the first backward node that produces NaN or Inf."""
 from __future__ import annotations
 
-import threading
 
-class _AnomalyState(threading.local):
+class _AnomalyState:
+    """Process-wide, as PyTorch's anomaly mode (grad mode, by contrast, is per thread)."""
+
     on = False
 
 

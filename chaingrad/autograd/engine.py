@@ -4,13 +4,15 @@ Back-propagation computes dL/d(node) for every node of the graph. Expanding the 
 by path would redo the shared prefix of every path; instead each node's gradient is computed
 once, stored in a memo, and reused by every path through it (dynamic programming):
 
-1. ``_count_dependencies``: walk the graph from the loss (iteratively, no recursion) and count,
-   for every node, how many consumers will send it a gradient.
-2. ``_execute``: a node is *ready* when all its consumers have sent theirs (Kahn's algorithm on
-   the reversed graph). Its memo entry, now the complete sum over every path, goes once through
-   the node's local derivative, and each resulting gradient is added to the memo entry of the
-   input it belongs to. The node's saved arrays and memo entry are released right away, so
-   memory falls during the backward pass instead of rising.
+1. Order: every node is made after the nodes of its inputs (the forward pass is itself a
+   topological order, numbered by ``Node._seq``), so running nodes from the most recently
+   made down guarantees that when a node runs, every consumer has already sent its part. No
+   walk over the graph is needed beforehand: a node enters the ready queue (a heap keyed by
+   creation order) when its first gradient arrives.
+2. ``run_backward``: a node's memo entry, now the complete sum over every path, goes once
+   through the node's local derivative, and each resulting gradient is added to the memo
+   entry of the input it belongs to. The node's saved arrays and memo entry are released
+   right away, so memory falls during the backward pass instead of rising.
 
 Gradient arrays the engine alone refers to (``_unshared``: PyTorch's reference-count rule) are
 its own to reuse: a leaf's first ``.grad`` is such an array as is (no copy), a memo sum goes
@@ -21,34 +23,15 @@ The visit order and per-node numbers can be observed (``observer``), which is ho
 """
 from __future__ import annotations
 
+import heapq
 import sys
+from heapq import heappop, heappush
 
-from .function import AccumulateGrad, FunctionCtx
+from .function import AccumulateGrad
 from .grad_mode import set_grad_enabled
 from . import anomaly as _anomaly
 from ..ops.dual import ARRAY_MATH, OWNED_ARRAY_MATH, TENSOR_MATH
 from ..backend import xp as _xp
-
-
-def _count_dependencies(roots):
-    """Number of incoming gradient edges for every node reachable from ``roots``."""
-    deps = {}
-    root_set = set(roots)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        for edge in node.next_functions:
-            if edge is None:
-                continue
-            child = edge[0]
-            n = deps.get(child)
-            if n is None:  # first time seen: walk below it once
-                deps[child] = 1
-                if child not in root_set:
-                    stack.append(child)
-            else:
-                deps[child] = n + 1
-    return deps
 
 
 def _nodes_leading_to(roots, targets):
@@ -74,6 +57,7 @@ def _nodes_leading_to(roots, targets):
     return {n for n, hit in needed.items() if hit}
 
 
+_UNSEEN = object()  # memo.get default: no consumer has sent anything to this node yet
 _OWN_MIN_SIZE = 4096  # elements; below this, copying is cheaper than tracking ownership
 
 
@@ -120,9 +104,16 @@ def _add_into(buf, g):
         pass
 
 
-def _add(memo_slot, i, g):
-    prev = memo_slot[i]
-    memo_slot[i] = g if prev is None else prev + g
+def _add_root(memo, node, nr, g):
+    """Put a root gradient into the memo (see ``run_backward`` for the memo's layout)."""
+    if node.num_outputs == 1:
+        prev = memo.get(node)
+        memo[node] = g if prev is None else prev + g
+    else:
+        slot = memo.get(node)
+        if slot is None:
+            slot = memo[node] = [None] * node.num_outputs
+        slot[nr] = g if slot[nr] is None else slot[nr] + g
 
 
 def _apply_tensor_hooks(node, grads, F):
@@ -191,127 +182,191 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
     # gradient of a leaf becomes its .grad without a copy, sums accumulate in place
     owned = set()
     track = not create_graph and observer is None  # an observer may keep the arrays
+    # the DP memo: node -> dL/d(its output), summed over every path so far (for a node with
+    # several outputs, a list with one entry per output); absent while nothing has arrived
+    memo = {}
     roots = []
-    memo = {}  # node -> [gradient of each of its outputs], summed over every path so far
     for (node, nr), g in zip(root_edges, root_grads):
-        if node not in memo:
-            memo[node] = [None] * node.num_outputs
+        if node not in roots:
             roots.append(node)
-        _add(memo[node], nr, g)
-    deps = _count_dependencies(roots)
+        _add_root(memo, node, nr, g)
     needed = None
     if capture is not None:
-        targets = {node for node, _ in capture}
-        needed = _nodes_leading_to(roots, targets)
-        deps = {}
-        for node in needed:
-            for edge in node.next_functions:
-                if edge is not None and edge[0] in needed:
-                    deps[edge[0]] = deps.get(edge[0], 0) + 1
-    ready = [n for n in roots if deps.get(n, 0) == 0 and (needed is None or n in needed)]
+        needed = _nodes_leading_to(roots, {node for node, _ in capture})
+    # nodes run from the most recently made down (reverse creation order is a topological
+    # order: see Node._seq), so when a node runs, every consumer has sent its part
+    ready = [(-n._seq, n) for n in roots if needed is None or n in needed]
+    heapq.heapify(ready)
     check_anomaly = _anomaly.enabled()
+    # a node takes the short way (its backward called directly, nothing observed) unless one
+    # of these asks for more
+    watched = capture is not None or observer is not None or check_anomaly
     with set_grad_enabled(create_graph), _FloatingPointGuard():
         while ready:
-            node = ready.pop()
-            grads = memo.pop(node)  # complete: every consumer has sent its part
-            mine = False  # whether the engine owns grads[0]
-            if owned:
-                mine = id(grads[0]) in owned
-                for g in grads:
-                    owned.discard(id(g))
-            if node._pre_hooks:
-                mine = False  # the hooks saw the gradients and may keep them
-                with _xp.errstate(invalid="ignore"):
-                    grads = _apply_tensor_hooks(node, grads, F)
-            if capture is not None:
-                for nr in range(len(grads)):
-                    if (node, nr) in capture and grads[nr] is not None:
-                        capture[(node, nr)] = grads[nr]
-                        mine = False
-            if node.__class__ is AccumulateGrad:
-                leaf = node.variable  # None if the leaf tensor itself is gone
-                if accumulate and grads[0] is not None and leaf is not None and (
-                        capture is None or (node, 0) in capture):
-                    with _xp.errstate(invalid="ignore"):
-                        _accumulate_leaf(leaf, grads[0], F, create_graph, mine)
-                if observer is not None:
-                    observer(node, grads, ())
-                continue
+            node = heappop(ready)[1]
+            entry = memo.pop(node)  # complete: every consumer has sent its part
             edges = node.next_functions
-            if needed is not None and not any(
-                    e is not None and e[0] in needed for e in edges):
-                continue  # a captured edge with nothing needed below it
-            # the local derivative (chain rule): one gradient per input; it may write into
-            # an incoming gradient that only the engine refers to (no node hook sees it after)
-            Fn = OWNED_ARRAY_MATH if mine and not node._hooks and node.num_outputs == 1 else F
-            for g in grads:
-                if g is not None:
+            if (node._direct and not watched and node._pre_hooks is None
+                    and node._hooks is None and not node._freed):
+                # the common case: one output gradient in, the local derivative (chain
+                # rule), one gradient per input out
+                if entry is None:  # nothing arrived: nothing to propagate
+                    grads_in = (None,) * len(edges)
+                else:
+                    Fn = F
+                    if owned and id(entry) in owned:  # it may write into its incoming one
+                        owned.discard(id(entry))
+                        Fn = OWNED_ARRAY_MATH
                     try:
-                        grads_in = node._run_backward(grads, Fn)
+                        grads_in = node.backward(entry, Fn)
                     except FloatingPointError:  # 0 * inf or 0 / 0 in the local derivative
-                        grads_in = _structural_zeros(node, grads, Fn)
+                        grads_in = _structural_zeros(node, [entry], Fn)
                     if grads_in.__class__ is not tuple:
                         grads_in = (grads_in,)
                     if len(grads_in) != len(edges):
                         _wrong_count(node, grads_in)
-                    break
-            else:  # nothing arrived: nothing to propagate, but the children still count it
-                grads_in = (None,) * len(edges)
-            if node._hooks or observer is not None or check_anomaly:
-                with _xp.errstate(invalid="ignore"):
-                    grads_in = _fit_gradients(node, grads_in, F)
-                if check_anomaly:
-                    _anomaly.check_gradients(node, grads_in, F.xp)
-                with _xp.errstate(invalid="ignore"):  # user code runs quietly
-                    if node._hooks:
-                        for hook in node._hooks:
-                            hook(grads_in, grads)
-                    if observer is not None:
-                        observer(node, grads, grads_in)
-            if not retain_graph:
-                node._release()
+                if not retain_graph:
+                    node._release()
+            else:
+                grads_in = _run_node(node, entry, F, owned, capture, needed, accumulate,
+                                     create_graph, observer, check_anomaly, retain_graph)
+                if grads_in is None:  # a leaf's AccumulateGrad, or nothing needed below
+                    continue
             # send each input its gradient (summed back to the input's shape and dtype); a
             # child is ready once all its consumers have sent theirs
             keep = track and not node._hooks  # a node hook may keep grads_in
-            for i, edge in enumerate(edges):
+            meta = node._input_meta
+            i = -1
+            for edge in edges:
+                i += 1
                 if edge is None:
                     continue
-                child, nr = edge
+                child = edge[0]
                 if needed is not None and child not in needed:
                     continue
-                slot = memo.get(child)
-                if slot is None:
-                    slot = memo[child] = [None] * child.num_outputs
                 g = grads_in[i]
                 if g is not None:
-                    meta = node._input_meta[i]
-                    if g.shape != meta[0] or g.dtype is not meta[1]:
-                        g = _fit(node, i, g, meta, F)
+                    m = meta[i]
+                    if g.shape != m[0] or g.dtype is not m[1]:
+                        g = _fit(node, i, g, m, F)
+                    if child.num_outputs == 1:
+                        prev = memo.get(child, _UNSEEN)
+                        if prev is None or prev is _UNSEEN:
+                            if prev is _UNSEEN:
+                                heappush(ready, (-child._seq, child))
+                            if keep and g.size >= _OWN_MIN_SIZE and _unshared(
+                                    g, g is grads_in[i]):
+                                owned.add(id(g))
+                            memo[child] = g
+                        elif owned or (keep and g.size >= _OWN_MIN_SIZE):
+                            memo[child] = _sum_into_memo(prev, g, owned, keep, grads_in[i])
+                        else:  # where paths meet: the sum (small arrays, nothing to reuse)
+                            try:
+                                memo[child] = prev + g
+                            except FloatingPointError:
+                                memo[child] = _sum(prev, g)
+                        continue
+                    slot = memo.get(child)
+                    if slot is None:
+                        slot = memo[child] = [None] * child.num_outputs
+                        heappush(ready, (-child._seq, child))
+                    nr = edge[1]
                     prev = slot[nr]
-                    if prev is None:
-                        if keep and g.size >= _OWN_MIN_SIZE and _unshared(g, g is grads_in[i]):
-                            owned.add(id(g))
-                        slot[nr] = g
-                    elif owned and id(prev) in owned and (
-                            prev.shape == g.shape and prev.dtype == g.dtype):
-                        _add_into(prev, g)  # the engine's own buffer: sum in place
-                    elif keep and g.size >= _OWN_MIN_SIZE and prev.shape == g.shape and (
-                            prev.dtype == g.dtype and _unshared(g, g is grads_in[i])):
-                        _add_into(g, prev)  # g is the engine's: sum into it (a+b == b+a)
-                        slot[nr] = g
-                        owned.add(id(g))
-                    else:
-                        slot[nr] = total = _sum(prev, g)
-                        if owned:
-                            owned.discard(id(prev))
-                        if track and total.size >= _OWN_MIN_SIZE and (
-                                total.__class__ is _xp.ndarray):  # a fresh sum: the engine's
-                            owned.add(id(total))
-                left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
-                    ready.append(child)
+                    slot[nr] = g if prev is None else _sum_into_memo(
+                        prev, g, owned, keep, grads_in[i])
+                elif child not in memo:  # nothing sent, but the child still runs (its hooks
+                    # and observers see it, as in PyTorch)
+                    memo[child] = None if child.num_outputs == 1 else [None] * child.num_outputs
+                    heappush(ready, (-child._seq, child))
     return capture
+
+
+def _sum_into_memo(prev, g, owned, keep, sent):
+    """prev + g for a memo entry, in place into an array only the engine holds if there is
+    one (``sent``: the array as the node returned it, for the reference count)."""
+    if owned and id(prev) in owned and prev.shape == g.shape and prev.dtype == g.dtype:
+        _add_into(prev, g)  # the engine's own buffer: sum in place
+        return prev
+    if keep and g.size >= _OWN_MIN_SIZE and prev.shape == g.shape and (
+            prev.dtype == g.dtype and _unshared(g, 1 + 2 * (g is sent))):  # (2: sent and the tuple)
+        _add_into(g, prev)  # g is the engine's: sum into it (a+b == b+a)
+        owned.add(id(g))
+        return g
+    total = _sum(prev, g)
+    if owned:
+        owned.discard(id(prev))
+    if keep and total.size >= _OWN_MIN_SIZE and total.__class__ is _xp.ndarray:
+        owned.add(id(total))  # a fresh sum: the engine's
+    return total
+
+
+def _run_node(node, entry, F, owned, capture, needed, accumulate, create_graph, observer,
+              check_anomaly, retain_graph):
+    """One node the long way: hooks, ``autograd.grad`` captures, an observer, anomaly
+    checks, several outputs, leaves. Returns the gradients for its inputs, or None when
+    there is nothing to send on."""
+    if node.num_outputs == 1:
+        grads = [entry]
+    else:
+        grads = [None] * node.num_outputs if entry is None else list(entry)
+    mine = False  # whether the engine owns grads[0]
+    if owned:
+        mine = id(grads[0]) in owned
+        for g in grads:
+            owned.discard(id(g))
+    if node._pre_hooks:
+        mine = False  # the hooks saw the gradients and may keep them
+        with _xp.errstate(invalid="ignore"):
+            grads = _apply_tensor_hooks(node, grads, F)
+    if capture is not None:
+        for nr in range(len(grads)):
+            if (node, nr) in capture and grads[nr] is not None:
+                prev = capture[(node, nr)]  # (a leaf's node may run twice, see AccumulateGrad)
+                capture[(node, nr)] = grads[nr] if prev is None else prev + grads[nr]
+                mine = False
+    if node.__class__ is AccumulateGrad:
+        node._ran = True
+        leaf = node.variable  # None if the leaf tensor itself is gone
+        if accumulate and grads[0] is not None and leaf is not None and (
+                capture is None or (node, 0) in capture):
+            with _xp.errstate(invalid="ignore"):
+                _accumulate_leaf(leaf, grads[0], F, create_graph, mine)
+        if observer is not None:
+            observer(node, grads, ())
+        return None
+    edges = node.next_functions
+    if needed is not None and not any(e is not None and e[0] in needed for e in edges):
+        return None  # a captured edge with nothing needed below it
+    # the local derivative (chain rule): one gradient per input; it may write into
+    # an incoming gradient that only the engine refers to (no node hook sees it after)
+    Fn = OWNED_ARRAY_MATH if mine and not node._hooks and node.num_outputs == 1 else F
+    for g in grads:
+        if g is not None:
+            try:
+                grads_in = node._run_backward(grads, Fn)
+            except FloatingPointError:  # 0 * inf or 0 / 0 in the local derivative
+                grads_in = _structural_zeros(node, grads, Fn)
+            if grads_in.__class__ is not tuple:
+                grads_in = (grads_in,)
+            if len(grads_in) != len(edges):
+                _wrong_count(node, grads_in)
+            break
+    else:  # nothing arrived: nothing to propagate, but the children still count it
+        grads_in = (None,) * len(edges)
+    if node._hooks or observer is not None or check_anomaly:
+        with _xp.errstate(invalid="ignore"):
+            grads_in = _fit_gradients(node, grads_in, F)
+        if check_anomaly:
+            _anomaly.check_gradients(node, grads_in, F.xp)
+        with _xp.errstate(invalid="ignore"):  # user code runs quietly
+            if node._hooks:
+                for hook in node._hooks:
+                    hook(grads_in, grads)
+            if observer is not None:
+                observer(node, grads, grads_in)
+    if not retain_graph:
+        node._release()
+    return grads_in
 
 
 class _FloatingPointGuard:

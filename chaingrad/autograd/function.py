@@ -16,6 +16,7 @@ Three kinds of nodes:
 """
 from __future__ import annotations
 
+import itertools
 import traceback
 import weakref
 
@@ -23,7 +24,11 @@ from ..backend import xp as _xp
 
 from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled, _state as _grad_state
 from . import anomaly as _anomaly
+from .anomaly import _state as _anomaly_state
 from . import retention as _retention
+
+
+_next_seq = itertools.count(1).__next__
 
 
 def _holds_array(v) -> bool:
@@ -41,21 +46,27 @@ class Node:
     """A node of the backward graph (the object a tensor's ``grad_fn`` points to)."""
 
     __slots__ = ("next_functions", "_input_meta", "_saved", "_saved_versions", "_saved_out",
-                 "_out_counter", "_out_version", "_freed", "_pre_hooks", "_hooks", "_trace",
-                 "recording", "_consumed", "__weakref__", "__dict__")
+                 "_out_counter", "_out_version", "_freed", "_consumed", "recording", "_seq",
+                 "__weakref__", "__dict__")
+    # _seq: the node's place in creation order. A node is always made after the nodes of
+    # its inputs, so running nodes from the highest _seq down is a topological order of the
+    # backward graph (the engine relies on it)
     # _consumed: a backward pass ran through this node and freed it, or the node was built
     # on such a graph (graph-retention detection, autograd/retention.py)
     num_outputs = 1
     pointwise = False  # output element i depends only on input element i (after broadcasting)
+    _direct = False  # the engine may call backward(grad, F) itself (a single-output Op)
+    # what few nodes ever have lives in the instance __dict__, only once set
+    _pre_hooks = None
+    _hooks = None
+    _trace = None
 
     def __init__(self):
+        self._seq = _next_seq()
         self.next_functions = ()
         self._saved = None
         self._saved_out = None
         self._freed = False
-        self._pre_hooks = None
-        self._hooks = None
-        self._trace = None
         self._consumed = False
 
     # -- introspection ---------------------------------------------------------------------
@@ -90,7 +101,7 @@ class Node:
 
     # -- saved values ----------------------------------------------------------------------
     def _check_version(self, tensor, saved_version, what="tensor"):
-        if tensor._version_counter.value != saved_version:
+        if tensor._version != saved_version:
             from .errors import inplace_error
             raise inplace_error(self, tensor, saved_version, what)
 
@@ -116,6 +127,35 @@ class Node:
             raise freed_error(self)
 
 
+def _stores_attributes(cls) -> bool:
+    """Whether any method an Op subclass defines assigns an attribute (its forward keeping
+    context on ``self``, such as a mask): read once from the bytecode, when the class is made."""
+    import dis
+
+    def stores(code):
+        for ins in dis.get_instructions(code):
+            if ins.opname in ("STORE_ATTR", "DELETE_ATTR"):
+                return True
+        return any(stores(c) for c in code.co_consts if hasattr(c, "co_code"))
+
+    for klass in cls.__mro__:
+        if klass is Op:
+            return False
+        for v in vars(klass).values():
+            if isinstance(v, property):
+                v = v.fset
+            code = getattr(getattr(v, "__func__", v), "__code__", None)
+            if code is not None and stores(code):
+                return True
+    return False
+
+
+def _version_of(t) -> int:
+    """A tensor's version: 0 until something changes it in place (the counter is made then)."""
+    vc = t._vc
+    return 0 if vc is None else vc.value
+
+
 class Op(Node):
     """A built-in differentiable operation: ``forward`` on arrays, ``backward`` through ``F``.
 
@@ -130,11 +170,29 @@ class Op(Node):
     save_inputs: tuple = ()
     save_output: bool = False
     differentiable: bool = True
+    _direct = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._direct = cls.num_outputs == 1
+        cls._keeps_context = _stores_attributes(cls)
+
+    def _release(self):
+        # as Node._release, without looking into (so making) the instance __dict__ of an op
+        # whose code never stores context there
+        if self._keeps_context:
+            return Node._release(self)
+        self._consumed = True
+        if self._saved is not None or self._saved_out is not None:
+            self._saved = None
+            self._saved_out = None
+            self._freed = True
 
     @classmethod
     def apply(cls, *inputs, **params):
         # The hot path of every op: kept flat (no helper calls) because a chain of tiny ops
-        # spends most of its time here, not in NumPy.
+        # spends most of its time here, not in NumPy. Node and Tensor objects are filled in
+        # slot by slot; what most never need (hooks, a version counter) is made on demand.
         node = _new_node(cls)
         recording = False
         if cls.differentiable and _grad_state.enabled:
@@ -152,29 +210,69 @@ class Op(Node):
                    else node.forward(inputs[0].data))
         else:
             out = node.forward(*[t.data for t in inputs], **params)
+        if out.__class__ is not _ndarray:
+            out = _as_array(out)  # a NumPy scalar from a full reduction
+        result = _new_tensor(_Tensor)
+        result.data = out
+        result._vc = None
         if not recording:
-            return _wrap(out)
+            result.grad_fn = None
+            result._requires_grad = False
+            return result
         node._freed = node._consumed = False
-        node._pre_hooks = None
-        node._hooks = None
-        node._trace = None
-        edges = []
-        meta = []
         dead = False
-        for t in inputs:
+        if n <= 2:  # one or two inputs: unrolled, without lists (most ops)
+            t = inputs[0]
             a = t.data
-            meta.append((a.shape, a.dtype))
             if not t._requires_grad:
-                edges.append(None)
+                e0 = None
             elif t.grad_fn is not None:
-                g = t.grad_fn
-                edges.append((g, t._output_nr))
-                if g._consumed or not a.ndim:  # (0-d: maybe a loss, see retention)
+                e0 = (t.grad_fn, t._output_nr)
+                if e0[0]._consumed or not a.ndim:  # (0-d: maybe a loss, see retention)
                     dead = True
-            else:  # a leaf: its AccumulateGrad edge, made once
-                edges.append(t._accumulator or t._edge())
-        node.next_functions = tuple(edges)
-        node._input_meta = tuple(meta)
+            else:  # a leaf: its AccumulateGrad edge (made once, renumbered after a backward)
+                e0 = t._accumulator
+                if e0 is None or e0[0]._ran:
+                    e0 = t._edge()
+            if n == 1:
+                node.next_functions = (e0,)
+                node._input_meta = ((a.shape, a.dtype),)
+            else:
+                t = inputs[1]
+                b = t.data
+                if not t._requires_grad:
+                    e1 = None
+                elif t.grad_fn is not None:
+                    e1 = (t.grad_fn, t._output_nr)
+                    if e1[0]._consumed or not b.ndim:
+                        dead = True
+                else:
+                    e1 = t._accumulator
+                    if e1 is None or e1[0]._ran:
+                        e1 = t._edge()
+                node.next_functions = (e0, e1)
+                node._input_meta = ((a.shape, a.dtype), (b.shape, b.dtype))
+        else:
+            edges = []
+            meta = []
+            for t in inputs:
+                a = t.data
+                meta.append((a.shape, a.dtype))
+                if not t._requires_grad:
+                    edges.append(None)
+                elif t.grad_fn is not None:
+                    g = t.grad_fn
+                    edges.append((g, t._output_nr))
+                    if g._consumed or not a.ndim:
+                        dead = True
+                else:
+                    acc = t._accumulator
+                    if acc is None or acc[0]._ran:
+                        acc = t._edge()
+                    edges.append(acc)
+            node.next_functions = tuple(edges)
+            node._input_meta = tuple(meta)
+        node._seq = _next_seq()  # after its inputs' nodes (even a leaf's new AccumulateGrad)
         if dead:  # built on a graph a backward pass already freed? (total_loss += loss)
             _retention.dead_input(node, inputs)
         saves = cls.save_inputs
@@ -184,20 +282,27 @@ class Op(Node):
             else:
                 node._saved = saved = tuple([inputs[i] for i in saves])
             if len(saved) == 2:  # (a comprehension is a function call in Python 3.11)
-                node._saved_versions = (saved[0]._version_counter.value,
-                                        saved[1]._version_counter.value)
+                vc0 = saved[0]._vc
+                vc1 = saved[1]._vc
+                node._saved_versions = (0 if vc0 is None else vc0.value,
+                                        0 if vc1 is None else vc1.value)
+            elif len(saved) == 1:
+                vc0 = saved[0]._vc
+                node._saved_versions = (0 if vc0 is None else vc0.value,)
             else:
-                node._saved_versions = tuple([t._version_counter.value for t in saved])
+                node._saved_versions = tuple([_version_of(t) for t in saved])
         else:
             node._saved = None
-        result = _wrap(out, node)
+        result.grad_fn = node
+        result._requires_grad = True
         if cls.save_output:
             node._saved_out = out
-            node._out_counter = counter = result._version_counter
+            # the node cannot hold its output tensor (a cycle), so the two share the counter
+            node._out_counter = result._vc = counter = _VersionCounter()
             node._out_version = counter.value
         else:
             node._saved_out = None
-        if _anomaly._state.on:
+        if _anomaly_state.on:
             node._trace = traceback.extract_stack()[:-2]
         return result
 
@@ -213,8 +318,19 @@ class Op(Node):
         if saved is None:
             self._check_not_freed()
             raise RuntimeError(f"{self.name()} saved no inputs")
-        for t, v in zip(saved, self._saved_versions):
-            if t._version_counter.value != v:
+        versions = self._saved_versions
+        if len(saved) == 2:  # the common case, unrolled
+            a, b = saved
+            vc = a._vc
+            if vc is not None and vc.value != versions[0]:
+                self._check_version(a, versions[0], "input")
+            vc = b._vc
+            if vc is not None and vc.value != versions[1]:
+                self._check_version(b, versions[1], "input")
+            return saved if F.graph else (a.data, b.data)
+        for t, v in zip(saved, versions):
+            vc = t._vc
+            if vc is not None and vc.value != v:
                 self._check_version(t, v, "input")
         return saved if F.graph else tuple([t.data for t in saved])
 
@@ -227,8 +343,7 @@ class Op(Node):
             raise inplace_output_error(self, self._out_version, self._out_counter.value)
         if not F.graph:
             return self._saved_out
-        from ..tensor import Tensor
-        return Tensor._wrap(self._saved_out, grad_fn=self)
+        return _Tensor._wrap(self._saved_out, grad_fn=self)
 
     def _run_backward(self, grads, F):
         if self._freed:
@@ -243,10 +358,18 @@ class AccumulateGrad(Node):
     to the leaf only weakly: no reference cycle, the pair is freed by reference counting.
     """
 
-    __slots__ = ("_variable",)
+    __slots__ = ("_variable", "_ran")
+    # The leaf's one AccumulateGrad serves graph after graph. Its _seq must stay below that of
+    # every op using the leaf in the graph being run, and as close below as possible (so that
+    # .grad is complete, and post-accumulate hooks fire, right after the last use is
+    # differentiated: DDP overlaps communication with that). So it is numbered anew at the
+    # first use after each backward pass that ran it (Tensor._edge). An op from an older,
+    # retained graph may still send it a gradient after it ran: it then runs again, adding
+    # that part.
 
     def __init__(self, variable):
         super().__init__()
+        self._ran = False
         self._variable = weakref.ref(variable)
         self._input_meta = ()
 
@@ -373,6 +496,7 @@ class Function:
             return outputs
         non_diff = ctx.__dict__.get("_non_diff", ())
         ctx.next_functions = tuple(a._edge() if n else None for a, n in zip(args, needs))
+        ctx._seq = _next_seq()  # after its inputs' nodes
         ctx._input_meta = tuple((a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
                                 for a in args)
         wrapped, meta = [], []
@@ -414,11 +538,12 @@ class _RemovableHandle:
 
 
 _new_node = object.__new__
+_new_tensor = object.__new__
+_ndarray = _xp.ndarray
+_as_array = _xp.asarray
+_Tensor = _VersionCounter = None  # bound by tensor.py once Tensor exists (it imports us)
 
 
-def _wrap(arr, grad_fn=None):
-    """Tensor._wrap, bound on first use (tensor.py imports this module)."""
-    global _wrap
-    from ..tensor import Tensor
-    _wrap = Tensor._wrap
-    return _wrap(arr, grad_fn)
+def _bind_tensor(tensor_cls, counter_cls):
+    global _Tensor, _VersionCounter
+    _Tensor, _VersionCounter = tensor_cls, counter_cls

@@ -29,7 +29,7 @@ def _tensors(obj):
 
 def _tag_between(outputs, inputs, name):
     stop = {t.grad_fn for t in _tensors(inputs) if t.grad_fn is not None}
-    stop.update(t._accumulator() for t in _tensors(inputs)
+    stop.update(t._accumulator[0] for t in _tensors(inputs)
                 if t.grad_fn is None and t._accumulator is not None)
     stack = [t.grad_fn for t in _tensors(outputs) if t.grad_fn is not None]
     seen = set()
