@@ -23,7 +23,7 @@ from .layers.conv1d import Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
 from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,
-                                   GroupNorm)
+                                   GroupNorm, RMSNorm)
 from .layers.dropout import Dropout, Dropout1d, Dropout2d
 from .layers.sparse import Embedding
 from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,

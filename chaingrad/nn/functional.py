@@ -20,7 +20,7 @@ from ._functional.conv1d import conv1d, max_pool1d, avg_pool1d, adaptive_avg_poo
 from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss,
                                huber_loss, binary_cross_entropy,
                                binary_cross_entropy_with_logits, kl_div)
-from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm
+from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm, rms_norm
 from ._functional.misc import (dropout, dropout1d, dropout2d, embedding, one_hot, normalize,
                                cosine_similarity, pairwise_distance, interpolate)
 from .layers.extra import (pixel_shuffle, pixel_unshuffle, adaptive_max_pool2d, softshrink,

@@ -1,4 +1,4 @@
-"""``F.batch_norm``, ``F.layer_norm``, ``F.group_norm``, ``F.instance_norm`` (the fused ops
+"""``F.batch_norm``, ``F.layer_norm``, ``F.rms_norm``, ``F.group_norm``, ``F.instance_norm`` (the fused ops
 and their derivatives are in ``chaingrad/ops/norm.py``)."""
 from __future__ import annotations
 
@@ -71,6 +71,28 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     w = weight if weight is not None else _const(normalized_shape, 1.0, input)
     b = bias if bias is not None else _const(normalized_shape, 0.0, input)
     return _norm.LayerNorm.apply(input, w, b, k=k, eps=eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
+    """Root-mean-square normalisation over the last dims (``normalized_shape``):
+    y = x / sqrt(mean(x^2) + eps) * w; ``eps=None`` is the machine epsilon of x's dtype, as
+    PyTorch. A composition of differentiable ops (any order of derivative).
+
+        y = F.rms_norm(x, (x.shape[-1],))
+    """
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, normalized_shape))}], but got "
+                           f"input of size{list(input.shape)}")
+    if eps is None:
+        eps = float(xp.finfo(input.data.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..module import Module
 from .. import init
-from .._functional.norm import batch_norm, layer_norm, group_norm
+from .._functional.norm import batch_norm, layer_norm, group_norm, rms_norm
 from .linear import _empty_param
 from ... import backend
 from ...backend import xp
@@ -153,6 +153,34 @@ class LayerNorm(_AffineNorm):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(_AffineNorm):
+    """Root-mean-square norm over the last dims: y = x / sqrt(mean(x^2) + eps) * w.
+
+    Args: normalized_shape (int or tuple), eps=None (the dtype's machine epsilon),
+    elementwise_affine=True (a ``weight`` initialised to ones; no bias).
+
+        norm = cg.nn.RMSNorm(512)
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self._init_affine(self.normalized_shape, elementwise_affine, False, dtype, device)
+        self.reset_parameters()
+
+    def forward(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
 
 
 class GroupNorm(_AffineNorm):
