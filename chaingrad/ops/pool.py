@@ -87,7 +87,9 @@ def maxpool_forward(x, p, need_arg=True):
         out = xp.maximum(slices[0], slices[1])
         for v in slices[2:]:
             xp.maximum(out, v, out=out)
-    if x.dtype.kind == "f" and bool(xp.isnan(x).any()):
+    # maximum propagates NaN, so a window holding one has a NaN max: check the (k times
+    # smaller) output, not the input; min propagates NaN too and makes no temporary
+    if x.dtype.kind == "f" and out.size and xp.isnan(out.min()):
         return _maxpool_nan(slices, out, need_arg)
     if not need_arg:
         return out, None

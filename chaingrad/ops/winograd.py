@@ -76,13 +76,15 @@ def _to_last(src, dst):
 
 def _from_last(src, dst):
     """dst[r, a, b] = src[a, b, r] for src (A, B, R), dst (R, A, B): blocks of source rows
-    (of the flattened (A*B, R) when its rows are one run, as when nothing was cropped)."""
+    (of the flattened (A*B, R) when its rows are one run, as when nothing was cropped),
+    as many as keep the destination strip (R x block) in the L1 cache."""
     if src.strides[0] == src.shape[1] * src.strides[1]:
         src, dst = src.reshape(1, -1, src.shape[2]), dst.reshape(dst.shape[0], 1, -1)
     b = src.shape[1]
+    blk = max(_BLOCK, min(64, 8192 // src.shape[2]))
     for a in range(src.shape[0]):
-        for j in range(0, b, _BLOCK):
-            dst[:, a, j:j + _BLOCK] = src[a, j:j + _BLOCK].T
+        for j in range(0, b, blk):
+            dst[:, a, j:j + blk] = src[a, j:j + blk].T
 
 
 def tiles(h, w, pads):
