@@ -26,6 +26,7 @@ from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerN
                                    GroupNorm, RMSNorm)
 from .layers.dropout import Dropout, Dropout1d, Dropout2d
 from .layers.sparse import Embedding
+from .layers.fold import Fold, Unfold
 from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
                           CosineSimilarity, PairwiseDistance)
 from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,

@@ -214,3 +214,21 @@ class AvgPool2dGrad(Op):
         if F.graph:
             return AvgPool2d.apply(gz, p=self.p, div=self.div)
         return avgpool_forward(gz, self.p, self.div)
+
+
+class ScatterWindows(Op):
+    """``F.fold``'s core: sum sliding-window blocks into a zero array of ``shape``.
+
+    x[..., i, j, p, q] (kernel offset (i, j), window (p, q)) lands at out[..., rows[i, p],
+    cols[j, q]]; overlapping windows add up. The backward pass reads the gradient back at the
+    same places (an ``unfold``): d out[r, c] / d x[..., i, j, p, q] = [r, c = rows, cols].
+    """
+
+    def forward(self, x, shape, index):
+        self.index = index
+        out = xp.zeros(shape, dtype=x.dtype)
+        xp.add.at(out, index, x)
+        return out
+
+    def backward(self, g, F):
+        return F.getitem(g, self.index)
