@@ -17,7 +17,7 @@ from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_",
            "ones_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_"]
+           "kaiming_normal_", "orthogonal_", "sparse_"]
 
 
 def _fill(tensor: Tensor, arr):
@@ -187,7 +187,21 @@ def orthogonal_(tensor, gain=1, generator=None):
     return _fill(tensor, (gain * q).reshape(tuple(tensor.shape)))
 
 
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A sparse 2-D matrix (Martens, 2010): N(0, std^2) entries, then in every column
+    ceil(sparsity * rows) randomly chosen rows set to zero."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    arr = _random.normal_array((rows, cols), 0.0, std, tensor.data.dtype, generator)
+    for col in range(cols):
+        arr[_random.permutation_array(rows, generator)[:num_zeros], col] = 0
+    return _fill(tensor, arr)
+
+
 # PyTorch's deprecated, non-underscore aliases
 uniform, normal, constant = uniform_, normal_, constant_
 xavier_uniform, xavier_normal = xavier_uniform_, xavier_normal_
 kaiming_uniform, kaiming_normal, orthogonal = kaiming_uniform_, kaiming_normal_, orthogonal_
+eye, dirac, sparse = eye_, dirac_, sparse_

@@ -173,3 +173,15 @@ def test_clip_grad_value_and_vectors():
     np.testing.assert_array_equal(v.data, tv.detach().numpy())
     cg.nn.utils.vector_to_parameters(v * 2, cps)
     np.testing.assert_array_equal(cps[1].data, 2 * tps[1].detach().numpy())
+
+
+def test_sparse_init_zeros_per_column_and_seed():
+    for m in (torch, cg):
+        with pytest.raises(ValueError):
+            m.nn.init.sparse_(m.empty(3, 4, 5), 0.5)
+    cg.manual_seed(0)
+    w = cg.nn.init.sparse_(cg.empty(10, 6), sparsity=0.25, std=0.5)
+    zeros = (w.numpy() == 0).sum(axis=0)
+    assert (zeros >= 3).all()          # ceil(0.25 * 10) = 3 rows zeroed per column
+    cg.manual_seed(0)
+    assert np.array_equal(cg.nn.init.sparse_(cg.empty(10, 6), 0.25, 0.5).numpy(), w.numpy())
