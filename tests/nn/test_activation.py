@@ -127,3 +127,14 @@ def test_softmax_implicit_dim_warns():
     with pytest.warns(UserWarning, match="Implicit dimension"):
         y = F.softmax(cg.randn(2, 3))
     np.testing.assert_allclose(y.data.sum(1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,args", [("relu_", ()), ("leaky_relu_", (0.2,)), ("elu_", (0.5,)),
+                                       ("selu_", ()), ("hardtanh_", (-1.0, 1.0)),
+                                       ("threshold_", (0.6, 9.0))])
+def test_inplace_functional_spellings(name, args):
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    t, c = torch.tensor(x), cg.tensor(x)
+    assert getattr(cg.nn.functional, name)(c, *args) is c
+    getattr(torch.nn.functional, name)(t, *args)
+    np.testing.assert_allclose(c.numpy(), t.numpy(), rtol=1e-12)
