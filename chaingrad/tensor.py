@@ -54,6 +54,7 @@ class Tensor:
     _view_fns = ()
     _views = None  # a non-leaf base's live views (weak references), re-read after a change
     _multi_view = None  # (op name, output index) for split/unbind pieces
+    _no_grad_view = False  # a view of a tensor requiring grad, made under no_grad
     name = None
     __array_ufunc__ = None  # NumPy defers to our reflected operators (ndarray * Tensor)
     __array_priority__ = 1000

@@ -20,6 +20,13 @@ from .views import CopySlices, ViewOf, view_positions
 
 
 def _check_leaf(t: Tensor, what: str):
+    if t._no_grad_view and is_grad_enabled():
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. "
+            "You can clarify your code by moving both the view and the inplace either both "
+            "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+            "outside (if you want the inplace to be tracked).")
     if t.grad_fn is None and t._requires_grad and is_grad_enabled():
         raise RuntimeError(
             f"a leaf Variable that requires grad is being used in an in-place operation "

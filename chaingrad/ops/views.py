@@ -9,6 +9,7 @@ import weakref
 import numpy as np
 
 from ..backend import xp
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.function import Op
 
 
@@ -48,6 +49,11 @@ def mark_view(out, x, fn):
     saved copy), and the root base plus the array functions that map the base to the view
     (``view_positions`` replays them, for the in-place ops that rebase the base's graph)."""
     out._version_counter = x._version_counter
+    if x._no_grad_view or (x._requires_grad and not is_grad_enabled()):
+        # as in PyTorch: it requires grad like its base, but no graph links the two, so a
+        # later in-place change with grad mode on could not be tracked: refused then
+        out._requires_grad = True
+        out._no_grad_view = True
     if x._multi_view is not None:  # a view of a split/unbind piece: in place refused too
         out._multi_view = x._multi_view
     base = x._base

@@ -199,3 +199,43 @@ def test_a_base_indexed_many_times_keeps_few_view_references():
     for _ in range(1000):
         h[1:3].sum()
     assert len(h._views) < 70  # dead views are dropped, not collected forever
+
+
+# -- views made under no_grad (PyTorch's CreationMeta.NO_GRAD_MODE) ---------------------------
+_NO_GRAD_VIEW_CASES = {
+    "non-leaf base": lambda lib: lib.randn(3, requires_grad=True).clone(),
+    "leaf base": lambda lib: lib.randn(3, requires_grad=True),
+    "base without grad": lambda lib: lib.randn(3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NO_GRAD_VIEW_CASES))
+@pytest.mark.parametrize("change", ["mul_", "copy_", "setitem", "view of view"])
+def test_view_made_under_no_grad_changed_in_place_with_grad_on(case, change):
+    import torch
+    outcomes = []
+    for lib in (cg, torch):
+        base = _NO_GRAD_VIEW_CASES[case](lib)
+        with lib.no_grad():
+            v = base[:2]
+        try:
+            if change == "mul_":
+                v.mul_(2)
+            elif change == "copy_":
+                v.copy_(lib.ones(2))
+            elif change == "setitem":
+                v[0] = 5.0
+            else:
+                v[:1].add_(1)
+            outcomes.append(("ok", v.requires_grad))
+        except RuntimeError as exc:
+            outcomes.append(("no_grad mode" in str(exc), None))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_view_made_and_changed_under_no_grad_is_allowed():
+    x = cg.randn(3, requires_grad=True).clone()
+    with cg.no_grad():
+        v = x[:2]
+        v.mul_(2)
+    assert v.requires_grad
