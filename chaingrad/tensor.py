@@ -403,8 +403,14 @@ class Tensor:
         return self.new_zeros(*size, dtype=dtype)
 
     # -- arithmetic operators ----------------------------------------------------------------
-    # (+ and * go straight to the op: they are the commonest calls in any program)
+    # (+ and * go straight to the op when both sides are plain tensors of one dtype: they are
+    # the commonest calls in any program; anything else, or an error, takes _binary's way)
     def __add__(self, other):
+        if other.__class__ is Tensor and other.data.dtype is self.data.dtype:
+            try:
+                return _Add.apply(self, other)
+            except ValueError:
+                pass
         return _binary(_Add, self, other, "add")
 
     def __radd__(self, other):
@@ -417,6 +423,11 @@ class Tensor:
         return _ew.sub(other, self)
 
     def __mul__(self, other):
+        if other.__class__ is Tensor and other.data.dtype is self.data.dtype:
+            try:
+                return _Mul.apply(self, other)
+            except ValueError:
+                pass
         return _binary(_Mul, self, other, "mul")
 
     def __rmul__(self, other):
@@ -615,7 +626,7 @@ class Tensor:
     def sin(self): return _ew.sin(self)
     def cos(self): return _ew.cos(self)
     def tan(self): return _ew.tan(self)
-    def tanh(self): return _ew.tanh(self)
+    def tanh(self): return _ew.tanh(self)  # (bound to the op's function directly below)
     def sigmoid(self): return _ew.sigmoid(self)
     def relu(self): return _ew.relu(self)
     def floor(self): return _ew.floor(self)
@@ -775,6 +786,9 @@ _function._bind_tensor(Tensor, _VersionCounter)
 from .ops import elementwise as _ew  # noqa: E402  (ops import Tensor)
 from .ops.elementwise import _binary, Add as _Add, Mul as _Mul  # noqa: E402
 from .ops import reduce as _red  # noqa: E402
+
+# the commonest unary ops: the method is the op's function itself (one call fewer per op)
+Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp
 from .ops import shape as _shp  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import inplace as _inplace  # noqa: E402
