@@ -24,29 +24,18 @@ def edges(node):
 
 
 def topo_order(root):
-    """Nodes reachable from ``root`` in the order the engine visits them: a node comes only
-    after every consumer (Kahn's algorithm on dependency counts, iterative, LIFO like the
-    engine)."""
-    deps = {}
+    """Nodes reachable from ``root`` in the order the engine visits them: most recently made
+    first (``Node._seq``; every node is made after the nodes of its inputs, so a node comes
+    only after every consumer)."""
     seen = {root}
     stack = [root]
     while stack:
         node = stack.pop()
         for _, child, _ in edges(node):
-            deps[child] = deps.get(child, 0) + 1
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    order = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for _, child, _ in edges(node):
-            deps[child] -= 1
-            if deps[child] == 0:
-                ready.append(child)
-    return order
+    return sorted(seen, key=lambda n: -n._seq)
 
 
 def path_counts(order):
