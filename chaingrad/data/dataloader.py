@@ -22,7 +22,13 @@ from .. import random as _random
 
 
 def _stack(arrays):
-    return Tensor._wrap(xp.stack([xp.asarray(a) for a in arrays]))
+    arrays = [xp.asarray(a) for a in arrays]
+    for a in arrays[1:]:
+        if a.shape != arrays[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
+                               f"another entry")
+    return Tensor._wrap(xp.stack(arrays))
 
 
 def default_collate(batch):

@@ -47,3 +47,10 @@ def test_tensor_dataset_size_mismatch_is_an_assertion_error_as_torch():
         cg.data.TensorDataset(cg.ones(2), cg.ones(3))
     with pytest.raises(ValueError):  # and still the ValueError it was
         cg.data.TensorDataset(cg.ones(2), cg.ones(3))
+
+
+def test_collating_unequal_sizes_is_runtime_error():
+    with pytest.raises(RuntimeError):
+        tud.default_collate([torch.ones(2), torch.ones(3)])
+    with pytest.raises(RuntimeError):
+        cg.data.default_collate([cg.ones(2), cg.ones(3)])
