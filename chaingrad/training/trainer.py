@@ -106,6 +106,31 @@ class Trainer:
         self.best_acc = float(ck.get("best_acc", -1.0))
         self.best_epoch = int(ck.get("best_epoch", 0))
         self.progress = ck.get("progress")
+        self._replan_schedule()
+
+    def _replan_schedule(self):
+        """Fit what is left of a per-step lr schedule to what is left of the run.
+
+        A run resumed on another number of ranks has another number of batches per epoch, so
+        the steps still to come differ from the plan the schedule was made with (onecycle would
+        run out and stop the run). The schedule keeps the steps it took and ends with the run:
+        its length becomes steps taken + steps left (the same as before on the same ranks)."""
+        sch = self.scheduler
+        if sch is None or self.sched_every != "step":
+            return
+        taken = max(int(sch.last_epoch), 0)
+        left = (self.config["epochs"] - self.epoch) * len(self.loader) - self.loader._skip
+        total = taken + max(left, 0)
+        if hasattr(sch, "total_steps") and total != sch.total_steps and total > 0:
+            old = sch.total_steps  # OneCycleLR: stretch each phase's end step alike
+            for phase in sch._schedule_phases:
+                phase["end_step"] = float((phase["end_step"] + 1) * total / old - 1)
+            sch.total_steps = total
+            self._print(f"the lr schedule is re-planned for {total} steps (was {old}): this run "
+                        f"has {len(self.loader)} batches per epoch")
+        elif hasattr(sch, "T_max") and total != sch.T_max and total > 0:
+            self._print(f"the lr schedule is re-planned for {total} steps (was {sch.T_max})")
+            sch.T_max = total
 
     def state(self) -> dict:
         return {"config": self.config, "model": self.model.state_dict(),

@@ -63,3 +63,20 @@ def test_distributed_train_four_ranks(tmp_path):
     assert proc.stdout.count("chaingrad train:") == 1
     assert "chaingrad.distributed: 4 ranks" in proc.stdout
     assert (tmp_path / "run4" / "final.ckpt").exists()
+
+
+def test_resume_on_another_number_of_ranks_replans_the_onecycle_schedule(tmp_path):
+    # 2 ranks: 8 steps per epoch; resumed alone: 16, so the onecycle plan (16 steps) is
+    # stretched to the 10 steps taken + 14 left instead of running out mid-run
+    import subprocess
+    out = tmp_path / "run"
+    _train(2, "--out", out, "--stop-after-steps", 10)
+    proc = subprocess.run([sys.executable, "-m", "chaingrad.cli.main", "train", "--resume",
+                           str(out / "interrupted.ckpt")], capture_output=True, text=True,
+                          timeout=150)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "re-planned for 24 steps (was 16)" in proc.stdout
+    import chaingrad as cg
+    ck = cg.load(str(out / "final.ckpt"))
+    assert ck["scheduler"]["last_epoch"] == 24
+    assert ck["scheduler"]["total_steps"] == 24
