@@ -28,6 +28,7 @@ from collections import namedtuple
 from ..backend import xp
 from ..autograd.function import Op
 from . import winograd
+from . import conv_hwnc
 
 ConvParams = namedtuple("ConvParams", ["stride", "pads", "dilation", "groups"])
 """stride (sh, sw); pads ((top, bottom), (left, right)); dilation (dh, dw); groups G."""
@@ -227,6 +228,17 @@ def _grad_weight(F, x, gy, w_shape, p):
     return conv_grad_weight(cols, gy, w_shape, p)
 
 
+def _path(x, w, p):
+    """Which way ``Conv2d`` computes: "winograd", "hwnc" or "im2col" (measured choices)."""
+    if w.dtype != x.dtype:
+        return "im2col"
+    if winograd.usable(x.shape, w.shape, p, x.dtype):
+        return "winograd"
+    if conv_hwnc.usable(x.shape, w.shape, p, x.dtype):
+        return "hwnc"
+    return "im2col"
+
+
 class Conv2d(Op):
     """y = conv2d(x, W) (+ b): inputs x (N, C, H, W), W (O, C/G, kh, kw), optional b (O,)."""
     save_inputs = (0, 1)
@@ -234,9 +246,11 @@ class Conv2d(Op):
     def forward(self, x, w, *b, p):
         self.p = p
         self.x_shape = x.shape
-        self.wino = w.dtype == x.dtype and winograd.usable(x.shape, w.shape, p, x.dtype)
-        if self.wino:  # 3x3, stride 1: 2.25x fewer flops in the products
+        self.path = _path(x, w, p)
+        if self.path == "winograd":  # 3x3, stride 1: 2.25x fewer flops in the products
             y, ctx = winograd.forward(x, w, p.pads)
+        elif self.path == "hwnc":  # small images: im2col/col2im on long runs
+            y, ctx = conv_hwnc.forward(x, w, p)
         else:
             y, ctx = conv_forward(x, w, p)
         if self.recording:
@@ -254,9 +268,12 @@ class Conv2d(Op):
                 gx = ConvGradInput.apply(g, w, x_shape=self.x_shape, p=self.p)
             if nf[1] is not None:
                 gw = ConvGradWeight.apply(x, g, w_shape=tuple(w.shape), p=self.p)
-        elif self.wino:
+        elif self.path == "winograd":
             gx, gw = winograd.backward(g, self.ctx, self.x_shape, self.p.pads,
                                        nf[0] is not None, nf[1] is not None)
+        elif self.path == "hwnc":
+            gx, gw = conv_hwnc.backward(g, self.ctx, tuple(w.shape), self.x_shape, self.p,
+                                        nf[0] is not None, nf[1] is not None)
         else:
             cols = self.ctx
             n, _, ho, wo = g.shape
