@@ -465,14 +465,27 @@ def index_select(x, dim, index):
     return x[(slice(None),) * d + (idx.reshape(-1),)]
 
 
-def pad(x, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's name
-    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``."""
+def pad(x, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's name
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``.
+
+    mode 'constant' (``value``, default 0), 'reflect', 'replicate', 'circular'; the last three
+    pad the last 1, 2 or 3 dims of a (batched or unbatched) 2-D to 5-D input, as PyTorch."""
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     n = len(pad) // 2
     if n > x.ndim:
         raise RuntimeError("Padding length should be less than or equal to two times the input "
                            "dimension")
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        if n not in (1, 2, 3) or x.ndim not in (n + 1, n + 2):
+            raise NotImplementedError(
+                f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n"
+                "Supported combinations for non-constant padding:\n"
+                "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     widths = [(0, 0)] * (x.ndim - n)
     for i in range(n - 1, -1, -1):
         widths.append((pad[2 * i], pad[2 * i + 1]))

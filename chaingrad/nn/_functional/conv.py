@@ -66,6 +66,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if weight.ndim != 4:
         raise RuntimeError(f"conv2d: weight must be 4-D (out, in/groups, kh, kw), got shape "
                            f"{list(weight.shape)}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {weight.shape[0]} elements, but got bias of "
+                           f"size {list(bias.shape)} instead")
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
     if min(stride) <= 0:
         raise RuntimeError("non-positive stride is not supported")
@@ -222,7 +226,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     ow = w if ow is None else int(ow)
     if (oh, ow) == (1, 1):
         y = x.mean(dim=(2, 3), keepdim=True)
-    elif h % oh == 0 and w % ow == 0:
+    elif oh and ow and h % oh == 0 and w % ow == 0:
         y = avg_pool2d(x, (h // oh, w // ow))
     else:
         dt = x.data.dtype

@@ -65,6 +65,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {idx.dtype} instead")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     v = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= v):
         raise IndexError("index out of range in self")
@@ -89,8 +91,10 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if t.size and t.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
+    if t.size == 0 and num_classes <= 0:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if num_classes == -1:
-        num_classes = int(t.max()) + 1 if t.size else 0
+        num_classes = int(t.max()) + 1
     elif t.size and t.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = xp.zeros(t.shape + (num_classes,), dtype=xp.int64)

@@ -21,7 +21,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     ``training=False``: the running statistics are used.
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm expects at least 2-D input, got {input.ndim}-D")
+        raise RuntimeError(f"batch_norm expects at least 2-D input, got {input.ndim}-D")
     x = input.data
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
