@@ -68,6 +68,10 @@ def matmul(a, b):
 
 
 def outer(a, b):
+    """a_i b_j for 1-D a and b."""
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
     return matmul(a.reshape(-1, 1), b.reshape(1, -1))
 
 
@@ -115,10 +119,10 @@ def _einsum_any(spec, ops, F):
 
 def _normalize_spec(spec, operands):
     spec = spec.replace(" ", "")
-    if "->" not in spec:
-        letters = spec.replace(",", "")
+    if "->" not in spec:  # implicit output: broadcast dims, then the letters seen once
+        letters = spec.replace(",", "").replace("...", "")
         out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-        spec = spec + "->" + out
+        spec = spec + "->" + ("..." if "..." in spec else "") + out
     if "..." in spec:
         ins, out = spec.split("->")
         used = set(spec) - set(".,->")

@@ -78,3 +78,18 @@ def test_matmul_dtype_mixing():
     with pytest.raises(RuntimeError, match="dtype"):
         a32 @ a64
     assert (cg.ones(2, 2, dtype=cg.int64) @ cg.ones(2, 2, dtype=cg.int64)).dtype == cg.int64
+
+
+@pytest.mark.parametrize("spec,shapes", [("...ij,...jk", [(2, 3, 4), (2, 4, 5)]),
+                                         ("...ij,...jk", [(2, 3, 4), (4, 5)]),
+                                         ("...i,...i", [(2, 3), (3,)]), ("ba,ca", [(2, 3), (4, 3)])])
+def test_einsum_implicit_output_keeps_broadcast_dims(spec, shapes):
+    rng = np.random.default_rng(0)
+    check_op(lambda *ts: cg.einsum(spec, *ts), lambda *ts: torch.einsum(spec, *ts),
+             [rng.standard_normal(s) for s in shapes])
+
+
+def test_outer_needs_vectors():
+    for m in (torch, cg):
+        with pytest.raises(RuntimeError):
+            m.outer(m.ones(2, 2), m.ones(2))
