@@ -106,42 +106,45 @@ def padded_hwnc(x, top, left, hp, wp):
     return out
 
 
-def input_transform(xh, th, tw):
+def input_transform(xh, th, tw, slot=(0, 1, 2, 3)):
     """V = B^T d B for every 4x4 patch at (2 ty, 2 tx) of xh (rows, cols, N, C):
-    (16, th*tw*N, C), tile position (a, b) first."""
+    (16, th*tw*N, C), tile position (a, b) stored at (slot[a], slot[b])."""
     n, c = xh.shape[2:]
+    s0, s1, s2, s3 = slot
     r = [xh[k:k + 2 * th:2, :2 * tw + 2] for k in range(4)]  # (th, 2tw+2, N, C)
     u = xp.empty((4, th, 2 * tw + 2, n, c), dtype=xh.dtype)
-    xp.subtract(r[0], r[2], out=u[0])
-    xp.add(r[1], r[2], out=u[1])
-    xp.subtract(r[2], r[1], out=u[2])
-    xp.subtract(r[1], r[3], out=u[3])
+    xp.subtract(r[0], r[2], out=u[s0])
+    xp.add(r[1], r[2], out=u[s1])
+    xp.subtract(r[2], r[1], out=u[s2])
+    xp.subtract(r[1], r[3], out=u[s3])
     v = xp.empty((4, 4, th, tw, n, c), dtype=xh.dtype)
     k = [u[:, :, j:j + 2 * tw:2] for j in range(4)]  # (4, th, tw, N, C)
-    xp.subtract(k[0], k[2], out=v[:, 0])
-    xp.add(k[1], k[2], out=v[:, 1])
-    xp.subtract(k[2], k[1], out=v[:, 2])
-    xp.subtract(k[1], k[3], out=v[:, 3])
+    xp.subtract(k[0], k[2], out=v[:, s0])
+    xp.add(k[1], k[2], out=v[:, s1])
+    xp.subtract(k[2], k[1], out=v[:, s2])
+    xp.subtract(k[1], k[3], out=v[:, s3])
     return v.reshape(16, th * tw * n, c)
 
 
-def output_transform(m, n, ho, wo, th, tw, out):
-    """y = A^T M A per tile, from M (16, th*tw*N, O) into ``out`` (N, O, ho, wo) (NCHW,
-    contiguous)."""
+def output_transform(m, n, ho, wo, th, tw, out, slot=(0, 1, 2, 3)):
+    """y = A^T M A per tile, from M (16, th*tw*N, O) (tile position (a, b) at
+    (slot[a], slot[b])) into ``out`` (N, O, ho, wo) (NCHW, contiguous)."""
     o = m.shape[2]
     m = m.reshape(4, 4, th, tw, n, o)
-    q = xp.empty((2, 4, th, tw, n, o), dtype=m.dtype)
+    m = [m[k] for k in slot]
+    q = xp.empty((2, 4, th, tw, n, o), dtype=m[0].dtype)
     xp.add(m[0], m[1], out=q[0])
     q[0] += m[2]
     xp.subtract(m[1], m[2], out=q[1])
     q[1] -= m[3]
-    yh = xp.empty((th, 2, tw, 2, n, o), dtype=m.dtype)
+    q = [[q[r, k] for k in slot] for r in range(2)]
+    yh = xp.empty((th, 2, tw, 2, n, o), dtype=out.dtype)
     for r in range(2):
         d0, d1 = yh[:, r, :, 0], yh[:, r, :, 1]
-        xp.add(q[r, 0], q[r, 1], out=d0)
-        d0 += q[r, 2]
-        xp.subtract(q[r, 1], q[r, 2], out=d1)
-        d1 -= q[r, 3]
+        xp.add(q[r][0], q[r][1], out=d0)
+        d0 += q[r][2]
+        xp.subtract(q[r][1], q[r][2], out=d1)
+        d1 -= q[r][3]
     _from_last(yh.reshape(2 * th, 2 * tw, n * o)[:ho, :wo], out.reshape(n * o, ho, wo))
     return out
 
@@ -175,7 +178,7 @@ def forward(x, w, pads):
     vs = []
     for i, j in _chunks(n, th * tw, c, o, x.dtype.itemsize):
         v = input_transform(padded_hwnc(x[i:j], pt, pl, 2 * th + 2, 2 * tw + 2), th, tw)
-        output_transform(xp.matmul(v, ut), j - i, ho, wo, th, tw, out=y[i:j])
+        output_transform(xp.matmul(v, ut), j - i, ho, wo, th, tw, y[i:j])
         vs.append(v)
     return y, (u, vs)
 
@@ -192,13 +195,12 @@ def backward(gy, ctx, x_shape, pads, need_x=True, need_w=True):
     top, left = 2 - pt, 2 - pl
     hp, wp = max(2 * gth + 2, top + 2 * th), max(2 * gtw + 2, left + 2 * tw)
     gx = xp.empty(x_shape, dtype=gy.dtype) if need_x else None
-    uf = u.reshape(4, 4, o, c)[_FLIP][:, _FLIP].reshape(16, o, c) if need_x else None
     du = tmp = None
     for (i, j), v in zip(_chunks(n, th * tw, c, o, gy.dtype.itemsize), vs):
         gh = padded_hwnc(gy[i:j], top, left, hp, wp)
-        if need_x:
-            m = xp.matmul(input_transform(gh, gth, gtw), uf)
-            output_transform(m, j - i, h, wd, gth, gtw, out=gx[i:j])
+        if need_x:  # slot s(a) gets position a: the products pair it with U_{s(a)}
+            m = xp.matmul(input_transform(gh, gth, gtw, _FLIP), u)
+            output_transform(m, j - i, h, wd, gth, gtw, gx[i:j], _FLIP)
         if need_w:
             dm = _output_transform_adjoint(gh[top:top + 2 * th, left:left + 2 * tw], th, tw)
             if du is None:
