@@ -21,7 +21,7 @@ from ... import backend, random
 from ...backend import xp
 from ...tensor import Parameter, Tensor
 from ...ops import recurrent_ops as R
-from ...ops.shape import cat, stack
+from ...ops.shape import cat, stack, pad
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -157,7 +157,33 @@ class RNNBase(Module):
         if tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
 
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence: each sequence runs over its own length only (so the reverse
+        direction starts at its last element), one at a time; ``hx`` and ``h_n`` are in the
+        caller's batch order, the output is packed like the input."""
+        from ..utils.rnn import pad_packed_sequence, _repack_like
+        padded, lengths = pad_packed_sequence(packed)
+        is_lstm = self.mode == "LSTM"
+        outs, hs, cs = [], [], []
+        for b, n in enumerate(lengths.data.tolist()):
+            x = padded[:n, b:b + 1]
+            x = x.transpose(0, 1) if self.batch_first else x
+            h = None if hx is None else (
+                (hx[0][:, b:b + 1], hx[1][:, b:b + 1]) if is_lstm else hx[:, b:b + 1])
+            out, h_n = self.forward(x, h)
+            out = out.transpose(0, 1) if self.batch_first else out
+            extra = padded.shape[0] - n
+            outs.append(pad(out, (0, 0, 0, 0, 0, extra)) if extra else out)
+            hs.append(h_n[0] if is_lstm else h_n)
+            cs.append(h_n[1] if is_lstm else None)
+        output = _repack_like(cat(outs, 1), packed)
+        h_n = cat(hs, 1)
+        return output, ((h_n, cat(cs, 1)) if is_lstm else h_n)
+
     def forward(self, input, hx=None):  # noqa: A002 - PyTorch's name
+        from ..utils.rnn import PackedSequence
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         is_lstm = self.mode == "LSTM"
         batched = input.ndim == 3
         if input.ndim not in (2, 3):
