@@ -54,3 +54,9 @@ def test_collating_unequal_sizes_is_runtime_error():
         tud.default_collate([torch.ones(2), torch.ones(3)])
     with pytest.raises(RuntimeError):
         cg.data.default_collate([cg.ones(2), cg.ones(3)])
+
+
+def test_torch_utils_data_spelling():
+    from chaingrad.utils.data import DataLoader, TensorDataset
+    assert cg.utils.data is cg.data
+    assert DataLoader is cg.data.DataLoader and TensorDataset is cg.data.TensorDataset

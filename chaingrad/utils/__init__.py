@@ -1,0 +1,5 @@
+"""``chaingrad.utils``: PyTorch's ``torch.utils`` spellings (``cg.utils.data`` is
+``chaingrad.data``), so that ``from chaingrad.utils.data import DataLoader`` works."""
+from __future__ import annotations
+
+from . import data  # noqa: F401
