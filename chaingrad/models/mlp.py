@@ -16,7 +16,33 @@ def _make_activation(activation):
     if isinstance(activation, nn.Module):
         import copy
         return copy.deepcopy(activation)
+    if not isinstance(activation, type) and _takes_input(activation):
+        return _Apply(activation)  # a function of the input, such as F.relu
     return activation()  # a Module class or a factory
+
+
+def _takes_input(fn):
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in params)
+
+
+class _Apply(nn.Module):
+    """A plain function (``F.relu``) used as an activation layer."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, input):  # noqa: A002
+        return self.fn(input)
+
+    def extra_repr(self):
+        return getattr(self.fn, "__name__", repr(self.fn))
 
 
 class MLP(nn.Sequential):
@@ -28,7 +54,8 @@ class MLP(nn.Sequential):
 
     Args:
         sizes (list of int): layer widths, input first, output last (at least two).
-        activation: a Module class (default ``nn.ReLU``), a factory, a Module to copy, or a
+        activation: a Module class (default ``nn.ReLU``), a factory, a Module to copy, a
+            function of the input (``F.relu``), or a
             name (``'relu'``, ``'tanh'``, ``'sigmoid'``, ``'gelu'`` ...).
         dropout (float): dropout probability after each hidden activation (default 0).
         batch_norm (bool): BatchNorm1d after each hidden Linear (default False).

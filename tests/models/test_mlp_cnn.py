@@ -107,3 +107,10 @@ def test_small_cnn_other_sizes():
     assert m(cg.rand(3, 1, 8, 8)).shape == (3, 10)
     m = cg.models.SmallCNN(3, 32, 20, 5)
     assert m(cg.rand(2, 3, 32, 20)).shape == (2, 5)
+
+
+def test_mlp_takes_a_plain_activation_function():
+    m = cg.models.MLP([4, 8, 2], activation=cg.nn.functional.relu)
+    x = cg.tensor(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32))
+    ref = m[2](m[0](x).relu())
+    np.testing.assert_allclose(m(x).detach().numpy(), ref.detach().numpy(), rtol=1e-6)
