@@ -17,7 +17,13 @@ def _finish(arr, requires_grad):
 
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
-    """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64)."""
+    """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64;
+    NumPy arrays, alone or in a list, keep their dtype)."""
+    if data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    if (dtype is None and isinstance(data, (list, tuple)) and data
+            and all(isinstance(d, np.ndarray) for d in data)):
+        data = np.stack(data)  # a list of arrays keeps the arrays' dtype, as PyTorch
     if isinstance(data, Tensor):
         arr = data.data.copy() if dtype is None else data.data.astype(backend.np_dtype(dtype))
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
@@ -50,16 +56,31 @@ def _float_or(dtype):
     return backend.np_dtype(dtype) or backend.default_float_dtype()
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _finish(xp.zeros(_shape_args(size), dtype=_float_or(dtype)), requires_grad)
+def _size(size, kwargs, name):
+    """The shape from ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``; negative sizes are
+    refused as PyTorch does."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    shape = _shape_args(size)
+    if any(d < 0 for d in shape):
+        raise RuntimeError(f"{name}: Dimension size must be non-negative.")
+    return shape
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _finish(xp.ones(_shape_args(size), dtype=_float_or(dtype)), requires_grad)
+def zeros(*size, dtype=None, requires_grad=False, device=None, **kwargs):
+    return _finish(xp.zeros(_size(size, kwargs, "zeros"), dtype=_float_or(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _finish(xp.empty(_shape_args(size), dtype=_float_or(dtype)), requires_grad)
+def ones(*size, dtype=None, requires_grad=False, device=None, **kwargs):
+    return _finish(xp.ones(_size(size, kwargs, "ones"), dtype=_float_or(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None, **kwargs):
+    return _finish(xp.empty(_size(size, kwargs, "empty"), dtype=_float_or(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -92,17 +113,17 @@ def _float_only(dtype, kernel):
                                   f"'{getattr(dtype, 'name', dtype)}'")
 
 
-def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None, **kwargs):
     """Uniform samples on [0, 1), drawn from the library's seeded generator."""
     _float_only(dtype, "check_uniform_bounds")
-    return _finish(_random.uniform_array(_shape_args(size), dtype=dtype, generator=generator),
+    return _finish(_random.uniform_array(_size(size, kwargs, "rand"), dtype=dtype, generator=generator),
                    requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None, **kwargs):
     """Standard normal samples, drawn from the library's seeded generator."""
     _float_only(dtype, "normal_kernel_cpu")
-    return _finish(_random.normal_array(_shape_args(size), dtype=dtype, generator=generator),
+    return _finish(_random.normal_array(_size(size, kwargs, "randn"), dtype=dtype, generator=generator),
                    requires_grad)
 
 
@@ -148,6 +169,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     return _finish(xp.linspace(start, end, int(steps), dtype=_float_or(dtype)), requires_grad)
 
 

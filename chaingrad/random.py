@@ -6,17 +6,30 @@ import numpy as np
 
 from . import backend
 
-_generator = np.random.default_rng()
+_initial_seed = int(np.random.SeedSequence().entropy) % (2 ** 63)
+_generator = np.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed: int):
     """Seed every random draw of chaingrad."""
-    global _generator
-    _generator = np.random.default_rng(int(seed))
+    global _generator, _initial_seed
+    _initial_seed = int(seed)
+    _generator = np.random.default_rng(_initial_seed)
     return _generator
 
 
-seed = manual_seed
+def seed(value=None) -> int:
+    """Seed with a fresh non-deterministic seed and return it (``cg.seed()``, as PyTorch);
+    ``seed(n)`` is ``manual_seed(n)``."""
+    if value is None:
+        value = int(np.random.SeedSequence().entropy) % (2 ** 63)
+    manual_seed(value)
+    return int(value)
+
+
+def initial_seed() -> int:
+    """The seed the global generator was last seeded with."""
+    return _initial_seed
 
 
 def default_generator() -> np.random.Generator:
@@ -36,11 +49,21 @@ class Generator:
     """An independent random stream (``cg.Generator().manual_seed(n)``)."""
 
     def __init__(self, device="cpu"):
-        self.rng = np.random.default_rng()
+        self._seed = int(np.random.SeedSequence().entropy) % (2 ** 63)
+        self.rng = np.random.default_rng(self._seed)
+        self.device = device
 
     def manual_seed(self, seed):
-        self.rng = np.random.default_rng(int(seed))
+        self._seed = int(seed)
+        self.rng = np.random.default_rng(self._seed)
         return self
+
+    def seed(self):
+        """Reseed non-deterministically; returns the new seed."""
+        return self.manual_seed(int(np.random.SeedSequence().entropy) % (2 ** 63))._seed
+
+    def initial_seed(self):
+        return self._seed
 
     def get_state(self):
         return self.rng.bit_generator.state
