@@ -94,3 +94,19 @@ def test_interpolate_value_errors(kw):
         TF.interpolate(torch.zeros(1, 2, 4, 5), **kw)
     with pytest.raises(ValueError):
         F.interpolate(cg.zeros(1, 2, 4, 5), **kw)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [dict(size=(3, 2)), dict(scale_factor=0.37), dict(scale_factor=(0.3, 2.2)),
+                                dict(size=(9, 11), align_corners=True), dict(scale_factor=0.5)])
+def test_interpolate_antialias(mode, kw):
+    # (PyTorch's own kernel is wrong when an output size is 1, so those are left out)
+    check_op(lambda x: F.interpolate(x, mode=mode, antialias=True, **kw),
+             lambda x: TF.interpolate(x, mode=mode, antialias=True, **kw), [r((1, 2, 7, 9))],
+             gradgradcheck=False)
+
+
+def test_antialias_needs_bilinear_or_bicubic_on_4d():
+    for m in (torch, cg):
+        with pytest.raises(ValueError):
+            m.nn.functional.interpolate(m.zeros(1, 2, 5), size=3, mode="linear", antialias=True)

@@ -117,6 +117,42 @@ def _cubic_taps(n, o, sf, align_corners, ft):
     return taps, [w.astype(ft) for w in weights]
 
 
+def _aa_filter(x, mode):
+    x = xp.abs(x)
+    if mode == "bilinear":
+        return xp.where(x < 1, 1 - x, 0)
+    a = -0.5  # the antialiasing bicubic filter is Keys' a = -0.5 (PIL's), not -0.75
+    return xp.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                    xp.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0))
+
+
+def _aa_matrix(n, o, sf, align_corners, mode, ft):
+    """(o, n) weights of PyTorch's antialiased resampling (PIL's): output j averages the
+    inputs within ``support`` of its centre (j + 0.5) s through the filter stretched by s
+    when shrinking (s > 1), each row normalised to sum 1."""
+    scale = _scale(n, o, sf, align_corners, ft)
+    half = ft(1 if mode == "bilinear" else 2)
+    support = half * scale if scale >= 1 else half
+    inv = ft(1) / scale if scale >= 1 else ft(1)
+    w = xp.zeros((o, n), dtype=ft)
+    for j in range(o):
+        center = scale * (ft(j) + ft(0.5))
+        lo = max(int(center - support + ft(0.5)), 0)
+        hi = min(int(center + support + ft(0.5)), n)
+        k = xp.arange(lo, hi).astype(ft)
+        row = _aa_filter((k - center + ft(0.5)) * inv, mode).astype(ft)
+        total = row.sum()
+        w[j, lo:hi] = row / total if total != 0 else row
+    return w
+
+
+def _resample_matrix(x, axis, w):
+    """y = W x along ``axis`` (a matmul with a constant: its gradient is W^T g)."""
+    moved = x.transpose(axis, -1)
+    y = moved @ Tensor._wrap(xp.ascontiguousarray(w.T.astype(x.data.dtype)))
+    return y.transpose(axis, -1)
+
+
 def _resample(x, axis, taps, weights):
     """sum_t w_t x[..., taps_t, ...] along ``axis``."""
     lead = (slice(None),) * axis
@@ -150,8 +186,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     centres onto each other. Gradients flow to ``input`` for every mode: the exact adjoint of
     the forward resampling. (Where PyTorch's own backward kernel disagrees with its forward one
     -- 'bicubic', or 1-D and 3-D 'nearest', with a scale factor that leaves a size unchanged or
-    doubles it -- the gradient here is the adjoint of the forward.) ``antialias=True`` is not
-    supported.
+    doubles it -- the gradient here is the adjoint of the forward.) ``antialias=True``
+    ('bilinear' / 'bicubic', 4-D input) low-pass filters when shrinking, as PyTorch (PIL's
+    filters).
 
         y = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
     """
@@ -164,8 +201,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and "
                          "requires a 4-D tensor as input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
     if input.data.dtype.kind != "f" and not (mode.startswith("nearest")
                                               and input.data.dtype == xp.uint8):
         raise NotImplementedError(f"interpolate: mode {mode!r} not implemented for "
@@ -183,6 +218,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ft = xp.float64 if input.data.dtype == xp.float64 else xp.float32
     y = input
     for a, (n, o, sf) in enumerate(zip(spatial, out, sfs)):
+        if antialias:
+            y = _resample_matrix(y, 2 + a, _aa_matrix(n, o, sf, align_corners, mode, ft))
+            continue
         if mode in ("nearest", "nearest-exact"):
             taps, weights = _nearest_taps(n, o, sf, mode == "nearest-exact", input.ndim == 4)
         elif n == o and mode != "bicubic":
