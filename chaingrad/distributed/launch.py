@@ -41,6 +41,16 @@ def reduce_metrics(counts: dict) -> dict:
             for k, v in zip(keys, buf.tolist())}
 
 
+def agree_stop(flag: bool) -> bool:
+    """Whether any rank sets ``flag`` (one tiny all-reduce): called by every rank after every
+    training step, so that an interrupted job stops after the same step everywhere."""
+    if not comm.is_initialized() or comm.get_world_size() == 1:
+        return bool(flag)
+    buf = xp.asarray([1.0 if flag else 0.0], dtype=xp.float64)
+    comm._default_group().allreduce(buf, comm.ReduceOp.MAX)
+    return bool(buf[0] > 0)
+
+
 def average_gradients(model) -> None:
     """Replace every ``.grad`` of ``model`` by its average over ranks, with one blocking
     all-reduce per dtype: the simple alternative to ``DistributedDataParallel`` (no overlap).
@@ -110,4 +120,5 @@ def train_hooks(train_set, seed=0, bucket_cap_mb=25, threads=None, announce=True
             "train_sampler": DistributedSampler(train_set, num_replicas=world, rank=rank,
                                                 shuffle=True, seed=seed),
             "wrap_model": wrap_model,
-            "reduce_metrics": reduce_metrics}
+            "reduce_metrics": reduce_metrics,
+            "agree_stop": agree_stop}

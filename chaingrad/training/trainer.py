@@ -59,7 +59,7 @@ class Trainer:
 
     def __init__(self, config, out_dir, resume=None, stream=None, is_main_process=True,
                  after_backward=None, train_sampler=None, reduce_metrics=None, wrap_model=None,
-                 plots=True):
+                 plots=True, agree_stop=None):
         self.config = dict(config)
         self.out = out_dir
         self.resume = resume
@@ -70,6 +70,9 @@ class Trainer:
         self.reduce_metrics = reduce_metrics
         self.wrap_model = wrap_model
         self.plots = plots
+        # agree_stop(flag) -> bool: whether any process of a data-parallel job was asked to
+        # stop (all must stop after the same step, or the others wait for them forever)
+        self.agree_stop = agree_stop
         self._stop = None  # None, "signal" or "steps"
 
     # -- set-up --------------------------------------------------------------------------------
@@ -217,6 +220,8 @@ class Trainer:
             bar.update(done, p["loss_sum"] / p["seen"], p["correct"] / p["seen"], seen_now)
             if cfg.get("stop_after_steps") and self.step >= cfg["stop_after_steps"]:
                 self._stop = self._stop or "steps"
+            if self.agree_stop is not None and self.agree_stop(self._stop is not None):
+                self._stop = self._stop or "signal"  # another rank was interrupted
             if self._stop is not None and done < len(self.loader):
                 p["time"] += time.perf_counter() - start
                 return None  # mid-pass: the loader's state says where to pick up
@@ -306,6 +311,8 @@ class Trainer:
 
     # -- Ctrl-C --------------------------------------------------------------------------------
     def _install_sigint(self):
+        """Ctrl-C (SIGINT) or SIGTERM - what mpirun sends every rank on Ctrl-C, about a second
+        before it kills them - finish the current step and save a resumable checkpoint."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
 
@@ -318,4 +325,9 @@ class Trainer:
                       "(Ctrl-C again to abort)", file=self.stream, flush=True)
 
         old = signal.signal(signal.SIGINT, handler)
-        return lambda: signal.signal(signal.SIGINT, old)
+        old_term = signal.signal(signal.SIGTERM, handler)
+
+        def restore():
+            signal.signal(signal.SIGINT, old)
+            signal.signal(signal.SIGTERM, old_term)
+        return restore

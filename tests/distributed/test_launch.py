@@ -20,7 +20,8 @@ def world1(monkeypatch):
 
 def test_train_hooks_world_of_one(capsys):
     hooks = dist.train_hooks(list(range(10)), seed=3)
-    assert set(hooks) == {"is_main_process", "train_sampler", "wrap_model", "reduce_metrics"}
+    assert set(hooks) == {"is_main_process", "train_sampler", "wrap_model", "reduce_metrics",
+                          "agree_stop"}
     assert hooks["is_main_process"] and dist.get_world_size() == 1
     assert sorted(hooks["train_sampler"]) == list(range(10))
     assert "1 rank (local)" in capsys.readouterr().out

@@ -80,3 +80,35 @@ def test_resume_on_another_number_of_ranks_replans_the_onecycle_schedule(tmp_pat
     ck = cg.load(str(out / "final.ckpt"))
     assert ck["scheduler"]["last_epoch"] == 24
     assert ck["scheduler"]["total_steps"] == 24
+
+
+@pytest.mark.slow  # timing: the step and the save must fit in Open MPI's 1 s grace period,
+# which a loaded machine can miss
+def test_ctrl_c_under_mpirun_saves_a_resumable_checkpoint(tmp_path):
+    # Ctrl-C on mpirun: Open MPI sends every rank SIGTERM, then SIGKILL about a second later;
+    # the ranks agree to stop after the same step and rank 0 saves interrupted.ckpt
+    import os
+    import signal
+    import subprocess
+    import time
+    from .mpirun import mpi_env, ROOT
+    out = tmp_path / "run"
+    args = [a if a != "2" else "200" for a in ARGS]  # 200 epochs: still running when stopped
+    cmd = mpirun_cmd(2, [sys.executable, "-m", "chaingrad.cli.main", *args, "--out", str(out)])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=mpi_env(), cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while not (out / "metrics.csv").exists() and time.time() < deadline:
+            time.sleep(0.2)  # until the first epoch is done: training is under way
+        assert (out / "metrics.csv").exists(), "training did not start"
+        os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends mpirun
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert (out / "interrupted.ckpt").exists(), stdout[-600:] + "\n---\n" + stderr[-3000:]
+    import chaingrad as cg
+    ck = cg.load(str(out / "interrupted.ckpt"))
+    assert 1 <= ck["epoch"] < 200 and ck["step"] > 0
