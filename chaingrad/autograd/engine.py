@@ -225,8 +225,14 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
                         grads_in = (grads_in,)
                     if len(grads_in) != len(edges):
                         _wrong_count(node, grads_in)
-                if not retain_graph:
-                    node._release()
+                if not retain_graph:  # free what it saved (Op._release, inlined)
+                    if node._keeps_context:
+                        node._release()
+                    else:
+                        node._consumed = True
+                        if node._saved is not None or node._saved_out is not None:
+                            node._saved = node._saved_out = None
+                            node._freed = True
             else:
                 grads_in = _run_node(node, entry, F, owned, capture, needed, accumulate,
                                      create_graph, observer, check_anomaly, retain_graph)
