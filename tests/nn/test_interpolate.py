@@ -110,3 +110,14 @@ def test_antialias_needs_bilinear_or_bicubic_on_4d():
     for m in (torch, cg):
         with pytest.raises(ValueError):
             m.nn.functional.interpolate(m.zeros(1, 2, 5), size=3, mode="linear", antialias=True)
+
+
+def test_deprecated_upsample_spellings():
+    check_op(lambda x: F.upsample_bilinear(x, scale_factor=2),
+             lambda x: TF.upsample_bilinear(x, scale_factor=2), [r((1, 1, 2, 3))],
+             gradgradcheck=False)
+    check_op(lambda x: F.upsample_nearest(x, size=(3, 5)),
+             lambda x: TF.upsample_nearest(x, size=(3, 5)), [r((1, 1, 2, 3))], gradgradcheck=False)
+    check_op(lambda x: F.upsample(x, scale_factor=2, mode="bicubic"),
+             lambda x: TF.upsample(x, scale_factor=2, mode="bicubic"), [r((1, 1, 2, 3))],
+             gradgradcheck=False)
