@@ -38,6 +38,9 @@ from .ops.shape import (reshape, flatten, squeeze, unsqueeze, permute, transpose
                         concatenate, stack, split, chunk, unbind, gather, narrow, index_select,
                         flip, roll, meshgrid, broadcast_to)
 from .ops.linalg import matmul, einsum, outer
+from .ops.select import (sort, argsort, topk, scatter, scatter_add, nonzero, repeat_interleave,
+                         tile, movedim, diagonal, diag, trace, cumprod)
+from .ops.select import movedim as moveaxis
 from . import autograd
 from .autograd import backward as _autograd_backward  # noqa: F401
 

@@ -787,6 +787,19 @@ from .ops import elementwise as _ew  # noqa: E402  (ops import Tensor)
 from .ops.elementwise import _binary, Add as _Add, Mul as _Mul  # noqa: E402
 from .ops import reduce as _red  # noqa: E402
 
+from .ops import select as _sel  # noqa: E402
+
+# sorting, selection and scatter (chaingrad/ops/select.py): the functions themselves as methods
+for _name in ("sort", "argsort", "topk", "scatter", "scatter_add", "nonzero",
+              "repeat_interleave", "movedim", "diagonal", "diag", "trace", "cumprod"):
+    setattr(Tensor, _name, getattr(_sel, _name))
+Tensor.moveaxis = _sel.movedim
+Tensor.tile = lambda self, *dims: _sel.tile(self, _shape_args(dims))
+Tensor.scatter_ = lambda self, dim, index, src=None, value=None, reduce=None: \
+    _inplace.apply_inplace(self, lambda t: _sel.scatter(t, dim, index, src, value, reduce))
+Tensor.scatter_add_ = lambda self, dim, index, src: \
+    _inplace.apply_inplace(self, lambda t: _sel.scatter_add(t, dim, index, src))
+
 # the commonest unary ops: the method is the op's function itself (one call fewer per op)
 Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp
 from .ops import shape as _shp  # noqa: E402
