@@ -198,7 +198,8 @@ class LogSigmoid(Op):
     save_inputs = (0,)
 
     def forward(self, x):
-        return (-xp.logaddexp(0, -x)).astype(x.dtype, copy=False)
+        # contiguous whatever the input's layout, as PyTorch's (so x.reshape is a view of it)
+        return xp.ascontiguousarray(-xp.logaddexp(0, -x), dtype=x.dtype)
 
     def backward(self, g, F):  # d = 1 - sigmoid(x) = sigmoid(-x)
         (x,) = self.inputs(F)

@@ -160,3 +160,18 @@ def test_second_order_through_an_in_place_select_of_a_0d_value():
         (gg,) = L.autograd.grad(g * g, [a])
         res.append((g.item(), gg.item()))
     np.testing.assert_allclose(res[0], res[1], rtol=1e-12)
+
+
+def test_logsigmoid_of_a_permuted_value_is_contiguous_so_reshape_is_a_view():
+    """Was (long fuzz run, 2026-11-28): ``logsigmoid`` of a permuted tensor kept NumPy's
+    layout, so ``reshape(-1)`` copied and ``mul_`` through it did not reach the result
+    (PyTorch's log_sigmoid output is contiguous; its other activations keep the layout)."""
+    for L in (cg, torch):
+        x = L.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=L.float64, requires_grad=True)
+        y = L.nn.functional.logsigmoid(x.permute(1, 0))
+        before = y.detach().clone()
+        y.reshape(-1).mul_(1.5)
+        np.testing.assert_allclose(y.detach().numpy(), before.numpy() * 1.5)
+        y.sum().backward()
+        sig = 1 / (1 + np.exp(np.array([[1.0, -2.0], [0.5, 3.0]])))
+        np.testing.assert_allclose(x.grad.numpy(), 1.5 * sig)
