@@ -108,17 +108,43 @@ class Var(Op):
         self.kept = _kept_shape(x.shape, axes)
         n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
         self.n = n
-        if n - correction <= 0:  # nan or inf, as PyTorch, without NumPy's warnings
+        if n - correction <= 0:  # PyTorch divides by max(0, N - correction): inf, or nan
             sq = ((x - x.mean(axis=axes, keepdims=True)) ** 2 if n else x)
             with np.errstate(invalid="ignore", divide="ignore"):
-                return xp.asarray(sq.sum(axis=axes, keepdims=keepdim) / x.dtype.type(n - correction))
+                return xp.asarray(sq.sum(axis=axes, keepdims=keepdim) / x.dtype.type(0))
         return xp.asarray(x.var(axis=axes, ddof=correction, keepdims=keepdim))
 
     def backward(self, g, F):  # d var = 2 (x - mean) / (N - correction)
         (x,) = self.inputs(F)
         mean = F.sum(x, axis=self.axes, keepdims=True) / self.n
-        dof = self.n - self.correction  # <= 0: inf (nan gradients), as PyTorch; not a crash
-        return F.reshape(g, self.kept) * (x - mean) * (2.0 / dof if dof > 0 else float("inf"))
+        dof = self.n - self.correction  # PyTorch's backward keeps the signed N - correction
+        return F.reshape(g, self.kept) * (x - mean) * (2.0 / dof if dof else float("inf"))
+
+
+class Std(Op):
+    """std = sqrt(var); d std = (x - mean) / ((N - correction) std), 0 where std = 0 (as
+    PyTorch: a constant slice has gradient 0, not the nan of sqrt's slope at 0)."""
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, axes, correction, keepdim):
+        self.var = Var()
+        v = Var.forward(self.var, x, axes, correction, keepdim)
+        self.axes, self.kept, self.n = axes, self.var.kept, self.var.n
+        self.dof = self.var.n - correction
+        with np.errstate(invalid="ignore"):
+            out = xp.sqrt(v)
+        self.zero = xp.reshape(xp.asarray(out == 0), self.kept)
+        return out
+
+    def backward(self, g, F):
+        (x,) = self.inputs(F)
+        y = self.output(F)
+        zero = self.zero
+        mean = F.sum(x, axis=self.axes, keepdims=True) / self.n
+        safe = F.where(zero, 1.0, F.reshape(y, self.kept))
+        scale = (1.0 / self.dof) if self.dof else float("inf")
+        return F.where(zero, 0.0, F.reshape(g, self.kept) * (x - mean) * scale / safe)
 
 
 class AmaxAmin(Op):
@@ -312,7 +338,11 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return var(x, dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
+    if isinstance(dim, bool):  # std(x, False): the old positional `unbiased`
+        unbiased, dim = dim, None
+    _require_float(x, "std and var")
+    return Std.apply(x, axes=normalize_dims(dim, x.ndim),
+                     correction=_correction(unbiased, correction), keepdim=keepdim)
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -372,6 +402,8 @@ def min(x, dim=None, keepdim=False):  # noqa: A001
 
 
 def _arg(x, dim, keepdim, name, fn):
+    if x.data.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if x.numel() == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for "

@@ -77,3 +77,30 @@ def test_norm_p0_counts_nonzeros_with_zero_gradient():
     x = cg.tensor(A, requires_grad=True)
     x.norm(p=0).backward()
     assert np.array_equal(x.grad.numpy(), np.zeros_like(A))
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.std(1), lambda x: x.std((0, 1), correction=0),
+                                lambda x: x.std(0, keepdim=True), lambda x: x.std()])
+def test_std_matches_torch_to_second_order(fn):
+    check_op(fn, fn, [np.random.default_rng(0).standard_normal((3, 4))])
+
+
+def test_std_of_a_constant_slice_has_zero_gradient():
+    x = np.array([[1.0, 1.0, 1.0], [0.0, 2.0, 4.0]])
+    check_op(lambda a: a.std(1), lambda a: a.std(1), [x], gradcheck=False, gradgradcheck=False)
+
+
+@pytest.mark.parametrize("correction", [4, 5])
+def test_var_with_correction_at_or_above_n(correction):
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_op(lambda a: a.var(1, correction=correction),
+                 lambda a: a.var(1, correction=correction), [x], gradcheck=False,
+                 gradgradcheck=False)
+
+
+def test_var_of_empty_is_nan_and_argmax_of_bool_is_refused():
+    assert np.isnan(cg.zeros(0).var().item())
+    same_error(lambda m: m.tensor([False, True]).argmax(), RuntimeError)
