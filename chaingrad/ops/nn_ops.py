@@ -199,7 +199,7 @@ class LogSigmoid(Op):
 
     def forward(self, x):
         # contiguous whatever the input's layout, as PyTorch's (so x.reshape is a view of it)
-        return xp.ascontiguousarray(-xp.logaddexp(0, -x), dtype=x.dtype)
+        return (-xp.logaddexp(0, -x)).astype(x.dtype, order="C", copy=False)
 
     def backward(self, g, F):  # d = 1 - sigmoid(x) = sigmoid(-x)
         (x,) = self.inputs(F)
