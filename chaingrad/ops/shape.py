@@ -270,6 +270,10 @@ def expand(x, sizes):
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({x.ndim})")
+    for i, s in enumerate(sizes[:lead]):
+        if s == -1:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     for i, s in enumerate(x.shape):
         if s != 1 and s != shape[i + lead]:
@@ -296,6 +300,9 @@ def repeat(x, reps):
 def flip(x, dims):
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     axes = tuple(_dim(d, x.ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        dup = next(a for a in axes if axes.count(a) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     return Flip.apply(x, axes=axes if x.ndim else ())  # 0-d: dim 0 / -1 is accepted, no-op
 
 
@@ -303,7 +310,12 @@ def roll(x, shifts, dims=None):
     if dims is None:
         return reshape(roll(flatten(x), shifts, 0), x.shape)
     if isinstance(dims, int):
-        dims, shifts = (dims,), (shifts,)
+        dims = (dims,)
+    if isinstance(shifts, int):
+        shifts = (shifts,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
     out = x
     for s, d in zip(shifts, dims):
         d = _dim(d, x.ndim)
@@ -402,6 +414,16 @@ def stack(tensors, dim=0):
 
 def narrow(x, dim, start, length):
     d = _dim(dim, x.ndim)
+    size = x.shape[d]
+    start = int(start.item() if isinstance(start, Tensor) else start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    if start < 0:
+        start += size
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
     idx = tuple(slice(start, start + length) if i == d else slice(None) for i in range(x.ndim))
     return x[idx]
 
@@ -411,6 +433,14 @@ def split(x, split_size_or_sections, dim=0):
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={size}")
+        if size == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
+        if size == 0:
+            return (narrow(x, d, 0, 0),)
         sizes = [min(size, n - s) for s in range(0, n, size)] or [0]
     else:
         sizes = list(split_size_or_sections)
@@ -445,6 +475,8 @@ def unbind(x, dim=0):
 
 def gather(x, dim, index):
     idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if idx.ndim != x.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     d = _dim(dim, x.ndim)
@@ -462,6 +494,10 @@ def gather(x, dim, index):
 def index_select(x, dim, index):
     d = _dim(dim, x.ndim)
     idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     return x[(slice(None),) * d + (idx.reshape(-1),)]
 
 

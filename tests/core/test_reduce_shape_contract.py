@@ -40,6 +40,8 @@ A = np.arange(12.0).reshape(3, 4) % 5 - 2
     lambda m: m.stack([m.tensor([1, 2]), m.tensor([1.5, 2.0])]),
     lambda m: m.cat([m.tensor([True]), m.tensor([2])]),
     lambda m: m.cat([m.tensor([1], dtype=m.float16), m.tensor([2])]),
+    lambda m: m.tensor(A).narrow(1, -2, 2),                   # a negative start counts back
+    lambda m: m.tensor(A).roll((1, -2), (0, 1)),
 ])
 def test_values_dtypes_shapes(fn):
     assert_same(fn)
@@ -62,6 +64,15 @@ def test_values_dtypes_shapes(fn):
     (lambda m: m.nn.functional.pad(m.ones(3), (1, 1, 1, 1)), RuntimeError),
     (lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (3, 0), mode="reflect"), RuntimeError),
     (lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (4, 0), mode="circular"), RuntimeError),
+    (lambda m: m.ones(2, 4).narrow(1, 3, 2), RuntimeError),
+    (lambda m: m.ones(2, 4).index_select(0, m.tensor([[0]])), IndexError),
+    (lambda m: m.ones(2, 4).index_select(0, m.tensor([0.0])), RuntimeError),
+    (lambda m: m.ones(2, 4).gather(1, m.tensor([[0.0]])), RuntimeError),
+    (lambda m: m.ones(2, 4).roll((1, 2), (0,)), RuntimeError),
+    (lambda m: m.ones(2, 4).flip((0, 0)), RuntimeError),
+    (lambda m: m.ones(3).expand(-1, 3), RuntimeError),
+    (lambda m: m.ones(4).split(0), RuntimeError),
+    (lambda m: m.ones(4).split(-1), RuntimeError),
 ])
 def test_error_types(fn, exc):
     same_error(fn, exc)
