@@ -85,3 +85,10 @@ def test_cross_entropy_of_integer_logits_is_not_implemented():
     for m in (torch, cg):
         with pytest.raises(NotImplementedError):
             m.nn.functional.cross_entropy(m.ones(2, 3, dtype=m.int64), m.tensor([0, 1]))
+
+
+def test_nll_with_zero_total_weight_is_nan_like_torch():
+    w = np.array([0.0, 0.0, 1.0, 1.0])
+    check_op(lambda x, t: F.nll_loss(x, t, weight=cg.tensor(w)),
+             lambda x, t: TF.nll_loss(x, t, weight=torch.tensor(w)), [LOGITS[:3], np.array([0, 0, 1])],
+             gradcheck=False, gradgradcheck=False)

@@ -186,10 +186,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
         return loss.reshape(*out_shape) if input.ndim != 1 else loss.reshape(())
     if reduction == "sum":
         return loss.sum()
-    total = wt.sum()
-    if total == 0:  # all ignored: 0/0 = nan, as PyTorch, with a zero gradient
-        return loss.sum() * 0 + Tensor._wrap(xp.asarray(xp.nan, dtype=input.data.dtype))
-    return loss.sum() / input.data.dtype.type(total)
+    dt = input.data.dtype
+    total = dt.type(wt.sum())
+    if total != 0:
+        return loss.sum() / total
+    # total weight 0: the loss is 0/0 = nan, as PyTorch; the rows not ignored get the
+    # gradient -w/total (nan), the ignored ones none
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        coef = xp.where(valid, wt / total, 0).astype(dt)
+    out = -(picked * Tensor._wrap(coef)).sum()
+    return out if valid.any() else out + Tensor._wrap(xp.asarray(xp.nan, dtype=dt))
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
