@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 
 _limiter = None
+_known = None  # the BLAS thread count last set or read (see blas_threads)
 
 
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads in BLAS from now on (through threadpoolctl when installed)."""
-    global _limiter
+    global _limiter, _known
     n = int(n)
     if n < 1:
         raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
@@ -20,6 +21,7 @@ def set_num_threads(n: int) -> None:
         return
     _limiter = threadpool_limits(limits=n)
     os.environ["CHAINGRAD_NUM_THREADS"] = str(n)
+    _known = n
 
 
 def get_num_threads() -> int:
@@ -31,3 +33,13 @@ def get_num_threads() -> int:
     except ImportError:
         pass
     return int(os.environ.get("CHAINGRAD_NUM_THREADS", os.cpu_count() or 1))
+
+
+def blas_threads() -> int:
+    """The BLAS thread count as last set by ``set_num_threads`` (else read once): a cheap
+    hint for ops that choose how to split their work (not updated by a direct
+    threadpoolctl call)."""
+    global _known
+    if _known is None:
+        _known = get_num_threads()
+    return _known

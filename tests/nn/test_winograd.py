@@ -98,7 +98,7 @@ def test_resnet_step_float32_close_to_float64():
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * np.abs(b).max())
 
 
-@pytest.mark.parametrize("chunk_bytes", [1, 40000])
+@pytest.mark.parametrize("chunk_bytes", [1, 100000])
 def test_image_ranges_give_the_same_result(monkeypatch, chunk_bytes):
     """The batch is processed in image ranges (one image each, or a few): same values and
     gradients as one range, the weight gradient summed over the ranges."""
@@ -108,6 +108,7 @@ def test_image_ranges_give_the_same_result(monkeypatch, chunk_bytes):
     g = _a(y0.shape, 2)
     gx0, gw0 = W.backward(g, ctx0, x.shape, pads)
     monkeypatch.setattr(W, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(W._threads, "_known", 1)  # ranges are used at one BLAS thread
     assert len(W._chunks(5, 20, 16, 16, 8)) > 1
     y1, ctx1 = W.forward(x, wt, pads)
     gx1, gw1 = W.backward(g, ctx1, x.shape, pads)
@@ -116,3 +117,11 @@ def test_image_ranges_give_the_same_result(monkeypatch, chunk_bytes):
     gx2, gw2 = W.backward(g, ctx1, x.shape, pads, need_x=False)
     assert gx2 is None
     np.testing.assert_allclose(gw2, gw0, rtol=1e-12, atol=1e-12)
+
+
+def test_one_range_with_several_blas_threads(monkeypatch):
+    monkeypatch.setattr(W, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(W._threads, "_known", 2)
+    assert W._chunks(7, 20, 16, 16, 8) == [(0, 7)]
+    monkeypatch.setattr(W._threads, "_known", 1)
+    assert W._chunks(7, 20, 16, 16, 8) == [(i, i + 1) for i in range(7)]
