@@ -47,3 +47,17 @@ def test_zero_size_results():
         c = cg.nn.functional.adaptive_avg_pool2d(cg.tensor(X), out_size)
         assert tuple(c.shape) == tuple(t.shape)
     assert tuple(cg.nn.functional.one_hot(cg.zeros(0, dtype=cg.int64), 3).shape) == (0, 3)
+
+
+def test_channel_dropout_masks_follow_torch_layouts():
+    cg.manual_seed(0)
+    with pytest.warns(UserWarning):
+        y = cg.nn.functional.dropout2d(cg.ones(4, 5, 6), 0.5)   # 3-D: (N, C, L), as PyTorch
+    per_channel = y.numpy().reshape(4, 5, 6)
+    assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()
+    assert len(set(map(tuple, (per_channel[:, :, 0] == 0).astype(int)))) > 1  # rows differ
+    y = cg.nn.functional.dropout1d(cg.ones(4, 5), 0.5)             # 2-D: unbatched (C, L)
+    assert ((y.numpy() == 0).all(1) | (y.numpy() == 2).all(1)).all()
+    for m in (torch, cg):
+        with pytest.raises(RuntimeError):
+            m.nn.functional.dropout1d(m.ones(2, 3, 4, 5), 0.5)

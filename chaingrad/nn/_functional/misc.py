@@ -2,6 +2,7 @@
 ``F.cosine_similarity``, ``F.pairwise_distance`` (``F.interpolate``: interpolate.py)."""
 from __future__ import annotations
 
+import warnings
 
 from ...backend import xp
 from ...tensor import Tensor
@@ -35,24 +36,43 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     return _dropout_with_mask(input, p, tuple(input.shape), inplace)
 
 
-def _channel_dropout(input, p, training, inplace, batched_ndim):  # noqa: A002
+def _channel_dropout(input, p, training, inplace, lead):  # noqa: A002
     _check_p(p)
     if not training or p == 0.0:
         return input
     shape = tuple(input.shape)
-    lead = 2 if input.ndim == batched_ndim else 1
     mask_shape = shape[:lead] + (1,) * (input.ndim - lead)
     return _dropout_with_mask(input, p, mask_shape, inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
-    """Zero whole channels of (N, C, L) input with probability p."""
-    return _channel_dropout(input, p, training, inplace, 3)
+    """Zero whole channels of (N, C, L) (or unbatched (C, L)) input with probability p."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
+                           f"input. Note that dropout1d exists to provide channel-wise dropout "
+                           f"on inputs with 1 spatial dimension, a channel dimension, and an "
+                           f"optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, inplace, 2 if input.ndim == 3 else 1)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
-    """Zero whole channels (feature maps) of (N, C, H, W) input with probability p."""
-    return _channel_dropout(input, p, training, inplace, 4)
+    """Zero whole channels (feature maps) of (N, C, H, W) input with probability p. As PyTorch
+    (for now), dim 0 is always the batch: 3-D input is taken as (N, C, L), with a warning."""
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      f"deprecated and will result in an error in a future release. To retain "
+                      f"the behavior and silence this warning, please use dropout instead. Note "
+                      f"that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension "
+                      f"(i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.", stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, min(2, input.ndim))
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002
