@@ -151,3 +151,13 @@ def test_linear_with_one_dim_weight():
     for m in (torch, cg):
         with pytest.raises(RuntimeError):
             m.nn.functional.linear(m.ones(2, 3), m.ones(3), m.ones(()))
+
+
+def test_cosine_similarity_below_eps_has_the_plain_norm_gradient():
+    # PyTorch clamps the norms in place under no_grad: value clamped, gradient not masked
+    a = np.array([[1e-9, 0.0, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    b = np.array([[2e-9, 1e-9, 0.0], [1e-5, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    for kw in (dict(dim=1), dict(dim=0, eps=1e-3)):
+        check_op(lambda x, y: F.cosine_similarity(x, y, **kw),
+                 lambda x, y: TF.cosine_similarity(x, y, **kw), [a, b], gradcheck=False,
+                 gradgradcheck=False, rtol=1e-6)

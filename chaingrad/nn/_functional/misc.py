@@ -127,11 +127,16 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
+def _clamped_norm(x, dim, eps):
+    """||x|| raised to at least ``eps`` in value only: PyTorch clamps the norm in place under
+    no_grad, so the gradient is that of the plain norm."""
+    n = x.norm(2, dim, keepdim=True)
+    return n + (n.detach().clamp(min=eps) - n.detach())
+
+
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (broadcasting)."""
-    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
-    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
