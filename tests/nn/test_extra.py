@@ -34,3 +34,10 @@ def test_extra_layers_match_torch(name, args, shape):
     cy.backward(cg.tensor(g))
     ty.backward(torch.tensor(g))
     np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=rtol, atol=1e-12)
+
+
+def test_celu_slope_at_zero_is_one_as_torch():
+    from tests.oracle import check_op
+    x = np.array([-2.0, 0.0, 0.0, 1.5])
+    check_op(lambda a: cg.nn.functional.celu(a, 1.5), lambda a: torch.nn.functional.celu(a, 1.5),
+             [x], gradcheck=False, gradgradcheck=False, rtol=1e-6)

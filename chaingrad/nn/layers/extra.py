@@ -198,9 +198,11 @@ def hardshrink(x, lambd=0.5):
 
 
 def celu(x, alpha=1.0):
-    """max(0, x) + min(0, alpha (e^(x / alpha) - 1))."""
-    neg = ew.minimum(x, Tensor._wrap(xp.zeros((), dtype=x.data.dtype)))
-    return ew.relu(x) + alpha * (neg / alpha).expm1()
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1)); slope 1 at 0 (PyTorch's, from the
+    exponential side)."""
+    pos = Tensor._wrap(x.data > 0)
+    neg = ew.where(pos, Tensor._wrap(xp.zeros((), dtype=x.data.dtype)), x)
+    return ew.where(pos, x, alpha * (neg / alpha).expm1())
 
 
 class Softshrink(Module):
