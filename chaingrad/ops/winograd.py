@@ -39,7 +39,8 @@ _G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
 _FLIP = [3, 1, 2, 0]
 _KRON = {}
 _BLOCK = 8  # rows per block of the blocked transposes (measured: 8-16 best)
-_CHUNK_BYTES = 1 << 21  # products per image range (see _chunks)
+_CHUNK_BYTES = 1 << 20  # products per image range (see _chunks)
+_MIN_ROWS = 256  # ... but at least this many tiles, for the products' efficiency
 
 
 def usable(x_shape, w_shape, p, dtype):
@@ -159,16 +160,17 @@ def weight_transform(w):
 
 
 def _chunks(n, tiles_per_image, c, o, itemsize):
-    """Image ranges processed together: about 2 MiB of products per range, so that the
-    transforms' passes over the intermediates run in cache (measured 1.1-1.45x faster on
-    ResNet-18's first stage and W2's second convolution than the whole batch at once)."""
+    """Image ranges processed together: about 1 MiB of products per range (but at least
+    256 tiles, below which the products lose efficiency), so that the transforms' passes
+    over the intermediates run in cache (measured 1.1-1.45x faster on ResNet-18's first
+    stage and W2's second convolution than the whole batch at once)."""
     if _threads.blas_threads() > 1:
         # each range's products are 16 small BLAS calls, and every threaded call wakes the
         # BLAS threads, which then spin: on a shared machine (the other core busy) many
         # small threaded calls cost far more than they save; one range keeps them large
         return [(0, n)]
     per = 16 * tiles_per_image * max(c, o) * itemsize
-    k = max(1, min(n, _CHUNK_BYTES // per))
+    k = max(1, min(n, max(_CHUNK_BYTES // per, -(-_MIN_ROWS // tiles_per_image))))
     k = -(-n // -(-n // k))  # equal ranges
     return [(i, min(n, i + k)) for i in range(0, n, k)]
 

@@ -108,6 +108,7 @@ def test_image_ranges_give_the_same_result(monkeypatch, chunk_bytes):
     g = _a(y0.shape, 2)
     gx0, gw0 = W.backward(g, ctx0, x.shape, pads)
     monkeypatch.setattr(W, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(W, "_MIN_ROWS", 1)
     monkeypatch.setattr(W._threads, "_known", 1)  # ranges are used at one BLAS thread
     assert len(W._chunks(5, 20, 16, 16, 8)) > 1
     y1, ctx1 = W.forward(x, wt, pads)
@@ -121,7 +122,17 @@ def test_image_ranges_give_the_same_result(monkeypatch, chunk_bytes):
 
 def test_one_range_with_several_blas_threads(monkeypatch):
     monkeypatch.setattr(W, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(W, "_MIN_ROWS", 1)
     monkeypatch.setattr(W._threads, "_known", 2)
     assert W._chunks(7, 20, 16, 16, 8) == [(0, 7)]
     monkeypatch.setattr(W._threads, "_known", 1)
     assert W._chunks(7, 20, 16, 16, 8) == [(i, i + 1) for i in range(7)]
+
+
+def test_ranges_hold_enough_tiles(monkeypatch):
+    monkeypatch.setattr(W._threads, "_known", 1)
+    # ResNet-18's second stage (16 tiles per image, 128 channels): one range of 16 images
+    assert W._chunks(16, 16, 128, 128, 4) == [(0, 16)]
+    # W2's second convolution (49 tiles per image, 64 channels): about 1 MiB, >= 256 tiles
+    ranges = W._chunks(64, 49, 32, 64, 4)
+    assert all((j - i) * 49 >= 256 for i, j in ranges[:-1]) and ranges[-1][1] == 64
