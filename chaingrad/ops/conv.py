@@ -248,7 +248,7 @@ class Conv2d(Op):
         self.x_shape = x.shape
         self.path = _path(x, w, p)
         if self.path == "winograd":  # 3x3, stride 1: 2.25x fewer flops in the products
-            y, ctx = winograd.forward(x, w, p.pads)
+            y, ctx = winograd.forward(x, w, p.pads, self.recording)
         elif self.path == "hwnc":  # small images: im2col/col2im on long runs
             y, ctx = conv_hwnc.forward(x, w, p)
         else:

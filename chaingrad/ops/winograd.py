@@ -175,9 +175,10 @@ def _chunks(n, tiles_per_image, c, o, itemsize):
     return [(i, min(n, i + k)) for i in range(0, n, k)]
 
 
-def forward(x, w, pads):
+def forward(x, w, pads, keep=True):
     """y = conv2d(x, w) (3x3, stride 1); also the context the gradients need (the
-    transformed kernel and each image range's transformed input)."""
+    transformed kernel and each image range's transformed input; not kept unless
+    ``keep``, so that no-grad inference holds one range at a time)."""
     n, c, h, wd = x.shape
     ho, wo, th, tw = tiles(h, wd, pads)
     (pt, _), (pl, _) = pads
@@ -189,7 +190,8 @@ def forward(x, w, pads):
     for i, j in _chunks(n, th * tw, c, o, x.dtype.itemsize):
         v = input_transform(padded_hwnc(x[i:j], pt, pl, 2 * th + 2, 2 * tw + 2), th, tw)
         output_transform(xp.matmul(v, ut), j - i, ho, wo, th, tw, y[i:j])
-        vs.append(v)
+        if keep:
+            vs.append(v)
     return y, (u, vs)
 
 
