@@ -22,6 +22,9 @@ from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .layers.conv1d import Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
 from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
+from .layers.loss_extra import (MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                                MultiLabelSoftMarginLoss, CosineEmbeddingLoss, TripletMarginLoss,
+                                PoissonNLLLoss, GaussianNLLLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,
                                    GroupNorm, RMSNorm)
 from .layers.dropout import Dropout, Dropout1d, Dropout2d

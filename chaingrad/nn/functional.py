@@ -23,6 +23,10 @@ from ._functional.conv1d import conv1d, max_pool1d, avg_pool1d, adaptive_avg_poo
 from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss,
                                huber_loss, binary_cross_entropy,
                                binary_cross_entropy_with_logits, kl_div)
+from ._functional.loss_extra import (margin_ranking_loss, hinge_embedding_loss,
+                                     soft_margin_loss, multilabel_soft_margin_loss,
+                                     cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss,
+                                     gaussian_nll_loss)
 from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm, rms_norm
 from ._functional.misc import (dropout, dropout1d, dropout2d, embedding, one_hot, normalize,
                                cosine_similarity, pairwise_distance, interpolate)
