@@ -15,6 +15,7 @@ from . import backend
 from .backend import xp
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.function import AccumulateGrad, _next_seq
+from ._tensor_math import TensorMath
 
 
 _new_object = object.__new__
@@ -30,7 +31,7 @@ class _VersionCounter:
         self.value = 0
 
 
-class Tensor:
+class Tensor(TensorMath):
     """A multi-dimensional array that can record the operations applied to it.
 
     Create tensors with ``cg.tensor``, ``cg.zeros``, ``cg.rand`` ...; ops on tensors whose
@@ -402,324 +403,6 @@ class Tensor:
     def new_empty(self, *size, dtype=None):
         return self.new_zeros(*size, dtype=dtype)
 
-    # -- arithmetic operators ----------------------------------------------------------------
-    # (+ and * go straight to the op when both sides are plain tensors of one dtype: they are
-    # the commonest calls in any program; anything else, or an error, takes _binary's way)
-    def __add__(self, other):
-        if other.__class__ is Tensor and other.data.dtype is self.data.dtype:
-            try:
-                return _Add.apply(self, other)
-            except ValueError:
-                pass
-        return _binary(_Add, self, other, "add")
-
-    def __radd__(self, other):
-        return _binary(_Add, other, self, "add")
-
-    def __sub__(self, other):
-        return _ew.sub(self, other)
-
-    def __rsub__(self, other):
-        return _ew.sub(other, self)
-
-    def __mul__(self, other):
-        if other.__class__ is Tensor and other.data.dtype is self.data.dtype:
-            try:
-                return _Mul.apply(self, other)
-            except ValueError:
-                pass
-        return _binary(_Mul, self, other, "mul")
-
-    def __rmul__(self, other):
-        return _binary(_Mul, other, self, "mul")
-
-    def __truediv__(self, other):
-        return _ew.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _ew.div(other, self)
-
-    def __floordiv__(self, other):
-        return _ew.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return _ew.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return _ew.remainder(self, other)
-
-    def __pow__(self, other):
-        return _ew.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ew.pow(other, self)
-
-    def __matmul__(self, other):
-        return _la.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _la.matmul(other, self)
-
-    def __neg__(self):
-        return _ew.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ew.abs(self)
-
-    def __invert__(self):
-        return _ew.logical_not(self)
-
-    def __and__(self, other):
-        return _ew.logical_and(self, other)
-
-    def __or__(self, other):
-        return _ew.logical_or(self, other)
-
-    def __xor__(self, other):
-        return _ew.logical_xor(self, other)
-
-    # comparisons: bool tensors, no gradient
-    def __eq__(self, other):
-        return _ew.compare("eq", self, other)
-
-    def __ne__(self, other):
-        return _ew.compare("ne", self, other)
-
-    def __lt__(self, other):
-        return _ew.compare("lt", self, other)
-
-    def __le__(self, other):
-        return _ew.compare("le", self, other)
-
-    def __gt__(self, other):
-        return _ew.compare("gt", self, other)
-
-    def __ge__(self, other):
-        return _ew.compare("ge", self, other)
-
-    eq = __eq__
-    ne = __ne__
-    lt = __lt__
-    le = __le__
-    gt = __gt__
-    ge = __ge__
-
-    def equal(self, other) -> bool:
-        return self.shape == other.shape and bool((self.data == other.data).all())
-
-    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-        return bool(xp.allclose(self.data, other.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-    # in-place operators
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    def __getitem__(self, index):
-        return _shp.getitem(self, index)
-
-    def __setitem__(self, index, value):
-        _inplace.setitem(self, index, value)
-
-    # -- in-place methods ----------------------------------------------------------------------
-    def add_(self, other, alpha=1):
-        return _inplace.apply_inplace(self, _ew.add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return _inplace.apply_inplace(self, _ew.sub, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return _inplace.apply_inplace(self, _ew.mul, other)
-
-    def div_(self, other):
-        return _inplace.apply_inplace(self, _ew.div, other)
-
-    def pow_(self, other):
-        return _inplace.apply_inplace(self, _ew.pow, other)
-
-    def clamp_(self, min=None, max=None):
-        return _inplace.apply_inplace(self, lambda t: _ew.clamp(t, min, max))
-
-    def relu_(self):
-        return _inplace.apply_inplace(self, _ew.relu)
-
-    def tanh_(self):
-        return _inplace.apply_inplace(self, _ew.tanh)
-
-    def sigmoid_(self):
-        return _inplace.apply_inplace(self, _ew.sigmoid)
-
-    def abs_(self):
-        return _inplace.apply_inplace(self, _ew.abs)
-
-    def clamp_min_(self, min):  # noqa: A002 - PyTorch's name
-        return _inplace.apply_inplace(self, lambda t: _ew.clamp(t, min, None))
-
-    def clamp_max_(self, max):  # noqa: A002 - PyTorch's name
-        return _inplace.apply_inplace(self, lambda t: _ew.clamp(t, None, max))
-
-    def neg_(self):
-        return _inplace.apply_inplace(self, _ew.neg)
-
-    def exp_(self):
-        return _inplace.apply_inplace(self, _ew.exp)
-
-    def sqrt_(self):
-        return _inplace.apply_inplace(self, _ew.sqrt)
-
-    def addcmul_(self, t1, t2, value=1):
-        return _inplace.apply_inplace(self, _ew.add, t1 * t2 * value)
-
-    def addcdiv_(self, t1, t2, value=1):
-        return _inplace.apply_inplace(self, _ew.add, t1 / t2 * value)
-
-    def lerp_(self, end, weight):
-        return _inplace.apply_inplace(self, _ew.add, (end - self) * weight)
-
-    def zero_(self):
-        return _inplace.fill_(self, 0)
-
-    def fill_(self, value):
-        return _inplace.fill_(self, value)
-
-    def copy_(self, src):
-        return _inplace.copy_(self, src)
-
-    def uniform_(self, a=0.0, b=1.0):
-        from . import random as _random
-        return _inplace.fill_array_(self, _random.uniform_array(self.data.shape, a, b, self.data.dtype))
-
-    def normal_(self, mean=0.0, std=1.0):
-        from . import random as _random
-        return _inplace.fill_array_(self, _random.normal_array(self.data.shape, mean, std, self.data.dtype))
-
-    def bernoulli_(self, p=0.5):
-        from . import random as _random
-        return _inplace.fill_array_(self, (_random.uniform_array(self.data.shape, 0.0, 1.0, np.float64) < p).astype(self.data.dtype))
-
-    # -- elementwise --------------------------------------------------------------------------
-    def exp(self): return _ew.exp(self)
-    def log(self): return _ew.log(self)
-    def log2(self): return _ew.log2(self)
-    def log10(self): return _ew.log10(self)
-    def log1p(self): return _ew.log1p(self)
-    def expm1(self): return _ew.expm1(self)
-    def sqrt(self): return _ew.sqrt(self)
-    def rsqrt(self): return _ew.rsqrt(self)
-    def square(self): return _ew.square(self)
-    def abs(self): return _ew.abs(self)
-    def sign(self): return _ew.sign(self)
-    def neg(self): return _ew.neg(self)
-    negative = neg
-    def reciprocal(self): return _ew.reciprocal(self)
-    def sin(self): return _ew.sin(self)
-    def cos(self): return _ew.cos(self)
-    def tan(self): return _ew.tan(self)
-    def tanh(self): return _ew.tanh(self)  # (bound to the op's function directly below)
-    def sigmoid(self): return _ew.sigmoid(self)
-    def relu(self): return _ew.relu(self)
-    def floor(self): return _ew.floor(self)
-    def ceil(self): return _ew.ceil(self)
-    def round(self): return _ew.round(self)
-    def trunc(self): return _ew.trunc(self)
-    def isnan(self): return _ew.isnan(self)
-    def isinf(self): return _ew.isinf(self)
-    def isfinite(self): return _ew.isfinite(self)
-    def logical_not(self): return _ew.logical_not(self)
-    def clamp(self, min=None, max=None): return _ew.clamp(self, min, max)
-    clip = clamp
-    def maximum(self, other): return _ew.maximum(self, other)
-    def minimum(self, other): return _ew.minimum(self, other)
-    def pow(self, exponent): return _ew.pow(self, exponent)
-    def add(self, other, alpha=1): return _ew.add(self, other if alpha == 1 else other * alpha)
-    def sub(self, other, alpha=1): return _ew.sub(self, other if alpha == 1 else other * alpha)
-    def mul(self, other): return _ew.mul(self, other)
-    def div(self, other): return _ew.div(self, other)
-    multiply = mul
-    divide = div
-    def where(self, condition, other): return _ew.where(condition, self, other)
-    def masked_fill(self, mask, value): return _ew.where(mask, value, self)
-    def lerp(self, end, weight): return self + (end - self) * weight
-
-    # -- reductions ---------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None): return _red.sum(self, dim, keepdim, dtype=dtype)
-    def mean(self, dim=None, keepdim=False, dtype=None): return _red.mean(self, dim, keepdim, dtype=dtype)
-    def prod(self, dim=None, keepdim=False, dtype=None): return _red.prod(self, dim, keepdim, dtype=dtype)
-    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return _red.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return _red.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-    def amax(self, dim=(), keepdim=False): return _red.amax(self, dim, keepdim)
-    def amin(self, dim=(), keepdim=False): return _red.amin(self, dim, keepdim)
-    def max(self, dim=None, keepdim=False): return _red.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return _red.min(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return _red.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return _red.argmin(self, dim, keepdim)
-    def logsumexp(self, dim, keepdim=False): return _red.logsumexp(self, dim, keepdim)
-    def norm(self, p="fro", dim=None, keepdim=False): return _red.norm(self, p, dim, keepdim)
-    def softmax(self, dim): return _red.softmax(self, dim)
-    def log_softmax(self, dim): return _red.log_softmax(self, dim)
-    def cumsum(self, dim): return _red.cumsum(self, dim)
-    def all(self, dim=None, keepdim=False): return _red.all(self, dim, keepdim)
-    def any(self, dim=None, keepdim=False): return _red.any(self, dim, keepdim)
-
-    # -- shape --------------------------------------------------------------------------------
-    def reshape(self, *shape): return _shp.reshape(self, _shape_args(shape))
-    def view(self, *shape):
-        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and shape[0] is not None:
-            return self.to(shape[0])
-        return _shp.view(self, _shape_args(shape))
-    def view_as(self, other): return _shp.view(self, other.shape)
-    def reshape_as(self, other): return _shp.reshape(self, other.shape)
-    def flatten(self, start_dim=0, end_dim=-1): return _shp.flatten(self, start_dim, end_dim)
-    def unflatten(self, dim, sizes): return _shp.unflatten(self, dim, sizes)
-    def squeeze(self, dim=None): return _shp.squeeze(self, dim)
-    def unsqueeze(self, dim): return _shp.unsqueeze(self, dim)
-    def transpose(self, dim0, dim1): return _shp.transpose(self, dim0, dim1)
-    swapaxes = transpose
-    def t(self):
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
-    def permute(self, *dims): return _shp.permute(self, _shape_args(dims))
-    def expand(self, *sizes): return _shp.expand(self, _shape_args(sizes))
-    def expand_as(self, other): return _shp.expand(self, other.shape)
-    def repeat(self, *sizes): return _shp.repeat(self, _shape_args(sizes))
-    def flip(self, dims): return _shp.flip(self, dims)
-    def split(self, split_size_or_sections, dim=0): return _shp.split(self, split_size_or_sections, dim)
-    def chunk(self, chunks, dim=0): return _shp.chunk(self, chunks, dim)
-    def unbind(self, dim=0): return _shp.unbind(self, dim)
-    def gather(self, dim, index): return _shp.gather(self, dim, index)
-    def narrow(self, dim, start, length): return _shp.narrow(self, dim, start, length)
-    def index_select(self, dim, index): return _shp.index_select(self, dim, index)
-    def masked_select(self, mask): return self[mask]
-    def roll(self, shifts, dims=None): return _shp.roll(self, shifts, dims)
-
-    # -- linear algebra -----------------------------------------------------------------------
-    def matmul(self, other): return _la.matmul(self, other)
-    def mm(self, other):
-        if self.ndim != 2 or other.ndim != 2:
-            raise RuntimeError(f"mm: both arguments must be 2-D, got {self.ndim}-D and {other.ndim}-D")
-        return _la.matmul(self, other)
-    def bmm(self, other):
-        if self.ndim != 3 or other.ndim != 3:
-            raise RuntimeError(f"bmm: both arguments must be 3-D, got {self.ndim}-D and {other.ndim}-D")
-        return _la.matmul(self, other)
-    def mv(self, vec): return _la.matmul(self, vec)
-    def dot(self, other): return _la.matmul(self, other)
-    def outer(self, other): return _la.outer(self, other)
-
 
 class Size(tuple):
     """A tensor's shape: a tuple (PyTorch's ``torch.Size``)."""
@@ -783,25 +466,15 @@ class Parameter(Tensor):
 
 from .autograd import function as _function  # noqa: E402
 _function._bind_tensor(Tensor, _VersionCounter)
-from .ops import elementwise as _ew  # noqa: E402  (ops import Tensor)
-from .ops.elementwise import _binary, Add as _Add, Mul as _Mul  # noqa: E402
+# the op modules import Tensor: they load now, and the math methods get them (_tensor_math.py)
+from .ops import elementwise as _ew  # noqa: E402
 from .ops import reduce as _red  # noqa: E402
-
-from .ops import select as _sel  # noqa: E402
-
-# sorting, selection and scatter (chaingrad/ops/select.py): the functions themselves as methods
-for _name in ("sort", "argsort", "topk", "scatter", "scatter_add", "nonzero",
-              "repeat_interleave", "movedim", "diagonal", "diag", "trace", "cumprod"):
-    setattr(Tensor, _name, getattr(_sel, _name))
-Tensor.moveaxis = _sel.movedim
-Tensor.tile = lambda self, *dims: _sel.tile(self, _shape_args(dims))
-Tensor.scatter_ = lambda self, dim, index, src=None, value=None, reduce=None: \
-    _inplace.apply_inplace(self, lambda t: _sel.scatter(t, dim, index, src, value, reduce))
-Tensor.scatter_add_ = lambda self, dim, index, src: \
-    _inplace.apply_inplace(self, lambda t: _sel.scatter_add(t, dim, index, src))
-
-# the commonest unary ops: the method is the op's function itself (one call fewer per op)
-Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp
 from .ops import shape as _shp  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import inplace as _inplace  # noqa: E402
+from .ops import select as _sel  # noqa: E402
+from . import _tensor_math  # noqa: E402
+_tensor_math._bind(Tensor, _ew, _red, _shp, _la, _inplace, _sel, _shape_args)
+
+# the commonest unary ops: the method is the op's function itself (one call fewer per op)
+Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp
