@@ -33,7 +33,9 @@ from .layers.fold import Fold, Unfold
 from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
                           CosineSimilarity, PairwiseDistance)
 from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
-                           ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, InstanceNorm1d,
+                           ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad3d,
+                           ConstantPad3d, ReflectionPad3d, ReplicationPad3d, CircularPad1d,
+                           CircularPad2d, CircularPad3d, InstanceNorm1d,
                            InstanceNorm2d, InstanceNorm3d, PixelShuffle, PixelUnshuffle,
                            AdaptiveMaxPool2d, Softshrink, Hardshrink, CELU)
 from . import functional, init, utils

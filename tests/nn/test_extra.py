@@ -16,6 +16,10 @@ LAYERS = [
     ("PixelShuffle", (2,), (2, 8, 3, 3)), ("PixelUnshuffle", (2,), (2, 2, 4, 6)),
     ("AdaptiveMaxPool2d", (3,), (2, 3, 7, 8)), ("AdaptiveMaxPool2d", ((2, 4),), (2, 3, 6, 8)),
     ("Softshrink", (0.3,), (4, 5)), ("Hardshrink", (), (4, 5)), ("CELU", (0.7,), (4, 5)),
+    ("ZeroPad3d", (1,), (1, 2, 3, 4, 5)), ("ConstantPad3d", ((1, 0, 2, 1, 0, 1), 2.5), (1, 2, 3, 4, 5)),
+    ("ReflectionPad3d", ((1, 2, 1, 0, 2, 1),), (1, 2, 3, 4, 5)), ("ReplicationPad3d", (2,), (2, 3, 4, 5)),
+    ("CircularPad1d", ((1, 2),), (2, 3, 5)), ("CircularPad2d", (1,), (2, 3, 4, 5)),
+    ("CircularPad3d", ((1, 0, 1, 2, 0, 1),), (1, 2, 3, 4, 5)),
 ]
 
 

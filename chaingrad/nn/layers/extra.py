@@ -48,6 +48,13 @@ ReflectionPad1d = _pad_layer("ReflectionPad1d", "reflect", 1)
 ReflectionPad2d = _pad_layer("ReflectionPad2d", "reflect", 2)
 ReplicationPad1d = _pad_layer("ReplicationPad1d", "replicate", 1)
 ReplicationPad2d = _pad_layer("ReplicationPad2d", "replicate", 2)
+ZeroPad3d = _pad_layer("ZeroPad3d", "constant", 3)
+ConstantPad3d = _pad_layer("ConstantPad3d", "constant", 3, constant=True)
+ReflectionPad3d = _pad_layer("ReflectionPad3d", "reflect", 3)
+ReplicationPad3d = _pad_layer("ReplicationPad3d", "replicate", 3)
+CircularPad1d = _pad_layer("CircularPad1d", "circular", 1)
+CircularPad2d = _pad_layer("CircularPad2d", "circular", 2)
+CircularPad3d = _pad_layer("CircularPad3d", "circular", 3)
 
 
 class _InstanceNorm(Module):
