@@ -12,11 +12,11 @@ from .module import Module
 from .hooks import RemovableHandle
 from .layers.container import (Sequential, ModuleList, ModuleDict, ParameterList,
                                ParameterDict, Identity, Flatten, Unflatten)
-from .layers.linear import Linear
+from .layers.linear import Linear, Bilinear
 from .layers.activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, Mish, Hardswish,
                                 Hardsigmoid, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
                                 Softmin, Hardtanh, LogSigmoid, Softsign, Tanhshrink, Threshold,
-                                PReLU, GLU)
+                                PReLU, GLU, Softmax2d)
 from .layers.conv import Conv2d, ConvTranspose2d
 from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .layers.conv1d import Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d

@@ -9,7 +9,7 @@ Each topic lives in its own file under ``nn/_functional/``; the derivatives live
 """
 from __future__ import annotations
 
-from ._functional.basic import linear
+from ._functional.basic import linear, bilinear
 from ._functional.activation import (relu, relu6, leaky_relu, elu, selu, gelu, silu, mish,
                                      hardswish, hardsigmoid, hardtanh, softplus, logsigmoid,
                                      sigmoid, tanh, softsign, tanhshrink, threshold, prelu, glu,

@@ -161,3 +161,22 @@ def test_cosine_similarity_below_eps_has_the_plain_norm_gradient():
         check_op(lambda x, y: F.cosine_similarity(x, y, **kw),
                  lambda x, y: TF.cosine_similarity(x, y, **kw), [a, b], gradcheck=False,
                  gradgradcheck=False, rtol=1e-6)
+
+
+def test_bilinear_function_and_module():
+    check_op(lambda a, b, w, c: F.bilinear(a, b, w, c), lambda a, b, w, c: TF.bilinear(a, b, w, c),
+             [r((5, 3)), r((5, 4), 1), r((2, 3, 4), 2), r(2, 3)])
+    check_op(lambda a, b, w: F.bilinear(a, b, w), lambda a, b, w: TF.bilinear(a, b, w),
+             [r((2, 5, 3)), r((2, 5, 4), 1), r((2, 3, 4), 2)], gradgradcheck=False)
+    m, tm = cg.nn.Bilinear(3, 4, 5), torch.nn.Bilinear(3, 4, 5)
+    assert repr(m) == repr(tm) and list(m.state_dict()) == list(tm.state_dict())
+    m.load_state_dict({k: cg.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    check_op(m, tm, [r((5, 3)), r((5, 4), 1)], dtype=np.float32, gradcheck=False)
+
+
+def test_softmax2d():
+    check_op(cg.nn.Softmax2d(), torch.nn.Softmax2d(), [r((2, 3, 4, 5))], gradgradcheck=False)
+    check_op(cg.nn.Softmax2d(), torch.nn.Softmax2d(), [r((3, 4, 5))], gradgradcheck=False)
+    for m in (torch, cg):
+        with pytest.raises(ValueError):
+            m.nn.Softmax2d()(m.ones(3, 4))

@@ -36,3 +36,20 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
     if bias is None:
         return nn_ops.Linear.apply(input, weight)
     return nn_ops.Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = sum_ij x1_i A_oij x2_j + b_o over the leading (batch) dims, one einsum.
+
+        y = F.bilinear(x1, x2, A, b)     # (N, in1), (N, in2), (out, in1, in2) -> (N, out)
+    """
+    from ...ops.linalg import einsum
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if weight.ndim != 3 or (weight.shape[1], weight.shape[2]) != (input1.shape[-1],
+                                                                    input2.shape[-1]):
+        raise RuntimeError(f"bilinear(): weight of shape {list(weight.shape)} does not fit "
+                           f"inputs of sizes {input1.shape[-1]} and {input2.shape[-1]}")
+    y = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y + bias if bias is not None else y

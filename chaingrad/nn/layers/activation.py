@@ -159,6 +159,16 @@ class Softmin(_SoftmaxBase):
     _fn = staticmethod(F.softmin)
 
 
+class Softmax2d(Module):
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) input (dim -3)."""
+
+    def forward(self, input):  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got "
+                             f"{input.ndim}D instead")
+        return F.softmax(input, -3)
+
+
 class PReLU(Module):
     """x if x > 0 else a x with learnable a (``num_parameters`` of them, init ``init``)."""
 

@@ -69,3 +69,37 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y_o = x1^T A_o x2 + b_o.
+
+    Args: ``in1_features``, ``in2_features``, ``out_features``, ``bias=True``. Init
+    (PyTorch's): A and b ~ U(-1/sqrt(in1), 1/sqrt(in1)). Inputs (..., in1), (..., in2) ->
+    (..., out).
+
+        bl = cg.nn.Bilinear(20, 30, 40); y = bl(cg.randn(128, 20), cg.randn(128, 30))
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                         dtype, device)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        from ..functional import bilinear
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
