@@ -27,7 +27,8 @@ from .layers.loss_extra import (MarginRankingLoss, HingeEmbeddingLoss, SoftMargi
                                 PoissonNLLLoss, GaussianNLLLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,
                                    GroupNorm, RMSNorm)
-from .layers.dropout import Dropout, Dropout1d, Dropout2d
+from .layers.dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
+                             FeatureAlphaDropout)
 from .layers.sparse import Embedding
 from .layers.fold import Fold, Unfold
 from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,

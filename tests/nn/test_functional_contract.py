@@ -61,3 +61,20 @@ def test_channel_dropout_masks_follow_torch_layouts():
     for m in (torch, cg):
         with pytest.raises(RuntimeError):
             m.nn.functional.dropout1d(m.ones(2, 3, 4, 5), 0.5)
+
+
+@pytest.mark.parametrize("fn,shape", [("alpha_dropout", (1000,)), ("feature_alpha_dropout", (40, 6, 3))])
+def test_alpha_dropout_takes_torchs_two_values(fn, shape):
+    outs = []
+    for m in (torch, cg):
+        y = getattr(m.nn.functional, fn)(m.ones(*shape) * 2, 0.3, training=True)
+        outs.append(np.unique(y.numpy().round(6)))
+        assert getattr(m.nn.functional, fn)(m.ones(3), 0.3) is not None  # training=False
+    np.testing.assert_allclose(outs[1], outs[0])
+
+
+def test_dropout3d_and_alpha_dropout_modules():
+    assert repr(cg.nn.AlphaDropout(0.2)) == repr(torch.nn.AlphaDropout(0.2))
+    z = cg.nn.Dropout3d(0.5)(cg.ones(2, 3, 2, 2, 2)).numpy()
+    assert ((z == 0).all((2, 3, 4)) | (z == 2).all((2, 3, 4))).all()
+    assert np.array_equal(cg.nn.AlphaDropout(0.5).eval()(cg.ones(3)).numpy(), np.ones(3))

@@ -2,6 +2,7 @@
 ``F.cosine_similarity``, ``F.pairwise_distance`` (``F.interpolate``: interpolate.py)."""
 from __future__ import annotations
 
+import math
 import warnings
 
 from ...backend import xp
@@ -73,6 +74,48 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
                       "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
                       "to using dropout1d instead.", stacklevel=2)
     return _channel_dropout(input, p, training, inplace, min(2, input.ndim))
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels of (N, C, D, H, W) (or unbatched (C, D, H, W)) input."""
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
+                      f"deprecated and will result in an error in a future release. To retain "
+                      f"the behavior and silence this warning, please use dropout instead. Note "
+                      f"that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension "
+                      f"(i.e. 4D or 5D inputs).", stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, 2 if input.ndim == 5 else 1)
+
+
+_SELU_ALPHA = 1.7580993408473766  # SELU's scale * alpha: the value dropped units take
+
+
+def _alpha_dropout(input, p, training, inplace, mask_shape):  # noqa: A002
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        y = input * 0.0
+        return input.copy_(y) if inplace else y
+    dt = input.data.dtype
+    keep = (_random.uniform_array(mask_shape, dtype=dt) < (1.0 - p)).astype(dt)
+    a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
+    b = (keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
+    y = input * Tensor._wrap((keep * a).astype(dt)) + Tensor._wrap(b.astype(dt))
+    return input.copy_(y) if inplace else y
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
+    """Dropout for SELU networks: dropped units take SELU's negative saturation value and an
+    affine correction a x + b keeps zero mean and unit variance (PyTorch's formula)."""
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
+    """``alpha_dropout`` of whole channels (dims 0 and 1 index the mask)."""
+    shape = tuple(input.shape)
+    return _alpha_dropout(input, p, training, inplace, shape[:2] + (1,) * (input.ndim - 2))
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..module import Module
-from .._functional.misc import dropout, dropout1d, dropout2d, _check_p
+from .._functional.misc import (dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                               feature_alpha_dropout, _check_p)
 
 
 class _DropoutNd(Module):
@@ -35,3 +36,18 @@ class Dropout1d(_DropoutNd):
 class Dropout2d(_DropoutNd):
     """Zero whole channels of (N, C, H, W) input."""
     _fn = staticmethod(dropout2d)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) input."""
+    _fn = staticmethod(dropout3d)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps SELU activations' mean 0 and variance 1 (``F.alpha_dropout``)."""
+    _fn = staticmethod(alpha_dropout)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """``AlphaDropout`` of whole channels."""
+    _fn = staticmethod(feature_alpha_dropout)
