@@ -19,7 +19,8 @@ from .layers.activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, M
                                 PReLU, GLU, Softmax2d)
 from .layers.conv import Conv2d, ConvTranspose2d
 from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
-from .layers.conv1d import Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
+from .layers.conv1d import (Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, ConvTranspose1d,
+                            AdaptiveMaxPool1d)
 from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss,
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .layers.loss_extra import (MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,

@@ -19,7 +19,8 @@ from ._functional.conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
                                adaptive_avg_pool2d)
 from ._functional.fold import unfold, fold
 from ._functional.interpolate import upsample, upsample_nearest, upsample_bilinear
-from ._functional.conv1d import conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d
+from ._functional.conv1d import (conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d,
+                                adaptive_max_pool1d, conv_transpose1d)
 from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smooth_l1_loss,
                                huber_loss, binary_cross_entropy,
                                binary_cross_entropy_with_logits, kl_div)

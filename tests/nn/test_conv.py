@@ -223,3 +223,41 @@ def test_conv_transpose2d_output_padding_with_dilation_matches_torch(k, stride, 
     check_op(lambda x, w, b: F.conv_transpose2d(x, w, b, **kw),
              lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw), [x, w, b],
              gradgradcheck=False)
+
+
+@pytest.mark.parametrize("kw", [{}, dict(stride=2, padding=1, output_padding=1),
+                                dict(groups=2, dilation=2), dict(stride=3, padding=2,
+                                                                 output_padding=2, dilation=2)])
+def test_conv_transpose1d(kw):
+    rng = np.random.default_rng(0)
+    g = kw.get("groups", 1)
+    check_op(lambda a, w, b: cg.nn.functional.conv_transpose1d(a, w, b, **kw),
+             lambda a, w, b: torch.nn.functional.conv_transpose1d(a, w, b, **kw),
+             [rng.standard_normal((2, 4, 7)), rng.standard_normal((4, 6 // g, 3)),
+              rng.standard_normal(6)], gradgradcheck=False)
+
+
+def test_conv_transpose1d_module_and_adaptive_max_pool1d():
+    torch.manual_seed(0)
+    tm = torch.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+    cm = cg.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+    assert repr(cm) == repr(tm) and list(cm.state_dict()) == list(tm.state_dict())
+    cm.load_state_dict({k: cg.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((2, 4, 7))
+    check_op(cm, tm, [x], dtype=np.float32, gradcheck=False)
+    for o in (3, 5):
+        check_op(lambda a: cg.nn.functional.adaptive_max_pool1d(a, o, return_indices=True),
+                 lambda a: torch.nn.functional.adaptive_max_pool1d(a, o, return_indices=True),
+                 [x], gradgradcheck=False)
+
+
+@pytest.mark.parametrize("shape,out", [((2, 3, 5, 7), (2, 4)), ((1, 1, 5, 5), 3), ((3, 5, 7), (2, 3))])
+def test_adaptive_max_pool2d_uneven_bins_with_indices(shape, out):
+    x = np.random.default_rng(2).standard_normal(shape)
+    check_op(lambda a: cg.nn.functional.adaptive_max_pool2d(a, out, return_indices=True),
+             lambda a: torch.nn.functional.adaptive_max_pool2d(a, out, return_indices=True), [x],
+             gradgradcheck=False)
+    ties = np.ones(shape)  # the gradient goes to each bin's first maximum, as PyTorch
+    check_op(lambda a: cg.nn.functional.adaptive_max_pool2d(a, out),
+             lambda a: torch.nn.functional.adaptive_max_pool2d(a, out), [ties], gradcheck=False,
+             gradgradcheck=False)

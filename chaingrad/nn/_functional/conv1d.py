@@ -46,3 +46,24 @@ def adaptive_avg_pool1d(input, output_size):  # noqa: A002
     """Average pooling of the last dim to ``output_size``."""
     return adaptive_avg_pool2d(_lift(input, "adaptive_avg_pool1d"),
                                (1, _one(output_size))).squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
+    """Max pooling of the last dim to ``output_size`` (PyTorch's adaptive bins)."""
+    from ..layers.extra import adaptive_max_pool2d
+    out = adaptive_max_pool2d(_lift(input, "adaptive_max_pool1d"), (1, _one(output_size)),
+                              return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1):
+    """1-D transposed convolution: input (N, Cin, L), weight (Cin, Cout/groups, k) ->
+    (N, Cout, (L - 1) s - 2p + d (k - 1) + output_padding + 1)."""
+    from .conv import conv_transpose2d
+    y = conv_transpose2d(_lift(input, "conv_transpose1d"), weight.unsqueeze(2), bias,
+                         (1, _one(stride)), (0, _one(padding)), (0, _one(output_padding)),
+                         groups, (1, _one(dilation)))
+    return y.squeeze(-2)

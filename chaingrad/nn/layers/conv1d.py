@@ -6,7 +6,8 @@ import math
 from ..module import Module
 from .. import init
 from .linear import _empty_param
-from .._functional.conv1d import (conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, _one)
+from .._functional.conv1d import (conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d, _one,
+                                  adaptive_max_pool1d, conv_transpose1d)
 from ...ops.shape import pad as _pad
 
 
@@ -108,6 +109,79 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, input):  # noqa: A002
         return adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class ConvTranspose1d(Module):
+    """1-D transposed convolution: (N, Cin, L) -> (N, Cout, Lo),
+    Lo = (L - 1) s - 2p + d (k - 1) + output_padding + 1. Weight (in, out/groups, k), PyTorch's
+    default init; ``forward(x, output_size=None)`` may ask for a specific length."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose1d')
+        if in_channels % groups or out_channels % groups:
+            raise ValueError("in_channels and out_channels must be divisible by groups")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = (_one(kernel_size),), (_one(stride),)
+        self.padding, self.output_padding = (_one(padding),), (_one(output_padding),)
+        self.dilation, self.groups, self.padding_mode = (_one(dilation),), groups, padding_mode
+        self.weight = _empty_param((in_channels, out_channels // groups, self.kernel_size[0]),
+                                   dtype, device)
+        self.bias = _empty_param((out_channels,), dtype, device) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+    def forward(self, input, output_size=None):  # noqa: A002
+        opad = self.output_padding[0]
+        if output_size is not None:
+            n = input.shape[-1]
+            lo = ((n - 1) * self.stride[0] - 2 * self.padding[0]
+                  + self.dilation[0] * (self.kernel_size[0] - 1) + 1)
+            want = int(list(output_size)[-1])
+            if not lo <= want < lo + max(self.stride[0], self.dilation[0]):
+                raise ValueError(f"requested an output size of {list(output_size)}, but valid "
+                                 f"sizes range from {lo} to {lo + self.stride[0] - 1} (for an "
+                                 f"input of {[n]})")
+            opad = want - lo
+        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, opad,
+                                self.groups, self.dilation)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling of (N, C, L) to a fixed length.  Args: output_size, return_indices=False."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"

@@ -156,23 +156,26 @@ class PixelUnshuffle(Module):
 
 
 def adaptive_max_pool2d(x, output_size, return_indices=False):
-    """Max over PyTorch's adaptive bins [floor(i H / Ho), ceil((i + 1) H / Ho))."""
+    """Max over PyTorch's adaptive bins [floor(i H / Ho), ceil((i + 1) H / Ho)); the gradient
+    goes to the first maximum of each bin (indices into the flattened H x W plane)."""
     oh, ow = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     h, w = x.shape[-2], x.shape[-1]
     oh, ow = (h if oh is None else oh), (w if ow is None else ow)
     if h % oh == 0 and w % ow == 0:
         return max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool2d: return_indices needs divisible sizes")
-    rows = []
-    for i in range(oh):  # one max per output bin: loops over the (few) bins, not pixels
+    data = x.data
+    idx = xp.empty(data.shape[:-2] + (oh, ow), dtype=xp.int64)
+    for i in range(oh):  # one argmax per output bin: loops over the (few) bins, not pixels
         a, b = (i * h) // oh, -(-((i + 1) * h) // oh)
-        cols = []
         for j in range(ow):
             c, d = (j * w) // ow, -(-((j + 1) * w) // ow)
-            cols.append(x[..., a:b, c:d].amax(dim=(-2, -1)))
-        rows.append(_stack(cols, -1))
-    return _stack(rows, -2)
+            win = data[..., a:b, c:d].reshape(data.shape[:-2] + (-1,))
+            k = xp.argmax(win, axis=-1)
+            idx[..., i, j] = (a + k // (d - c)) * w + c + k % (d - c)
+    flat = x.reshape(*x.shape[:-2], h * w)
+    y = flat.gather(-1, Tensor._wrap(idx.reshape(idx.shape[:-2] + (-1,)))).reshape(
+        *idx.shape)
+    return (y, Tensor._wrap(idx)) if return_indices else y
 
 
 def _stack(ts, dim):
