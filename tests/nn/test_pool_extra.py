@@ -12,7 +12,7 @@ X4, X3 = RNG.standard_normal((2, 6, 5, 7)), RNG.standard_normal((2, 6, 9))
 
 
 @pytest.mark.parametrize("fn,args,x", [
-    ("lp_pool2d", (2, 2), np.abs(X4) + 0.1), ("lp_pool2d", (3, (2, 3), (1, 2), True), X4),
+    ("lp_pool2d", (2, 2), np.abs(X4) + 0.1), ("lp_pool2d", (3, (2, 3), (1, 2), True), np.abs(X4)),
     ("lp_pool1d", (2, 3, 2), X3), ("lp_pool1d", (1.5, 2), np.abs(X3) + 0.1),
     ("local_response_norm", (3, 0.1, 0.6, 2.0), X4), ("local_response_norm", (2,), X3),
     ("local_response_norm", (4,), RNG.standard_normal((1, 6, 2, 3, 4))),
