@@ -20,6 +20,12 @@ The three maps are linear in each argument and each one's derivative is made of 
 so the three ops below (``Conv2d``, ``ConvGradInput``, ``ConvGradWeight``) differentiate
 each other and ``create_graph=True`` works to any order. ``ConvGradInput`` is also the
 transposed convolution.
+
+``Conv2d`` itself (forward and first-order backward) computes the same maps by the fastest
+of three ways (``_path``): 3x3 stride-1 convolutions with enough channels and tiles by
+Winograd's F(2x2, 3x3) (``winograd.py``, 2.25x fewer flops in the products), other
+convolutions with small outputs through an (H, W, N, C) im2col (``conv_hwnc.py``, long
+copy runs), the rest as above. The higher-order graph always uses the three ops above.
 """
 from __future__ import annotations
 

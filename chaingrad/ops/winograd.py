@@ -27,8 +27,9 @@ additions):
 Layout: the transforms work on arrays laid out (rows, cols, N, C), so every element-wise
 pass runs over long contiguous runs of N*C numbers (in NCHW the runs would be a few pixels
 long, and NumPy's per-run overhead would dominate); the conversions to and from NCHW are
-blocked transposes (``_to_last``/``_from_last``), 3-4x faster than NumPy's plain transposed
-copy.
+transposed copies (``_to_last``/``_from_last``; the one back to NCHW in blocks sized for the
+L1 cache, 3-4x faster than NumPy's plain transposed copy). At one BLAS thread the batch is
+processed in image ranges small enough for the intermediates to stay in cache (``_chunks``).
 """
 from __future__ import annotations
 
