@@ -38,6 +38,10 @@ class IterableDataset(Dataset):
     def __iter__(self):
         raise NotImplementedError("subclasses of IterableDataset should implement __iter__")
 
+    def __add__(self, other):  # iterable + iterable chains them, as PyTorch
+        from .dataset_extra import ChainDataset
+        return ChainDataset([self, other])
+
 
 def _index_array(indices):
     return xp.asarray(indices, dtype=xp.int64).reshape(-1)

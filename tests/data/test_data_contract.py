@@ -60,3 +60,26 @@ def test_torch_utils_data_spelling():
     from chaingrad.utils.data import DataLoader, TensorDataset
     assert cg.utils.data is cg.data
     assert DataLoader is cg.data.DataLoader and TensorDataset is cg.data.TensorDataset
+
+
+def test_chain_and_stack_datasets_and_worker_info():
+    def stream(m, n):
+        class Stream(m.IterableDataset):
+            def __iter__(self):
+                return iter(range(n))
+
+            def __len__(self):
+                return n
+        return Stream()
+
+    for m in (tud, cg.data):
+        assert list(m.ChainDataset([stream(m, 3), stream(m, 2)])) == [0, 1, 2, 0, 1]
+        assert list(stream(m, 2) + stream(m, 1)) == [0, 1, 0]
+        assert m.get_worker_info() is None
+        with pytest.raises(ValueError):
+            m.StackDataset([1, 2], [1])
+    s = cg.data.StackDataset(x=cg.arange(4.0), y=cg.arange(4))
+    batch = next(iter(cg.data.DataLoader(s, batch_size=2)))
+    assert set(batch) == {"x", "y"} and batch["y"].tolist() == [0, 1]
+    assert cg.data.StackDataset(cg.arange(3), cg.arange(3) * 2)[1][1].item() == 2
+    assert cg.data.DistributedSampler is cg.distributed.DistributedSampler
