@@ -18,7 +18,8 @@ from .adagrad import Adagrad
 from .adadelta import Adadelta
 from .adam_variants import Adamax, NAdam, RAdam
 from .rprop_asgd import Rprop, ASGD
+from .lbfgs import LBFGS
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "lr_scheduler"]
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
