@@ -32,7 +32,8 @@ from .layers.dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDrop
                              FeatureAlphaDropout)
 from .layers.sparse import Embedding
 from .layers.fold import Fold, Unfold
-from .layers.pool_extra import LPPool1d, LPPool2d, LocalResponseNorm, ChannelShuffle
+from .layers.pool_extra import (LPPool1d, LPPool2d, LocalResponseNorm, ChannelShuffle, MaxUnpool1d,
+                                MaxUnpool2d)
 from .layers.misc import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d,
                           CosineSimilarity, PairwiseDistance)
 from .layers.extra import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,

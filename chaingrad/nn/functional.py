@@ -19,7 +19,7 @@ from ._functional.conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
                                adaptive_avg_pool2d)
 from ._functional.fold import unfold, fold
 from ._functional.pool_extra import (lp_pool1d, lp_pool2d, local_response_norm, channel_shuffle,
-                                     native_channel_shuffle)
+                                     native_channel_shuffle, max_unpool1d, max_unpool2d)
 from ._functional.interpolate import upsample, upsample_nearest, upsample_bilinear
 from ._functional.conv1d import (conv1d, max_pool1d, avg_pool1d, adaptive_avg_pool1d,
                                 adaptive_max_pool1d, conv_transpose1d)

@@ -35,3 +35,28 @@ def test_errors():
             m.nn.functional.local_response_norm(m.ones(2, 3), 2)
         with pytest.raises(RuntimeError):
             m.nn.functional.channel_shuffle(m.ones(1, 5, 2), 2)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=(2, 3), stride=(2, 1))])
+@pytest.mark.parametrize("batched", [True, False])
+def test_max_unpool2d_inverts_max_pool2d(kw, batched):
+    x = X4 if batched else X4[0]
+    size = x.shape[-2:]
+
+    def pair(m):
+        return lambda a: m.nn.functional.max_unpool2d(
+            *m.nn.functional.max_pool2d(a, return_indices=True, **kw), output_size=size, **kw)
+    # overlapping windows can pick one maximum twice: PyTorch's gradient (matched) then
+    # counts it twice, which finite differences do not, so gradcheck only without overlap
+    check_op(pair(cg), pair(torch), [x], gradgradcheck=False, gradcheck=kw == dict(kernel_size=2))
+
+
+def test_max_unpool1d_and_modules():
+    def pair(m):
+        return lambda a: m.nn.functional.max_unpool1d(
+            *m.nn.functional.max_pool1d(a, 3, stride=2, return_indices=True), 3, stride=2)
+    check_op(pair(cg), pair(torch), [X3], gradcheck=False, gradgradcheck=False)
+    assert repr(cg.nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
+    assert repr(cg.nn.MaxUnpool1d(3, stride=2, padding=1)) == repr(
+        torch.nn.MaxUnpool1d(3, stride=2, padding=1))

@@ -54,3 +54,51 @@ def channel_shuffle(input, groups):  # noqa: A002
 
 
 native_channel_shuffle = channel_shuffle
+
+
+def _unpool(input, indices, spatial_out, name):  # noqa: A002
+    from ...ops.select import scatter
+    from ...tensor import Tensor
+    from ...backend import xp
+    k = len(spatial_out)
+    batched = input.ndim == k + 2
+    if input.ndim not in (k + 1, k + 2):
+        raise RuntimeError(f"{name}: Expected {k + 1}D or {k + 2}D input, got {input.ndim}D")
+    x = input if batched else input.unsqueeze(0)
+    idx = indices.data if isinstance(indices, Tensor) else xp.asarray(indices)
+    idx = idx if batched else idx[None]
+    n, c = x.shape[0], x.shape[1]
+    size = 1
+    for s in spatial_out:
+        size *= s
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are of "
+                           f"size {'x'.join(map(str, spatial_out))}")
+    zeros = Tensor._wrap(xp.zeros((n, c, size), dtype=x.data.dtype))
+    flat = scatter(zeros, 2, Tensor._wrap(idx.reshape(n, c, -1)), x.reshape(n, c, -1))
+    y = flat.reshape(n, c, *spatial_out)
+    return y if batched else y.squeeze(0)
+
+
+def _unpool_size(input, kernel_size, stride, padding, output_size, k):  # noqa: A002
+    ks = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * k
+    st = ks if stride is None else (tuple(stride) if isinstance(stride, (tuple, list))
+                                    else (stride,) * k)
+    pd = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * k
+    if output_size is not None:
+        return tuple(int(s) for s in list(output_size)[-k:])
+    spatial = input.shape[-k:]
+    return tuple((spatial[i] - 1) * st[i] - 2 * pd[i] + ks[i] for i in range(k))
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Partial inverse of ``max_pool2d(..., return_indices=True)``: each value goes back to
+    the position its index names; everything else is 0."""
+    out = _unpool_size(input, kernel_size, stride, padding, output_size, 2)
+    return _unpool(input, indices, out, "max_unpool2d")
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Partial inverse of ``max_pool1d(..., return_indices=True)``."""
+    out = _unpool_size(input, kernel_size, stride, padding, output_size, 1)
+    return _unpool(input, indices, out, "max_unpool1d")

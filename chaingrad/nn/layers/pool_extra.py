@@ -60,3 +60,35 @@ class ChannelShuffle(Module):
 
     def extra_repr(self):
         return f"groups={self.groups}"
+
+
+class _MaxUnpoolNd(Module):
+    _fn = None
+    _k = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        k = self._k
+        pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * k  # noqa: E731
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride if stride is not None else kernel_size)
+        self.padding = pair(padding)
+
+    def forward(self, input, indices, output_size=None):  # noqa: A002
+        return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Put the maxima of ``MaxPool2d(return_indices=True)`` back in place (zeros elsewhere)."""
+    _fn = staticmethod(P.max_unpool2d)
+    _k = 2
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Put the maxima of ``MaxPool1d(return_indices=True)`` back in place (zeros elsewhere)."""
+    _fn = staticmethod(P.max_unpool1d)
+    _k = 1
