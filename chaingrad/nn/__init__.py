@@ -30,7 +30,7 @@ from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerN
                                    GroupNorm, RMSNorm)
 from .layers.dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
                              FeatureAlphaDropout)
-from .layers.sparse import Embedding
+from .layers.sparse import Embedding, EmbeddingBag
 from .layers.fold import Fold, Unfold
 from .layers.pool_extra import (LPPool1d, LPPool2d, LocalResponseNorm, ChannelShuffle, MaxUnpool1d,
                                 MaxUnpool2d)

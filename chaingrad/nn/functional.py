@@ -18,6 +18,7 @@ from ._functional.activation import (relu, relu6, leaky_relu, elu, selu, gelu, s
 from ._functional.conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
                                adaptive_avg_pool2d)
 from ._functional.fold import unfold, fold
+from ._functional.embedding_bag import embedding_bag
 from ._functional.pool_extra import (lp_pool1d, lp_pool2d, local_response_norm, channel_shuffle,
                                      native_channel_shuffle, max_unpool1d, max_unpool2d)
 from ._functional.interpolate import upsample, upsample_nearest, upsample_bilinear

@@ -180,3 +180,35 @@ def test_softmax2d():
     for m in (torch, cg):
         with pytest.raises(ValueError):
             m.nn.Softmax2d()(m.ones(3, 4))
+
+
+W_BAG = np.random.default_rng(5).standard_normal((10, 3))
+I1_BAG, OFF_BAG = np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 4, 4, 6])  # bag 1 is empty
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("kw", [dict(), dict(padding_idx=4), dict(include_last_offset=True)])
+def test_embedding_bag(mode, kw):
+    off = np.append(OFF_BAG, 8) if kw.get("include_last_offset") else OFF_BAG
+    check_op(lambda w: F.embedding_bag(cg.tensor(I1_BAG), w, cg.tensor(off), mode=mode, **kw),
+             lambda w: TF.embedding_bag(torch.tensor(I1_BAG), w, torch.tensor(off), mode=mode, **kw),
+             [W_BAG], gradgradcheck=False)
+    i2 = np.array([[1, 2, 4], [4, 3, 9]])
+    check_op(lambda w: F.embedding_bag(cg.tensor(i2), w, mode=mode),
+             lambda w: TF.embedding_bag(torch.tensor(i2), w, mode=mode), [W_BAG],
+             gradgradcheck=False)
+
+
+def test_embedding_bag_per_sample_weights_and_module():
+    p = np.random.default_rng(6).standard_normal(8)
+    check_op(lambda w, s: F.embedding_bag(cg.tensor(I1_BAG), w, cg.tensor(OFF_BAG), mode="sum",
+                                          per_sample_weights=s),
+             lambda w, s: TF.embedding_bag(torch.tensor(I1_BAG), w, torch.tensor(OFF_BAG),
+                                           mode="sum", per_sample_weights=s), [W_BAG, p],
+             gradgradcheck=False)
+    for kw in ({}, dict(mode="sum", padding_idx=2)):
+        assert repr(cg.nn.EmbeddingBag(10, 3, **kw)) == repr(torch.nn.EmbeddingBag(10, 3, **kw))
+    for m in (torch, cg):
+        with pytest.raises(NotImplementedError):
+            m.nn.functional.embedding_bag(m.tensor(I1_BAG), m.tensor(W_BAG), m.tensor(OFF_BAG),
+                                          mode="mean", per_sample_weights=m.tensor(p))
