@@ -45,7 +45,7 @@ class Tensor(TensorMath):
     # costs as little as possible.
     # _vc: the version counter, None until the first in-place change, view or saved output
     __slots__ = ("data", "_requires_grad", "grad_fn", "_vc", "__weakref__", "__dict__")
-    grad = None
+    _grad = None  # .grad (set in the instance __dict__ once a gradient exists)
     _output_nr = 0
     _accumulator = None
     _retains_grad = False
@@ -103,6 +103,33 @@ class Tensor(TensorMath):
         self._vc = counter
 
     # -- autograd state ------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """dL/d(this tensor) after ``backward()`` (leaves, and non-leaves that
+        ``retain_grad()``); None before."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:  # PyTorch's checks, with its messages
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.data.shape)}' to a "
+                    f"tensor of size '{list(self.data.shape)}'. Please ensure that the "
+                    f"gradient and the tensor are the same size")
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
+                    f"with dtype '{self.dtype}'. The gradient must match the tensor's dtype")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad

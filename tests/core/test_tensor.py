@@ -220,3 +220,19 @@ def test_non_float32_inputs_match_torch_dtypes(dtype):
         got = f(cg.tensor(a))
         assert got.data.dtype == want.numpy().dtype, (i, dtype, got.data.dtype, want.dtype)
         np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float), rtol=1e-3)
+
+
+def test_grad_assignment_is_checked_as_in_pytorch():
+    import torch
+    for lib in (cg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(TypeError):
+            x.grad = 3
+        with pytest.raises(RuntimeError):
+            x.grad = lib.zeros(1, 2)
+        with pytest.raises(RuntimeError):
+            x.grad = lib.zeros(2, dtype=lib.float64)
+        x.grad = lib.ones(2)
+        assert x.grad.tolist() == [1.0, 1.0]
+        x.grad = None
+        assert x.grad is None
