@@ -366,7 +366,9 @@ class AccumulateGrad(Node):
     # differentiated: DDP overlaps communication with that). So it is numbered anew at the
     # first use after each backward pass that ran it (Tensor._edge). An op from an older,
     # retained graph may still send it a gradient after it ran: it then runs again, adding
-    # that part.
+    # that part (.grad is right; the leaf's hooks see each part, where PyTorch, which counts
+    # dependencies, calls them once with the sum - e.g. a backward through both a
+    # create_graph=True gradient and a later use of the same leaf).
 
     def __init__(self, variable):
         super().__init__()
