@@ -21,7 +21,7 @@ from .backend import int as int  # noqa: A001,PLC0414
 from .tensor import Tensor, Parameter, Size
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                                  inference_mode)
-from .random import manual_seed, seed, get_rng_state, set_rng_state, Generator
+from .random import manual_seed, seed, get_rng_state, set_rng_state, Generator, initial_seed
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like,
                        ones_like, empty_like, full_like, rand, randn, rand_like, randn_like,
                        randint, randperm, arange, linspace, logspace, eye, tril, triu,
@@ -31,7 +31,8 @@ from .ops.elementwise import (add, sub, mul, div, neg, pow, exp, log, log2, log1
                               sigmoid, relu, clamp, clip, maximum, minimum, where, floor, ceil,
                               round, trunc, isnan, isinf, isfinite, logical_not, logical_and,
                               logical_or, logical_xor, multiply, divide, subtract, negative,
-                              true_divide, remainder, floor_divide)
+                              true_divide, remainder, floor_divide, bitwise_and, bitwise_or,
+                              bitwise_xor, bitwise_not)
 from .ops.reduce import (sum, mean, prod, var, std, var_mean, std_mean, amax, amin, max, min,
                          argmax, argmin, logsumexp, softmax, log_softmax, cumsum, norm, all, any)
 from .ops.shape import (reshape, flatten, squeeze, unsqueeze, permute, transpose, cat, concat,
@@ -41,6 +42,11 @@ from .ops.linalg import matmul, einsum, outer
 from .ops.select import (sort, argsort, topk, scatter, scatter_add, nonzero, repeat_interleave,
                          tile, movedim, diagonal, diag, trace, cumprod)
 from .ops.select import movedim as moveaxis
+
+
+def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's name
+    """``input`` with ``value`` where ``mask`` is True (gradient flows elsewhere)."""
+    return input.masked_fill(mask, value)
 from . import autograd
 from .autograd import backward as _autograd_backward  # noqa: F401
 

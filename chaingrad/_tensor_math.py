@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend
 from .backend import xp
 
 # bound by _bind (tensor.py), once Tensor and the op modules exist
@@ -98,16 +99,25 @@ class TensorMath:
         return _ew.abs(self)
 
     def __invert__(self):
-        return _ew.logical_not(self)
+        return _ew.bitwise_not(self)
 
     def __and__(self, other):
-        return _ew.logical_and(self, other)
+        return _ew.bitwise_and(self, other)
 
     def __or__(self, other):
-        return _ew.logical_or(self, other)
+        return _ew.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return _ew.logical_xor(self, other)
+        return _ew.bitwise_xor(self, other)
+
+    def __rand__(self, other):
+        return _ew.bitwise_and(other, self)
+
+    def __ror__(self, other):
+        return _ew.bitwise_or(other, self)
+
+    def __rxor__(self, other):
+        return _ew.bitwise_xor(other, self)
 
     # comparisons: bool tensors, no gradient
     def __eq__(self, other):
@@ -155,6 +165,10 @@ class TensorMath:
         return self.div_(other)
 
     def __getitem__(self, index):
+        if index.__class__ is slice or index.__class__ is tuple:
+            for part in (index,) if index.__class__ is slice else index:
+                if part.__class__ is slice and part.step is not None and part.step < 0:
+                    raise ValueError("step must be greater than zero")
         return _shp.getitem(self, index)
 
     def __setitem__(self, index, value):
@@ -266,6 +280,15 @@ class TensorMath:
     def isfinite(self): return _ew.isfinite(self)
     def logical_not(self): return _ew.logical_not(self)
     def clamp(self, min=None, max=None): return _ew.clamp(self, min, max)
+    def clamp_min(self, min): return _ew.clamp(self, min, None)  # noqa: A002
+    def clamp_max(self, max): return _ew.clamp(self, None, max)  # noqa: A002
+    def bitwise_and(self, other): return _ew.bitwise_and(self, other)
+    def bitwise_or(self, other): return _ew.bitwise_or(self, other)
+    def bitwise_xor(self, other): return _ew.bitwise_xor(self, other)
+    def bitwise_not(self): return _ew.bitwise_not(self)
+    def logical_and(self, other): return _ew.logical_and(self, other)
+    def logical_or(self, other): return _ew.logical_or(self, other)
+    def logical_xor(self, other): return _ew.logical_xor(self, other)
     clip = clamp
     def maximum(self, other): return _ew.maximum(self, other)
     def minimum(self, other): return _ew.minimum(self, other)
@@ -278,6 +301,9 @@ class TensorMath:
     divide = div
     def where(self, condition, other): return _ew.where(condition, self, other)
     def masked_fill(self, mask, value): return _ew.where(mask, value, self)
+    def masked_fill_(self, mask, value):
+        return _inplace.apply_inplace(self, lambda t: _ew.where(mask, value, t))
+    def type_as(self, other): return self.to(other.dtype)
     def lerp(self, end, weight): return self + (end - self) * weight
 
     # -- reductions ---------------------------------------------------------------------------
@@ -296,9 +322,9 @@ class TensorMath:
     def argmin(self, dim=None, keepdim=False): return _red.argmin(self, dim, keepdim)
     def logsumexp(self, dim, keepdim=False): return _red.logsumexp(self, dim, keepdim)
     def norm(self, p="fro", dim=None, keepdim=False): return _red.norm(self, p, dim, keepdim)
-    def softmax(self, dim): return _red.softmax(self, dim)
-    def log_softmax(self, dim): return _red.log_softmax(self, dim)
-    def cumsum(self, dim): return _red.cumsum(self, dim)
+    def softmax(self, dim, dtype=None): return _red.softmax(self, dim, dtype)
+    def log_softmax(self, dim, dtype=None): return _red.log_softmax(self, dim, dtype)
+    def cumsum(self, dim, dtype=None): return _red.cumsum(self, dim, dtype)
     def all(self, dim=None, keepdim=False): return _red.all(self, dim, keepdim)
     def any(self, dim=None, keepdim=False): return _red.any(self, dim, keepdim)
 
@@ -306,8 +332,27 @@ class TensorMath:
     def reshape(self, *shape): return _shp.reshape(self, _shape_args(shape))
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and shape[0] is not None:
-            return self.to(shape[0])
+            return self._view_as_dtype(shape[0])
         return _shp.view(self, _shape_args(shape))
+
+    def _view_as_dtype(self, dtype):
+        """``t.view(dtype)``: the same bytes read as another dtype (PyTorch's; no copy)."""
+        target = backend.np_dtype(dtype)
+        if target == self.data.dtype:
+            return _shp.view(self, tuple(self.data.shape))
+        if self._requires_grad:
+            raise RuntimeError("view(dtype) of a tensor that requires grad to a different "
+                               "dtype is not differentiable; detach() it first")
+        if self.data.ndim == 0 and target.itemsize != self.data.dtype.itemsize:
+            raise RuntimeError("self.dim() cannot be 0 if the view's dtype has a different "
+                               "size")
+        try:
+            arr = self.data.view(target)
+        except ValueError as exc:
+            raise RuntimeError(f"view(dtype): {exc}") from None
+        out = Tensor._wrap(arr)
+        out._version_counter = self._version_counter
+        return out
     def view_as(self, other): return _shp.view(self, other.shape)
     def reshape_as(self, other): return _shp.reshape(self, other.shape)
     def flatten(self, start_dim=0, end_dim=-1): return _shp.flatten(self, start_dim, end_dim)
@@ -345,7 +390,11 @@ class TensorMath:
             raise RuntimeError(f"bmm: both arguments must be 3-D, got {self.ndim}-D and {other.ndim}-D")
         return _la.matmul(self, other)
     def mv(self, vec): return _la.matmul(self, vec)
-    def dot(self, other): return _la.matmul(self, other)
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D "
+                               f"tensors")
+        return _la.matmul(self, other)
     def outer(self, other): return _la.outer(self, other)
 
     # -- sorting, selection, scatter (chaingrad/ops/select.py) --------------------------------

@@ -354,10 +354,12 @@ class Tensor(TensorMath):
         return id(self)
 
     def __repr__(self):
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", precision=4,
-                               prefix="tensor(")
+        arr = backend.to_numpy(self.data)
+        body = np.array2string(arr, separator=", ", prefix="tensor(",
+                               formatter=_float_formatter(arr) if arr.dtype.kind == "f" else None)
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_) or self.data.size == 0:
+        if self.data.dtype not in (np.float32, np.int64, np.bool_) or (
+                self.data.size == 0 and self.data.dtype != np.float32):
             extras.append(f"dtype={self.dtype!r}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -442,6 +444,32 @@ class Size(tuple):
 
     def __repr__(self):
         return f"chaingrad.Size({list(self)})"
+
+
+def _float_formatter(arr):
+    """PyTorch's way of printing floats: ``1.``/``2.`` when every value is whole, 4 decimals
+    (``1.5000``) otherwise, scientific (``1.0000e-08``) when the magnitudes span more than
+    1000x or leave [1e-4, 1e8]; all values padded to one width."""
+    finite = arr[np.isfinite(arr)].astype(np.float64)
+    nonzero = np.abs(finite[finite != 0])
+    big = nonzero.size and nonzero.max() > 1e8
+    if finite.size and np.all(finite == np.round(finite)):
+        fmt = "{:.4e}" if big else "{:.0f}."
+    elif nonzero.size and (big or nonzero.min() < 1e-4 or nonzero.max() / nonzero.min() > 1000):
+        fmt = "{:.4e}"
+    else:
+        fmt = "{:.4f}"
+
+    def text(v):
+        if v != v:
+            return "nan"
+        if v in (np.inf, -np.inf):
+            return "inf" if v > 0 else "-inf"
+        return fmt.format(float(v))
+    flat = arr.ravel()
+    sample = flat if flat.size <= 2000 else np.concatenate([flat[:1000], flat[-1000:]])
+    width = max((len(text(v)) for v in sample), default=0)
+    return {"float_kind": lambda v: text(v).rjust(width)}
 
 
 def _to_args(args, kwargs):

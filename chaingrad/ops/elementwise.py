@@ -174,7 +174,8 @@ class Pow(Op):
     def backward(self, g, F):  # d a^b = b a^(b-1) da + a^b ln(a) db
         a, b = self.inputs(F)
         y = self.output(F)
-        ga = g * b * a ** (b - 1)
+        # where b = 0 the first term is 0 (PyTorch's convention), not 0 * 0^-1 = nan at a = 0
+        ga = g * b * a ** F.where(b == 0, 1, b - 1)
         # ln(a) is -inf at a = 0, where a^b is 0: the product is defined as 0 there
         safe_log = F.log(F.where(a > 0, a, 1))
         gb = g * y * safe_log
@@ -212,6 +213,10 @@ subtract = sub
 
 
 def neg(x):
+    if isinstance(x, Tensor) and x.data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return _unary(Neg, x)
 
 
@@ -222,6 +227,9 @@ def pow(base, exponent):  # noqa: A001
     if isinstance(base, Tensor) and not isinstance(exponent, (Tensor, np.ndarray)):
         if base.data.dtype.kind in "iub" and isinstance(exponent, float):
             base = _float_input(base)
+        elif (base.data.dtype.kind in "iu" and isinstance(exponent, int)
+              and not isinstance(exponent, bool) and exponent < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(base, p=exponent)
     return _binary(Pow, base, exponent, "pow")
 
@@ -334,6 +342,9 @@ def clamp(x, min=None, max=None):  # noqa: A002
     """Clamp to [min, max]; the gradient flows where min <= x <= max."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if (isinstance(x, Tensor) and x.data.dtype.kind in "iub"
+            and any(isinstance(v, float) for v in (min, max))):
+        x = _float_input(x)  # float bounds on an integer tensor: the default float dtype
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         lo = as_tensor_operand(-np.inf if min is None else min, x)
         hi = as_tensor_operand(np.inf if max is None else max, x)
@@ -432,6 +443,28 @@ logical_and = _nograd(xp.logical_and, "logical_and")
 logical_or = _nograd(xp.logical_or, "logical_or")
 logical_xor = _nograd(xp.logical_xor, "logical_xor")
 remainder = _nograd(xp.remainder, "remainder")
+
+
+_TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _bitwise(fn, name):
+    """&, |, ^, ~ as PyTorch: bitwise on integers, logical on bools, refused on floats."""
+    def op(*args):
+        for a in args:
+            if isinstance(a, Tensor) and a.data.dtype.kind in "fc":
+                raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                          f"'{_TORCH_TYPE_NAMES.get(a.data.dtype.name, a.dtype.name)}'")
+        arrs = [a.data if isinstance(a, Tensor) else a for a in args]
+        return Tensor._wrap(xp.asarray(fn(*arrs)))
+    op.__name__ = name
+    return op
+
+
+bitwise_and = _bitwise(xp.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(xp.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
+bitwise_not = _bitwise(xp.invert, "bitwise_not")
 
 
 def floor_divide(a, b):

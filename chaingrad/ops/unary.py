@@ -134,7 +134,10 @@ class Sign(Op):
 
     def forward(self, x):
         self.shape = x.shape
-        return xp.sign(x)
+        out = xp.sign(x)
+        if out.dtype.kind == "f":  # PyTorch: sign(nan) = 0
+            out = xp.where(out != out, out.dtype.type(0), out)
+        return out
 
     def backward(self, g, F):  # sign is flat almost everywhere
         return g * 0
@@ -217,6 +220,8 @@ class Sigmoid(Op):
     save_output = True
 
     def forward(self, x):
+        if x.dtype == xp.float16:  # computed in float32, as PyTorch does
+            return _sigmoid(x.astype(xp.float32)).astype(xp.float16)
         return _sigmoid(x)
 
     def backward(self, g, F):  # d sigma(x) = sigma (1 - sigma)
