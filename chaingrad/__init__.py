@@ -42,6 +42,7 @@ from .ops.linalg import matmul, einsum, outer
 from .ops.select import (sort, argsort, topk, scatter, scatter_add, nonzero, repeat_interleave,
                          tile, movedim, diagonal, diag, trace, cumprod)
 from .ops.select import movedim as moveaxis
+from ._functions_extra import *  # noqa: F401,F403 - isclose, index_add, kthvalue, ge, ...
 
 
 def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's name

@@ -149,7 +149,7 @@ class TensorMath:
         return self.shape == other.shape and bool((self.data == other.data).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-        return bool(xp.allclose(self.data, other.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
 
     # in-place operators
     def __iadd__(self, other):
@@ -273,7 +273,10 @@ class TensorMath:
     def relu(self): return _ew.relu(self)
     def floor(self): return _ew.floor(self)
     def ceil(self): return _ew.ceil(self)
-    def round(self): return _ew.round(self)
+    def round(self, *, decimals=0):
+        if decimals == 0:
+            return _ew.round(self)
+        return _ew.round(self * 10.0 ** decimals) / 10.0 ** decimals
     def trunc(self): return _ew.trunc(self)
     def isnan(self): return _ew.isnan(self)
     def isinf(self): return _ew.isinf(self)
@@ -296,7 +299,8 @@ class TensorMath:
     def add(self, other, alpha=1): return _ew.add(self, other if alpha == 1 else other * alpha)
     def sub(self, other, alpha=1): return _ew.sub(self, other if alpha == 1 else other * alpha)
     def mul(self, other): return _ew.mul(self, other)
-    def div(self, other): return _ew.div(self, other)
+    def div(self, other, *, rounding_mode=None):
+        return _ew.div(self, other, rounding_mode)
     multiply = mul
     divide = div
     def where(self, condition, other): return _ew.where(condition, self, other)
@@ -376,7 +380,11 @@ class TensorMath:
     def gather(self, dim, index): return _shp.gather(self, dim, index)
     def narrow(self, dim, start, length): return _shp.narrow(self, dim, start, length)
     def index_select(self, dim, index): return _shp.index_select(self, dim, index)
-    def masked_select(self, mask): return self[mask]
+    def masked_select(self, mask):  # the mask and self broadcast together, as PyTorch
+        m = mask.data if hasattr(mask, "data") else xp.asarray(mask)
+        shape = xp.broadcast_shapes(self.shape, m.shape)
+        x = self if tuple(self.shape) == shape else self.expand(shape)
+        return x[Tensor._wrap(xp.ascontiguousarray(xp.broadcast_to(m, shape)))]
     def roll(self, shifts, dims=None): return _shp.roll(self, shifts, dims)
 
     # -- linear algebra -----------------------------------------------------------------------

@@ -16,6 +16,39 @@ def _finish(arr, requires_grad):
     return t
 
 
+def _leaves(data):
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            yield from _leaves(d)
+        else:
+            yield d
+
+
+def _np_scalar_dtype(data):
+    """PyTorch's dtype for a (nested) list holding NumPy scalars, None if it holds none: each
+    NumPy scalar counts with its dtype, Python bools/ints/floats as bool/int64/default float;
+    floats beat ints beat bools, and within a kind the widest wins."""
+    leaves = list(_leaves(data))
+    if not any(isinstance(d, np.generic) for d in leaves):
+        return None
+    kinds = {"b": [], "i": [], "f": []}
+    for d in leaves:
+        if isinstance(d, np.generic):
+            kinds["i" if d.dtype.kind == "u" else d.dtype.kind].append(d.dtype)
+        elif isinstance(d, bool):
+            kinds["b"].append(np.dtype(np.bool_))
+        elif isinstance(d, int):
+            kinds["i"].append(np.dtype(np.int64))
+        elif isinstance(d, float):
+            kinds["f"].append(np.dtype(backend.np_dtype(backend.get_default_dtype())))
+        else:
+            return None
+    for k in "fib":
+        if kinds[k]:
+            return np.result_type(*kinds[k])
+    return None
+
+
 def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64;
     NumPy arrays, alone or in a list, keep their dtype)."""
@@ -30,6 +63,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         arr = backend.as_array([d.item() if isinstance(d, Tensor) and d.ndim == 0 else
                                 (d.data.tolist() if isinstance(d, Tensor) else d) for d in data], dtype)
     else:
+        if dtype is None and isinstance(data, (list, tuple)):
+            dtype = _np_scalar_dtype(data)
         arr = backend.as_array(data, dtype)
         if isinstance(data, np.ndarray) and arr is data:
             arr = arr.copy()

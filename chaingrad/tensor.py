@@ -16,6 +16,7 @@ from .backend import xp
 from .autograd.grad_mode import is_grad_enabled
 from .autograd.function import AccumulateGrad, _next_seq
 from ._tensor_math import TensorMath
+from ._tensor_extra import TensorExtra
 
 
 _new_object = object.__new__
@@ -31,7 +32,7 @@ class _VersionCounter:
         self.value = 0
 
 
-class Tensor(TensorMath):
+class Tensor(TensorMath, TensorExtra):
     """A multi-dimensional array that can record the operations applied to it.
 
     Create tensors with ``cg.tensor``, ``cg.zeros``, ``cg.rand`` ...; ops on tensors whose
@@ -106,8 +107,17 @@ class Tensor(TensorMath):
     @property
     def grad(self):
         """dL/d(this tensor) after ``backward()`` (leaves, and non-leaves that
-        ``retain_grad()``); None before."""
-        return self._grad
+        ``retain_grad()``); None before. Reading it on a non-leaf that does not retain its
+        gradient warns, as PyTorch does."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value):
@@ -324,9 +334,13 @@ class Tensor(TensorMath):
         return self.data.tolist()
 
     def __float__(self):
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __bool__(self):
@@ -367,10 +381,14 @@ class Tensor(TensorMath):
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    def to(self, *args, **kwargs):
-        """``t.to(dtype)``, ``t.to(device)``, ``t.to(other_tensor)``: converts, keeping grad."""
+    def to(self, *args, copy=False, non_blocking=False, **kwargs):
+        """``t.to(dtype)``, ``t.to(device)``, ``t.to(other_tensor)``: converts, keeping grad;
+        ``self`` itself when nothing changes, unless ``copy=True``."""
         from .ops import elementwise as ew
         dtype, device = _to_args(args, kwargs)
+        if copy:
+            out = self.to(*args, **kwargs)
+            return out.clone() if out is self else out
         out = self
         if device is not None and str(backend.Device(device)) != str(self.device):
             out = ew.to_device(out, device)
@@ -417,20 +435,29 @@ class Tensor(TensorMath):
         from .ops import elementwise as ew
         return ew.clone(self)
 
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, requires_grad=False, device=None):
         return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None):
-        return Tensor._wrap(xp.zeros(_shape_args(size), dtype=backend.np_dtype(dtype) or self.data.dtype))
+    def _new(self, arr, requires_grad):
+        t = Tensor._wrap(arr)
+        if requires_grad:
+            t.requires_grad = True
+        return t
 
-    def new_ones(self, *size, dtype=None):
-        return Tensor._wrap(xp.ones(_shape_args(size), dtype=backend.np_dtype(dtype) or self.data.dtype))
+    def new_zeros(self, *size, dtype=None, requires_grad=False, device=None):
+        return self._new(xp.zeros(_shape_args(size), dtype=backend.np_dtype(dtype) or self.data.dtype),
+                         requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None):
-        return Tensor._wrap(xp.full(tuple(size), fill_value, dtype=backend.np_dtype(dtype) or self.data.dtype))
+    def new_ones(self, *size, dtype=None, requires_grad=False, device=None):
+        return self._new(xp.ones(_shape_args(size), dtype=backend.np_dtype(dtype) or self.data.dtype),
+                         requires_grad)
 
-    def new_empty(self, *size, dtype=None):
-        return self.new_zeros(*size, dtype=dtype)
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False, device=None):
+        return self._new(xp.full(tuple(size), fill_value,
+                                 dtype=backend.np_dtype(dtype) or self.data.dtype), requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False, device=None):
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 class Size(tuple):
@@ -530,6 +557,8 @@ from .ops import inplace as _inplace  # noqa: E402
 from .ops import select as _sel  # noqa: E402
 from . import _tensor_math  # noqa: E402
 _tensor_math._bind(Tensor, _ew, _red, _shp, _la, _inplace, _sel, _shape_args)
+from . import _tensor_extra  # noqa: E402
+_tensor_extra._bind(Tensor, _ew, _red, _shp, _inplace, _sel, _red._ValuesIndices)
 
 # the commonest unary ops: the method is the op's function itself (one call fewer per op)
 Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp

@@ -199,10 +199,21 @@ def mul(a, b):
     return _binary(Mul, a, b, "mul")
 
 
+def _integral(v):
+    if isinstance(v, Tensor):
+        return v.data.dtype.kind in "iu"
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def div(a, b, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
+        if _integral(a) and _integral(b):  # integers stay integers: floor, then toward 0
+            q = floor_divide(a, b)
+            bd = b.data if isinstance(b, Tensor) else b
+            ad = a.data if isinstance(a, Tensor) else a
+            return Tensor._wrap(xp.asarray(q.data + ((q.data < 0) & (q.data * bd != ad))))
         return (_binary(Div, a, b, "div")).trunc()
     return _binary(Div, a, b, "div")
 

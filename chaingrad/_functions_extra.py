@@ -1,0 +1,108 @@
+"""``cg.<name>`` spellings of Tensor methods PyTorch also offers as functions (``torch.isclose``,
+``torch.index_add``, ``torch.kthvalue``, comparisons ``torch.ge`` ...), plus
+``broadcast_tensors``/``broadcast_shapes`` and ``argwhere``. Each is the method of the same name,
+so values, dtypes and gradients are the method's.
+
+Example: ``cg.isclose(cg.tensor([1.0]), cg.tensor([1.0 + 1e-9]))`` is ``tensor([True])``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["isclose", "kthvalue", "median", "cummax", "cummin", "index_add", "index_fill",
+           "index_copy", "fmod", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
+           "greater_equal", "less_equal", "not_equal", "argwhere", "addcmul", "addcdiv", "lerp",
+           "masked_select", "broadcast_tensors", "broadcast_shapes"]
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    """|input - other| <= atol + rtol * |other| elementwise; NaNs equal only with equal_nan."""
+    return _t(input).isclose(other, rtol, atol, equal_nan)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
+    return input.kthvalue(k, dim, keepdim)
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    return input.median(dim, keepdim)
+
+
+def cummax(input, dim):  # noqa: A002
+    return input.cummax(dim)
+
+
+def cummin(input, dim):  # noqa: A002
+    return input.cummin(dim)
+
+
+def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
+    return input.index_add(dim, index, source, alpha=alpha)
+
+
+def index_fill(input, dim, index, value):  # noqa: A002
+    return input.index_fill(dim, index, value)
+
+
+def index_copy(input, dim, index, source):  # noqa: A002
+    return input.index_copy(dim, index, source)
+
+
+def fmod(input, other):  # noqa: A002
+    return input.fmod(other)
+
+
+def eq(input, other): return input == other  # noqa: A002,E704
+def ne(input, other): return input != other  # noqa: A002,E704
+def lt(input, other): return input < other  # noqa: A002,E704
+def le(input, other): return input <= other  # noqa: A002,E704
+def gt(input, other): return input > other  # noqa: A002,E704
+def ge(input, other): return input >= other  # noqa: A002,E704
+
+
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def argwhere(input):  # noqa: A002
+    """(n, ndim) int64 indices of the non-zero elements (``nonzero``)."""
+    return input.nonzero()
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """input + value * tensor1 * tensor2."""
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """input + value * tensor1 / tensor2."""
+    return input + value * tensor1 / tensor2
+
+
+def lerp(input, end, weight):  # noqa: A002
+    """input + weight * (end - input)."""
+    return input.lerp(end, weight)
+
+
+def masked_select(input, mask):  # noqa: A002
+    return input.masked_select(mask)
+
+
+def broadcast_shapes(*shapes):
+    """The shape all ``shapes`` broadcast to (RuntimeError if they do not)."""
+    from .tensor import Size
+    try:
+        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+    except ValueError as e:
+        raise RuntimeError(f"shape mismatch: {e}") from None
+
+
+def broadcast_tensors(*tensors):
+    """Each tensor expanded to the common broadcast shape (views; gradients sum back)."""
+    shape = broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(t.expand(shape) for t in tensors)
