@@ -2,6 +2,7 @@
 and its ``ctx``, which is also that call's node in the graph."""
 from __future__ import annotations
 
+import functools
 import traceback
 
 from ..backend import xp as _xp
@@ -66,6 +67,19 @@ class FunctionCtx(Node):
         if len(result) != n_in:
             raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                f"gradients (expected {n_in}, got {len(result)})")
+        metas = getattr(self, "_input_meta", None) or ()
+        for i, (g, meta) in enumerate(zip(result, metas)):
+            gs = getattr(g, "shape", None)
+            if meta is None or gs is None or tuple(gs) == tuple(meta[0]):
+                continue
+            try:  # PyTorch sums a broadcast gradient back; any other shape is an error
+                ok = _xp.broadcast_shapes(tuple(gs), tuple(meta[0])) == tuple(gs)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise RuntimeError(f"Function {self.name()} returned an invalid gradient at "
+                                   f"index {i} - got {list(gs)} but expected shape compatible "
+                                   f"with {list(meta[0])}")
         out = []
         for g, edge in zip(result, self.next_functions):
             if g is None or edge is None:
@@ -108,6 +122,16 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("a custom Function must define backward(ctx, ...)")
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override (with a ``forward(*args)`` that takes no ctx) to fill ``ctx`` from the
+        inputs and the output, PyTorch's second style."""
+        raise NotImplementedError
+
+    @classmethod
+    def _has_setup_context(cls) -> bool:
+        return cls.setup_context is not Function.setup_context
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from ..tensor import Tensor
@@ -118,12 +142,17 @@ class Function:
         ctx.needs_input_grad = needs
         recording = is_grad_enabled() and any(needs)
         with no_grad():
-            outputs = cls.forward(ctx, *args, **kwargs)
+            if cls._has_setup_context():  # forward(*args) + setup_context(ctx, inputs, output)
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, outputs)
+            else:
+                outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         if not recording:
             return outputs
         non_diff = ctx.__dict__.get("_non_diff", ())
+        dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
         ctx.next_functions = tuple(a._edge() if n else None for a, n in zip(args, needs))
         ctx._seq = _next_seq()  # after its inputs' nodes
         ctx._input_meta = tuple((a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
@@ -132,7 +161,13 @@ class Function:
         for i, o in enumerate(outs):
             if isinstance(o, Tensor):
                 meta.append((o.data.shape, o.data.dtype))
-                if id(o) in non_diff or o.data.dtype.kind != "f":
+                if id(o) in dirty and id(o) not in non_diff:
+                    # changed in place (mark_dirty): the same tensor, now made by this node
+                    o.grad_fn, o._requires_grad = ctx, True
+                    if i:
+                        o._output_nr = i
+                    wrapped.append(o)
+                elif id(o) in non_diff or o.data.dtype.kind != "f":
                     wrapped.append(Tensor._wrap(o.data))
                 else:
                     wrapped.append(Tensor._wrap(o.data, grad_fn=ctx, output_nr=i))
@@ -144,3 +179,13 @@ class Function:
         if _anomaly.enabled():
             ctx._trace = traceback.extract_stack()[:-1]
         return wrapped[0] if single else tuple(wrapped)
+
+
+def once_differentiable(backward):
+    """Decorator for a custom ``Function.backward`` that is not itself differentiable: it runs
+    without recording, so a create_graph pass gets constant gradients from it."""
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            return backward(ctx, *grads)
+    return wrapper

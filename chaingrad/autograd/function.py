@@ -417,4 +417,4 @@ def _bind_tensor(tensor_cls, counter_cls):
     _Tensor, _VersionCounter = tensor_cls, counter_cls
 
 
-from .custom_function import Function, FunctionCtx  # noqa: E402,F401  (they build on Node)
+from .custom_function import Function, FunctionCtx, once_differentiable  # noqa: E402,F401  (they build on Node)

@@ -15,7 +15,17 @@ def _tup(x):
 
 
 def _prep(inputs, create_graph):
-    return tuple(t.detach().requires_grad_(True) for t in _tup(inputs))
+    # with create_graph, an input that requires grad stays connected (a view of it), so the
+    # results can be differentiated back to it, as in PyTorch
+    return tuple(t.view_as(t) if create_graph and t.requires_grad
+                 else t.detach().requires_grad_(True) for t in _tup(inputs))
+
+
+def _check_strict(grads, out_index):
+    for j, g in enumerate(grads):
+        if g is None:
+            raise RuntimeError(f"Output {out_index} of the user-provided function is independent "
+                               f"of input {j}. This is not allowed in strict mode.")
 
 
 def _fix(grads, inputs, strict=False):
@@ -37,6 +47,11 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     else:
         vs = list(_tup(v))
     grads = grad(list(outs), list(xs), vs, create_graph=create_graph, allow_unused=True)
+    if strict:
+        for j, g in enumerate(grads):
+            if g is None:
+                raise RuntimeError(f"The output of the user-provided function is independent of "
+                                   f"input {j}. This is not allowed in strict mode.")
     grads = _fix(grads, xs)
     out_ret = out if create_graph else (out.detach() if isinstance(out, Tensor)
                                         else tuple(o.detach() for o in out))
@@ -69,8 +84,19 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return out_ret, (jv[0] if single_out else jv)
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
-    """The full Jacobian, shape ``out.shape + in.shape`` (tuples for several ins/outs)."""
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
+             strategy="reverse-mode"):
+    """The full Jacobian, shape ``out.shape + in.shape`` (tuples for several ins/outs).
+    ``strict=True`` refuses an output independent of an input (RuntimeError); ``vectorize`` and
+    ``strategy`` are accepted for PyTorch's signature (the rows are computed one by one)."""
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError("torch.autograd.functional.jacobian: `strategy=\"forward-mode\"` "
+                                  "only implemented for `vectorize=True`.")
+    if strict and vectorize:
+        raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                           "`vectorize=True` are not supported together.")
     from . import grad
     from ..tensor import Tensor
     from ..ops.shape import stack
@@ -80,7 +106,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
     single_out = isinstance(out, Tensor)
     outs = _tup(out)
     result = []
-    for o in outs:
+    for i, o in enumerate(outs):
         rows = [[] for _ in xs]
         flat = o.reshape(-1)
         for k in range(flat.shape[0]):
@@ -89,9 +115,13 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
                           allow_unused=True)
             else:
                 gs = (None,) * len(xs)
+            if strict:
+                _check_strict(gs, i)
             gs = _fix(gs, xs)
             for j, g in enumerate(gs):
                 rows[j].append(g)
+        if strict and not rows[0] and o.numel() == 0:
+            pass
         per_in = []
         for j, x in enumerate(xs):
             if rows[j]:
@@ -115,7 +145,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
         gs = _fix(gs, xs)
         return gs[0] if single_in else gs
 
-    return jacobian(gradient, inputs, create_graph=create_graph)
+    return jacobian(gradient, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize)
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
