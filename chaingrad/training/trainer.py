@@ -165,7 +165,7 @@ class Trainer:
         try:
             if self.epoch < cfg["epochs"]:  # a resumed run shows its earlier epochs too
                 self._print("\n".join([table_header()] + [table_row(r) for r in self.history]))
-            while self.epoch < cfg["epochs"] and self._stop is None:
+            while self.epoch < cfg["epochs"] and not self._stopping():
                 row = self._train_epoch()
                 if row is None:
                     break
@@ -220,8 +220,7 @@ class Trainer:
             bar.update(done, p["loss_sum"] / p["seen"], p["correct"] / p["seen"], seen_now)
             if cfg.get("stop_after_steps") and self.step >= cfg["stop_after_steps"]:
                 self._stop = self._stop or "steps"
-            if self.agree_stop is not None and self.agree_stop(self._stop is not None):
-                self._stop = self._stop or "signal"  # another rank was interrupted
+            self._stopping()
             if self._stop is not None and done < len(self.loader):
                 p["time"] += time.perf_counter() - start
                 return None  # mid-pass: the loader's state says where to pick up
@@ -308,6 +307,16 @@ class Trainer:
         if flow is not None:
             files.append("gradient_flow.png")
         return files
+
+    def _stopping(self) -> bool:
+        """Whether to stop now. In a data-parallel job every rank asks at the same points
+        (after every step, before every epoch) and all get the same answer: one interrupted
+        rank stops them all there, and none is left waiting in a collective for the others."""
+        stop = self._stop is not None
+        if self.agree_stop is not None and self.agree_stop(stop) and not stop:
+            self._stop = "signal"  # another rank was interrupted
+            stop = True
+        return stop
 
     # -- Ctrl-C --------------------------------------------------------------------------------
     def _install_sigint(self):
