@@ -72,7 +72,7 @@ class Node:
 
     # -- introspection ---------------------------------------------------------------------
     def name(self) -> str:
-        return type(self).__name__ + "Backward"
+        return type(self).__name__ + "Backward0"  # PyTorch's spelling (MulBackward0)
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"

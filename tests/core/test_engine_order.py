@@ -75,7 +75,7 @@ def test_nodes_run_in_reverse_creation_order():
     from chaingrad.autograd.engine import run_backward
     run_backward([c.grad_fn and (c.grad_fn, 0)], [np.ones(2, np.float32)],
                  observer=lambda node, gout, gin: visited.append(node.name()))
-    assert visited == ["MulBackward", "AddBackward", "MulBackward", "AccumulateGrad"]
+    assert visited == ["MulBackward0", "AddBackward0", "MulBackward0", "AccumulateGrad"]
     np.testing.assert_allclose(x.grad.numpy(), [6.0, 10.0])  # d(2x (x + 1))/dx = 4x + 2
 
 

@@ -59,7 +59,7 @@ def test_graph_freed_by_refcount_alone():
         node_ref = weakref.ref(y.grad_fn)
         mid_ref = weakref.ref(h)
         mid_node_ref = weakref.ref(h.grad_fn)
-        del h  # still referenced as a saved input of MulBackward (not a cycle)
+        del h  # still referenced as a saved input of MulBackward0 (not a cycle)
         del y
         assert node_ref() is None, "the output's node outlived it: a reference cycle"
         assert mid_node_ref() is None, "an inner node outlived the graph"

@@ -84,7 +84,7 @@ def test_06_chain_rule(tmp_path):
     assert r["fd"] == pytest.approx(r["hand"], rel=1e-8)
     assert (r["engine_x"], r["engine_y"]) == (r["hand_x"], r["hand_y"]) == (1.5, 9.0)
     assert r["paths_y"] == 2
-    assert r["rows"] == ["ExpBackward", "SinBackward", "MulBackward"]
+    assert r["rows"] == ["ExpBackward0", "SinBackward0", "MulBackward0"]
 
 
 def test_07_matrix_derivatives():

@@ -48,7 +48,7 @@ def test_inplace_through_view_of_saved_tensor_detected():
 
 def _saved_through_internal_view(L, a):
     p = a.abs()
-    y = a.unsqueeze(1) * p.unsqueeze(0)  # MulBackward saves the view p.unsqueeze(0)
+    y = a.unsqueeze(1) * p.unsqueeze(0)  # MulBackward0 saves the view p.unsqueeze(0)
     p.add_(0.25)  # PyTorch: the view shares p's version counter -> refused at backward
     y.sum().backward()
 
@@ -64,7 +64,7 @@ def test_inplace_change_of_a_value_saved_through_an_internal_view_detected():
     lambda L: L.zeros(0, 3, dtype=L.float64, requires_grad=True).var(0, correction=0),  # n = 0
 ])
 def test_var_with_no_degrees_of_freedom_has_nan_gradient_not_a_crash(make):
-    """Was: ZeroDivisionError in VarBackward (a Python float division by zero)."""
+    """Was: ZeroDivisionError in VarBackward0 (a Python float division by zero)."""
     res = []
     for L in (cg, torch):
         y = make(L)

@@ -11,7 +11,7 @@ from chaingrad import nn, viz
 def test_x_times_x_plus_x():
     x = cg.tensor(2.0, requires_grad=True)
     e = viz.explain_backward(x * x + x, params={"x": x})
-    assert [r["op"] for r in e.rows] == ["AddBackward", "MulBackward"]
+    assert [r["op"] for r in e.rows] == ["AddBackward0", "MulBackward0"]
     assert [r["paths"] for r in e.rows] == [1, 1]
     # x: one path through Add, two through Mul (x * x uses x twice)
     assert e.leaves[0]["name"] == "x" and e.leaves[0]["paths"] == 3
@@ -26,7 +26,7 @@ def test_shared_subexpression_counts_paths_and_visits_after_consumers():
     x = cg.tensor(0.5, dtype=cg.float64, requires_grad=True)
     a = x.exp()
     e = viz.explain_backward(a * a + a)
-    assert [r["op"] for r in e.rows] == ["AddBackward", "MulBackward", "ExpBackward"]
+    assert [r["op"] for r in e.rows] == ["AddBackward0", "MulBackward0", "ExpBackward0"]
     assert [r["paths"] for r in e.rows] == [1, 1, 3]
     assert [r["contributions"] for r in e.rows] == [1, 1, 3]
     ea = math.exp(0.5)
@@ -44,8 +44,8 @@ def test_vector_dot_product():
     x = cg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     w = cg.tensor([4.0, 5.0, 6.0], requires_grad=True)
     e = viz.explain_backward((x * w).sum())
-    assert [(r["op"], r["shape"]) for r in e.rows] == [("SumBackward", ()),
-                                                        ("MulBackward", (3,))]
+    assert [(r["op"], r["shape"]) for r in e.rows] == [("SumBackward0", ()),
+                                                        ("MulBackward0", (3,))]
     assert e.total_paths == 2
     assert e.scalar_paths == 6            # each of the 6 leaf elements: one scalar path
     assert e.dp_cost == 3 + 3 + 3         # sum: 3, mul: 3 per input
@@ -58,7 +58,7 @@ def test_two_matmuls_by_hand():
     w1 = cg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     w2 = cg.tensor([[0.5, 1.0], [1.5, 2.0]], requires_grad=True)
     e = viz.explain_backward(((x @ w1) @ w2).sum(), params={"w1": w1, "w2": w2})
-    assert [r["op"] for r in e.rows] == ["SumBackward", "MatMulBackward", "MatMulBackward"]
+    assert [r["op"] for r in e.rows] == ["SumBackward0", "MatMulBackward0", "MatMulBackward0"]
     # Sum 2; second matmul: 4 for h and 4 for w2; first: 4 for w1 (x needs no grad)
     assert e.dp_cost == 2 + 8 + 4
     assert [r["macs"] for r in e.rows] == [2, 8, 4]
@@ -132,8 +132,8 @@ def test_text_and_html_and_draw_after():
     e = viz.explain_backward(loss)
     text = str(e)
     assert text.splitlines()[0].split()[:4] == ["step", "op", "shape", "paths"]
-    assert "MulBackward" in text and "DP backward pass" in text
-    assert "<table>" in e._repr_html_() and "MulBackward" in e._repr_html_()
+    assert "MulBackward0" in text and "DP backward pass" in text
+    assert "<table>" in e._repr_html_() and "MulBackward0" in e._repr_html_()
     assert "|grad| 1.41" in g.source  # the view picks up the norms explain_backward recorded
 
 

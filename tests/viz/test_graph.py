@@ -38,18 +38,18 @@ def test_every_node_and_edge_in_dot():
     g = viz.draw_graph(loss, params={"x": x, "w": w})
     nodes, edges = parse(g.source)
     names = sorted(lab[0] for lab, _ in nodes.values())
-    assert names == ["AddBackward", "MulBackward", "MulBackward", "SumBackward", "w", "x"]
+    assert names == ["AddBackward0", "MulBackward0", "MulBackward0", "SumBackward0", "w", "x"]
     by_name = {}
     for nid, (lab, _) in nodes.items():
         by_name.setdefault(lab[0], []).append(nid)
     assert len(edges) == 7  # x -> Mul(x,x) twice: two separate paths
-    sx, sw, ssum, sadd = (by_name[k][0] for k in ("x", "w", "SumBackward", "AddBackward"))
+    sx, sw, ssum, sadd = (by_name[k][0] for k in ("x", "w", "SumBackward0", "AddBackward0"))
     into = {}
     for a, b, _ in edges:
         into.setdefault(b, []).append(a)
     assert into[ssum] == [sadd]
-    assert sorted(into[sadd]) == sorted(by_name["MulBackward"])
-    muls = sorted(sorted(into[m]) for m in by_name["MulBackward"])
+    assert sorted(into[sadd]) == sorted(by_name["MulBackward0"])
+    muls = sorted(sorted(into[m]) for m in by_name["MulBackward0"])
     assert muls == sorted([sorted([sx, sx]), sorted([sw, sx])])
     assert nodes[sx][0][1] == "(2,) float32"
     assert nodes[ssum][0][1] == "() float32"
@@ -67,10 +67,10 @@ def test_grads_appear_after_backward_and_colour():
     # dL/dx = w + 2x = [5, 8], dL/dw = x = [1, 2]
     assert f"|grad| {np.hypot(5, 8):.3g}" in lab["x"][0]
     assert f"|grad| {np.hypot(1, 2):.3g}" in lab["w"][0]
-    assert "|grad| 1" in lab["SumBackward"][0]
+    assert "|grad| 1" in lab["SumBackward0"][0]
     assert all("fillcolor" in v[1] for v in nodes.values())
     # the largest gradient (x) gets the red end, the smallest (the loss, 1) the blue end
-    assert '#f06450' in lab["x"][1] and '#78a0eb' in lab["SumBackward"][1]
+    assert '#f06450' in lab["x"][1] and '#78a0eb' in lab["SumBackward0"][1]
     data = {n["name"]: n for n in g.nodes}
     assert data["x"]["grad_norm"] == pytest.approx(np.hypot(5, 8))
 
@@ -83,14 +83,14 @@ def test_module_names_clusters_and_collapse():
     full = viz.draw_graph(loss, params=m)
     nodes, edges = parse(full.source)
     names = sorted(lab[0] for lab, _ in nodes.values())
-    assert names.count("LinearBackward") == 3 and names.count("ReluBackward") == 2
+    assert names.count("LinearBackward0") == 3 and names.count("ReluBackward0") == 2
     assert {"0.weight", "0.bias", "4.weight", "4.bias"} <= set(names)
     assert len(nodes) == 1 + 3 + 2 + 6 and len(edges) == 11
     assert full.source.count("subgraph cluster_") == 5
     col = viz.draw_graph(loss, params=m, collapse=True)
     nodes, edges = parse(col.source)
     assert sorted(lab[0] for lab, _ in nodes.values()) == ["0", "1", "2", "3", "4",
-                                                           "SumBackward"]
+                                                           "SumBackward0"]
     assert len(edges) == 5
     blk = {lab[0]: lab for lab, _ in nodes.values()}
     assert blk["0"][1] == "1 ops, 2 params" and blk["1"][1] == "1 ops, 0 params"
@@ -103,7 +103,7 @@ def test_collapse_guessed_from_parameter_names_without_trace():
     mods = {n["name"]: n["module"] for n in viz.draw_graph(loss, params=m).nodes}
     assert mods["0.weight"] == "0" and mods["2.bias"] == "2"
     col = viz.draw_graph(loss, params=m, collapse=True)
-    assert sorted(n["name"] for n in col.nodes) == ["0", "2", "ReluBackward", "SumBackward"]
+    assert sorted(n["name"] for n in col.nodes) == ["0", "2", "ReluBackward0", "SumBackward0"]
 
 
 def test_no_graph_is_an_error():
@@ -117,7 +117,7 @@ def test_svg_png_pdf_through_dot(tmp_path):
     g = viz.draw_graph(loss, params={"x": x, "w": w})
     loss.backward()
     svg = g.svg()
-    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "MulBackward" in svg
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "MulBackward0" in svg
     assert g._repr_svg_() == svg
     png = g.render(tmp_path / "g.png")
     assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
@@ -157,9 +157,9 @@ def test_record_values_shows_every_node():
         loss = (x * y + y) ** 2
     assert op.__dict__["apply"] is before  # the recorder is gone after the block
     vals = {n["name"]: n["value"] for n in viz.draw_graph(loss).nodes}
-    assert vals == {"PowScalarBackward": "2.25", "AddBackward": "1.5", "MulBackward": "1",
+    assert vals == {"PowScalarBackward0": "2.25", "AddBackward0": "1.5", "MulBackward0": "1",
                     "leaf": vals["leaf"]}
-    assert "MulBackward" in [n["name"] for n in plain.nodes if n["value"] is None]
+    assert "MulBackward0" in [n["name"] for n in plain.nodes if n["value"] is None]
 
 
 @needs_dot
