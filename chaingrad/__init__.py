@@ -43,6 +43,7 @@ from .ops.select import (sort, argsort, topk, scatter, scatter_add, nonzero, rep
                          tile, movedim, diagonal, diag, trace, cumprod)
 from .ops.select import movedim as moveaxis
 from ._functions_extra import *  # noqa: F401,F403 - isclose, index_add, kthvalue, ge, ...
+from ._functions_more import *  # noqa: F401,F403 - addmm, unique, bincount, finfo, ...
 
 
 def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's name
@@ -106,7 +107,7 @@ def _lazy(name):
 
 def __getattr__(name):
     # subpackages load on first use, so `import chaingrad` stays fast
-    if name in ("nn", "optim", "data", "models", "viz", "distributed", "utils"):
+    if name in ("nn", "optim", "data", "models", "viz", "distributed", "utils", "linalg"):
         return _lazy(name)
     if name in ("save", "load"):
         return getattr(_lazy("serialization"), name)

@@ -17,6 +17,7 @@ from .autograd.grad_mode import is_grad_enabled
 from .autograd.function import AccumulateGrad, _next_seq
 from ._tensor_math import TensorMath
 from ._tensor_extra import TensorExtra
+from ._tensor_more import TensorMore
 
 
 _new_object = object.__new__
@@ -32,7 +33,7 @@ class _VersionCounter:
         self.value = 0
 
 
-class Tensor(TensorMath, TensorExtra):
+class Tensor(TensorMath, TensorExtra, TensorMore):
     """A multi-dimensional array that can record the operations applied to it.
 
     Create tensors with ``cg.tensor``, ``cg.zeros``, ``cg.rand`` ...; ops on tensors whose
@@ -559,6 +560,8 @@ from . import _tensor_math  # noqa: E402
 _tensor_math._bind(Tensor, _ew, _red, _shp, _la, _inplace, _sel, _shape_args)
 from . import _tensor_extra  # noqa: E402
 _tensor_extra._bind(Tensor, _ew, _red, _shp, _inplace, _sel, _red._ValuesIndices)
+from . import _tensor_more  # noqa: E402
+_tensor_more._bind(Tensor, _inplace, _ew)
 
 # the commonest unary ops: the method is the op's function itself (one call fewer per op)
 Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp
