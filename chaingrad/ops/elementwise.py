@@ -461,13 +461,14 @@ _TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
 
 def _bitwise(fn, name):
     """&, |, ^, ~ as PyTorch: bitwise on integers, logical on bools, refused on floats."""
+    plain = _nograd(fn, name)
+
     def op(*args):
         for a in args:
             if isinstance(a, Tensor) and a.data.dtype.kind in "fc":
                 raise NotImplementedError(f'"{name}_cpu" not implemented for '
                                           f"'{_TORCH_TYPE_NAMES.get(a.data.dtype.name, a.dtype.name)}'")
-        arrs = [a.data if isinstance(a, Tensor) else a for a in args]
-        return Tensor._wrap(xp.asarray(fn(*arrs)))
+        return plain(*args)
     op.__name__ = name
     return op
 
