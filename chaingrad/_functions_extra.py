@@ -106,3 +106,10 @@ def broadcast_tensors(*tensors):
     """Each tensor expanded to the common broadcast shape (views; gradients sum back)."""
     shape = broadcast_shapes(*[t.shape for t in tensors])
     return tuple(t.expand(shape) for t in tensors)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
+    return input.scatter_reduce(dim, index, src, reduce, include_self=include_self)
+
+
+__all__.append("scatter_reduce")

@@ -18,7 +18,7 @@ from . import backend
 from .tensor import Tensor
 
 __all__ = ["addmm", "addmv", "baddbmm", "addbmm", "take", "count_nonzero", "nan_to_num", "nansum",
-           "nanmean", "diff", "float_power", "select", "tensor_split", "unique",
+           "nanmean", "diff", "float_power", "select", "tensor_split", "hsplit", "vsplit", "dsplit", "unique",
            "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize", "tril_indices",
            "triu_indices", "dist", "cdist", "rot90", "fliplr", "flipud", "atleast_1d",
            "atleast_2d", "atleast_3d", "cartesian_prod", "finfo", "iinfo", "promote_types",
@@ -65,6 +65,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
 
 def tensor_split(input, indices_or_sections, dim=0):  # noqa: A002
     return input.tensor_split(indices_or_sections, dim)
+
+
+def hsplit(input, sections): return input.hsplit(sections)  # noqa: A002,E704
+def vsplit(input, sections): return input.vsplit(sections)  # noqa: A002,E704
+def dsplit(input, sections): return input.dsplit(sections)  # noqa: A002,E704
 
 
 class _MinMax(tuple):

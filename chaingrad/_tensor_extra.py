@@ -187,3 +187,79 @@ class TensorExtra:
 
     def round_(self):
         return _inplace.apply_inplace(self, _ew.round)
+
+
+def _scatter_reduce(self, dim, index, src, reduce, include_self=True):
+    """out = x; out[index[i]] = reduce(out[index[i]], src[i]) (``include_self=False``: the old
+    value of a written position does not take part). Gradients: sum/mean through scatter_add;
+    amax/amin split evenly among tied contributors, prod is out / contributor (PyTorch's)."""
+    from .ops.select import _scatter_index
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    W = _Tensor._wrap
+    d = dim % max(self.ndim, 1)
+    full, corner = _scatter_index(self, d, index, tuple(src.shape))
+    x = self.data
+    touched = np.zeros(x.shape, dtype=bool)
+    touched[full] = True
+    cnt = np.zeros(x.shape, dtype=np.int64)
+    np.add.at(cnt, full, 1)
+    if reduce in ("sum", "mean"):
+        base = self if include_self else self.masked_fill(W(touched), 0)
+        out = _sel.scatter_add(base, d, index, src)
+        if reduce == "sum":
+            return out
+        denom = np.where(touched, cnt + int(include_self), 1)
+        if x.dtype.kind == "f":
+            return out / W(denom.astype(x.dtype))
+        return out.div(W(denom), rounding_mode="floor")
+    s = src.data[corner].astype(x.dtype, copy=False)
+    if x.dtype.kind == "f":
+        ident = {"amax": -np.inf, "amin": np.inf, "prod": 1}[reduce]
+    else:
+        info = np.iinfo(x.dtype) if x.dtype.kind in "iu" else None
+        ident = {"amax": info.min if info else False, "amin": info.max if info else True,
+                 "prod": 1}[reduce]
+    R = x.copy()
+    if not include_self:
+        R[touched] = ident
+    {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}[reduce].at(R, full, s)
+    if not (self.requires_grad or src.requires_grad) or x.dtype.kind != "f":
+        return W(R)
+    self_in = ~touched | bool(include_self)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if reduce == "prod":  # d/dc = product of the other contributors (zeros counted)
+            nz = np.where(self_in & (x == 0), 1, 0)
+            np.add.at(nz, full, s == 0)
+            p_nz = np.where(self_in & (x != 0), x, 1).astype(x.dtype)
+            np.multiply.at(p_nz, full, np.where(s != 0, s, 1))
+            w_self = np.where(x != 0, np.where(nz == 0, p_nz / np.where(x != 0, x, 1), 0),
+                              np.where(nz == 1, p_nz, 0))
+            w_self = np.where(self_in, w_self, 0).astype(x.dtype)
+            nzf, pf = nz[full], p_nz[full]
+            w_src = np.where(s != 0, np.where(nzf == 0, pf / np.where(s != 0, s, 1), 0),
+                             np.where(nzf == 1, pf, 0)).astype(x.dtype)
+        else:  # ties share the gradient; PyTorch counts self's tie even when not included
+            hit_self = (x == R)
+            hit_src = s == R[full]
+            n = hit_self.astype(np.int64)
+            np.add.at(n, full, hit_src)
+            w_self = (hit_self & self_in) / np.maximum(n, 1)
+            w_self = w_self.astype(x.dtype)
+            w_src = (hit_src / np.maximum(n[full], 1)).astype(x.dtype)
+    out = W(R) + (self - self.detach()) * W(w_self)
+    part = (src[corner] - src[corner].detach()) * W(w_src)
+    idx = index if isinstance(index, _Tensor) else W(np.asarray(index))
+    return _sel.scatter_add(out, d, idx[tuple(slice(0, k) for k in part.shape)], part)
+
+
+def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    return _inplace.apply_inplace(
+        self, lambda t: _scatter_reduce(t, dim, index, src, reduce, include_self))
+
+
+TensorExtra.scatter_reduce = lambda self, dim, index, src, reduce, *, include_self=True: \
+    _scatter_reduce(self, dim, index, src, reduce, include_self)
+TensorExtra.scatter_reduce_ = _scatter_reduce_

@@ -182,6 +182,25 @@ class TensorMore:
         return tuple(self.narrow(d, int(a), max(int(b) - int(a), 0)) if b > a else
                      self.narrow(d, min(int(a), n), 0) for a, b in zip(bounds[:-1], bounds[1:]))
 
+    def _dir_split(self, sections, dim, name, min_dim):
+        if self.ndim < min_dim:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} "
+                               f"dimension, but got a tensor with {self.ndim} dimensions!")
+        if isinstance(sections, int) and self.shape[dim] % sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {self.shape[dim]} is not divisible by "
+                               f"the split_size {sections}!")
+        return self.tensor_split(sections, dim)
+
+    def hsplit(self, sections):
+        return self._dir_split(sections, 0 if self.ndim == 1 else 1, "hsplit", 1)
+
+    def vsplit(self, sections):
+        return self._dir_split(sections, 0, "vsplit", 2)
+
+    def dsplit(self, sections):
+        return self._dir_split(sections, 2, "dsplit", 3)
+
     @property
     def mT(self):  # noqa: N802 - PyTorch's name
         return self.transpose(-2, -1)

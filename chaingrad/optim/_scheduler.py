@@ -45,6 +45,7 @@ class LRScheduler:
     def _initial_step(self):
         self._step_count = 0
         self._is_initial = True
+        self._get_lr_called_within_step = False  # PyTorch's state_dict key, kept for parity
         try:
             self.step()
         finally:

@@ -95,7 +95,9 @@ class CyclicLR(LRScheduler):
 
     def state_dict(self):
         sd = super().state_dict()
-        sd.pop("_scale_fn_custom", None)  # a function cannot be saved (PyTorch drops it too)
+        fn = sd.pop("_scale_fn_custom", None)  # a function cannot be saved (PyTorch drops it too)
+        sd["_scale_fn_custom"] = (fn.__dict__.copy() if fn is not None and hasattr(fn, "__dict__")
+                                  and not callable(getattr(fn, "__code__", None)) else None)
         return sd
 
     def load_state_dict(self, state_dict):

@@ -149,3 +149,31 @@ def test_grad_of_non_leaf_warns():
             warnings.simplefilter("error")
             assert y.grad is None
             assert M.tensor([1.], requires_grad=True).grad is None
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_values_and_grads(reduce, include_self):
+    x = np.array([[1., 5, 2], [0, 3, 3]])
+    s = np.array([[4., 1, 7, 2], [3, 3, 8, 0]])  # ties and zeros on purpose
+    idx = np.array([[0, 0, 2, 1], [2, 2, 1, 1]])
+    outs = []
+    for M in (cg, torch):
+        xt, st = M.tensor(x, requires_grad=True), M.tensor(s, requires_grad=True)
+        y = xt.scatter_reduce(1, M.tensor(idx), st, reduce, include_self=include_self)
+        (y * M.tensor([[1., 2, 3], [4, 5, 6]], dtype=M.float64)).sum().backward()
+        outs.append((y, xt.grad, st.grad))
+    for a, b in zip(*outs):
+        same(a, b)
+    same(*both(lambda M: M.tensor([[1, 5, 2]]).scatter_reduce(
+        1, M.tensor([[0, 0, 2, 1]]), M.tensor([[4, 1, 7, 2]]), reduce, include_self=include_self)))
+    same(*both(lambda M: M.zeros(3).scatter_reduce_(0, M.tensor([0, 0, 2]), M.tensor([5., 1, 6.]),
+                                                    reduce=reduce, include_self=include_self)))
+
+
+def test_scatter_reduce_smooth_gradients():
+    idx = np.array([[0, 0, 2, 1], [2, 2, 1, 1], [0, 1, 2, 0]])
+    for reduce in ("sum", "mean", "prod"):
+        check_op(lambda a, b: a.scatter_reduce(1, cg.tensor(idx), b, reduce),
+                 lambda a, b: a.scatter_reduce(1, torch.tensor(idx), b, reduce),
+                 [X, RNG.standard_normal((3, 4))], gradgradcheck=False)
