@@ -113,3 +113,19 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
 
 
 __all__.append("scatter_reduce")
+
+
+def _method_spelling(name):
+    def fn(input, *args, **kwargs):  # noqa: A002
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = name
+    fn.__doc__ = f"``input.{name}(...)``."
+    return fn
+
+
+for _name in ("mode logaddexp logaddexp2 hypot atan2 arctan2 xlogy logit sinc deg2rad rad2deg "
+              "copysign signbit logcumsumexp heaviside sgn asin arcsin acos arccos atan arctan "
+              "sinh cosh asinh arcsinh acosh arccosh atanh arctanh exp2 erf erfinv erfc "
+              "frac").split():
+    globals()[_name] = _method_spelling(_name)
+    __all__.append(_name)

@@ -184,7 +184,9 @@ class TensorMath:
     def mul_(self, other):
         return _inplace.apply_inplace(self, _ew.mul, other)
 
-    def div_(self, other):
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            return _inplace.apply_inplace(self, lambda t: t.div(other, rounding_mode=rounding_mode))
         return _inplace.apply_inplace(self, _ew.div, other)
 
     def pow_(self, other):

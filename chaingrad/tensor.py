@@ -18,6 +18,7 @@ from .autograd.function import AccumulateGrad, _next_seq
 from ._tensor_math import TensorMath
 from ._tensor_extra import TensorExtra
 from ._tensor_more import TensorMore
+from ._tensor_misc import TensorMisc
 
 
 _new_object = object.__new__
@@ -33,7 +34,7 @@ class _VersionCounter:
         self.value = 0
 
 
-class Tensor(TensorMath, TensorExtra, TensorMore):
+class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     """A multi-dimensional array that can record the operations applied to it.
 
     Create tensors with ``cg.tensor``, ``cg.zeros``, ``cg.rand`` ...; ops on tensors whose
@@ -562,6 +563,8 @@ from . import _tensor_extra  # noqa: E402
 _tensor_extra._bind(Tensor, _ew, _red, _shp, _inplace, _sel, _red._ValuesIndices)
 from . import _tensor_more  # noqa: E402
 _tensor_more._bind(Tensor, _inplace, _ew)
+from . import _tensor_misc  # noqa: E402
+_tensor_misc._bind(Tensor, _inplace)
 
 # the commonest unary ops: the method is the op's function itself (one call fewer per op)
 Tensor.tanh, Tensor.sigmoid, Tensor.relu, Tensor.exp = _ew.tanh, _ew.sigmoid, _ew.relu, _ew.exp
