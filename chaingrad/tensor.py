@@ -245,8 +245,12 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         from .autograd.function import _RemovableHandle
         if self._post_acc_hooks is None:
             self._post_acc_hooks = []
-        self._post_acc_hooks.append(fn)
-        return _RemovableHandle(self._post_acc_hooks, fn)
+
+        def checked(t):
+            if fn(t) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+        self._post_acc_hooks.append(checked)
+        return _RemovableHandle(self._post_acc_hooks, checked)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute d(self)/d(leaf) for every leaf and accumulate it into ``leaf.grad``."""

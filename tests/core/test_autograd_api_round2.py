@@ -142,3 +142,18 @@ def test_create_graph_results_reach_the_inputs(which):
         (r * r).sum().backward()
         out.append(a.grad.numpy())
     np.testing.assert_allclose(out[0], out[1], rtol=1e-10)
+
+
+def test_post_accumulate_grad_hook_must_return_none():
+    for M in (cg, torch):
+        a = _x(M)
+        a.register_post_accumulate_grad_hook(lambda t: t.grad.mul_(2))
+        with pytest.raises(RuntimeError, match="should return None"):
+            (a * 3).sum().backward()
+        b = _x(M)
+        seen = []
+        h = b.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        (b * 3).sum().backward()
+        h.remove()
+        (b * 3).sum().backward()
+        assert seen == [[3., 3., 3.]] and b.grad.tolist() == [6., 6., 6.]

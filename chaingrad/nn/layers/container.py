@@ -284,6 +284,13 @@ class ParameterDict(_RegisteredDict):
     def __setitem__(self, key, value):
         self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
 
+    def update(self, values):
+        # PyTorch sorts the keys of a plain mapping (an OrderedDict/ParameterDict keeps order)
+        from collections import OrderedDict
+        if isinstance(values, dict) and not isinstance(values, OrderedDict):
+            values = sorted(values.items())
+        super().update(values)
+
 
 class Identity(Module):
     """Returns its input unchanged (constructor arguments are ignored, as in PyTorch)."""
