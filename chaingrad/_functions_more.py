@@ -285,3 +285,29 @@ def result_type(tensor1, tensor2):
 
 def can_cast(from_, to):
     return _category(backend.np_dtype(from_)) <= _category(backend.np_dtype(to))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None):
+    """Samples N(mean, std^2): ``mean``/``std`` tensors (broadcast) or numbers with ``size``."""
+    from . import random as _random
+    m = mean.data if isinstance(mean, Tensor) else mean
+    s = std.data if isinstance(std, Tensor) else std
+    if size is None:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    else:
+        shape = tuple(size)
+    ref = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
+    dt = ref.data.dtype if ref is not None else backend.np_dtype(dtype or backend.get_default_dtype())
+    z = _random.normal_array(shape, 0.0, 1.0, "float64", generator)
+    return _w(m + s * z, dt)
+
+
+def bernoulli(input, p=None, *, generator=None):  # noqa: A002
+    """0/1 samples: 1 with probability ``input`` (elementwise), or ``p`` when given."""
+    from . import random as _random
+    prob = input.data if p is None else np.full(input.shape, p)
+    u = _random.uniform_array(input.shape, dtype="float64", generator=generator)
+    return _w(u < prob, input.data.dtype)
+
+
+__all__ += ["normal", "bernoulli"]

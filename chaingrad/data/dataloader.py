@@ -60,15 +60,15 @@ def default_collate(batch):
     if isinstance(elem, int):
         return Tensor._wrap(xp.asarray(batch, dtype=xp.int64))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch  # as given: a list at the top, a tuple inside a sequence (PyTorch's)
     if isinstance(elem, abc.Mapping):
         return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         if any(len(e) != len(elem) for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(s)) for s in zip(*batch)]
+        return [default_collate(s) for s in zip(*batch)]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                     f"or lists; found {type(elem).__name__}")
 
