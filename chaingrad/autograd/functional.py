@@ -9,16 +9,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def _tup(x):
+def _tup(x, fn_name=None):
     from ..tensor import Tensor
+    if fn_name is not None and not isinstance(x, (Tensor, tuple)):
+        raise TypeError(f"The inputs given to {fn_name} must be either a Tensor or a tuple of "
+                        f"Tensors but the given inputs has type {type(x)}.")
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
-def _prep(inputs, create_graph):
+def _prep(inputs, create_graph, fn_name=None):
     # with create_graph, an input that requires grad stays connected (a view of it), so the
     # results can be differentiated back to it, as in PyTorch
     return tuple(t.view_as(t) if create_graph and t.requires_grad
-                 else t.detach().requires_grad_(True) for t in _tup(inputs))
+                 else t.detach().requires_grad_(True) for t in _tup(inputs, fn_name))
 
 
 def _check_strict(grads, out_index):
@@ -63,7 +66,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     from . import grad
     from ..tensor import Tensor
     single_in = isinstance(inputs, Tensor)
-    xs = _prep(inputs, True)
+    xs = _prep(inputs, True, "jvp")
+    if v is None and (len(xs) != 1 or xs[0].numel() != 1):
+        raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                           "function is a single Tensor with a single element.")
     out = func(*xs)
     outs = _tup(out)
     us = [Tensor._wrap(np.zeros(o.data.shape, o.data.dtype)).requires_grad_() for o in outs]
@@ -101,7 +107,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     from ..tensor import Tensor
     from ..ops.shape import stack
     single_in = isinstance(inputs, Tensor)
-    xs = _prep(inputs, create_graph)
+    xs = _prep(inputs, create_graph, "jacobian")
     out = func(*xs)
     single_out = isinstance(out, Tensor)
     outs = _tup(out)
@@ -133,7 +139,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return result[0] if single_out else tuple(result)
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+            outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a scalar function: the Jacobian of its gradient."""
     from . import grad
     from ..tensor import Tensor

@@ -78,6 +78,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     values (or return False with ``raise_exception=False``)."""
     from ..tensor import Tensor
     inputs = _tuple(inputs)
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of them have requires_grad=True.")
     for i, t in enumerate(inputs):
         if isinstance(t, Tensor) and t.requires_grad and t.data.dtype != np.float64:
             import warnings

@@ -157,3 +157,18 @@ def test_post_accumulate_grad_hook_must_return_none():
         h.remove()
         (b * 3).sum().backward()
         assert seen == [[3., 3., 3.]] and b.grad.tolist() == [6., 6., 6.]
+
+
+def test_functional_and_gradcheck_argument_errors():
+    for M in (cg, torch):
+        F = M.autograd.functional
+        one = M.ones(2, dtype=M.float64)
+        with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
+            M.autograd.gradcheck(lambda a: a * 2, (one,))
+        with pytest.raises(RuntimeError, match="v can only be None"):
+            F.jvp(lambda a: a * 2, one)
+        with pytest.raises(TypeError, match="tuple of Tensors"):
+            F.jacobian(lambda a, b: a * b, [one, one])
+        H = F.hessian(lambda a: (a ** 3).sum(), M.tensor([1., 2.], dtype=M.float64),
+                      outer_jacobian_strategy="reverse-mode")
+        assert H.tolist() == [[6., 0.], [0., 12.]]
