@@ -81,7 +81,7 @@ def equal(a, b) -> bool:
     return a.equal(b)
 
 
-def clone(t):
+def clone(t, *, memory_format=None):
     return t.clone()
 
 

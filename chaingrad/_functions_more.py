@@ -311,3 +311,22 @@ def bernoulli(input, p=None, *, generator=None):  # noqa: A002
 
 
 __all__ += ["normal", "bernoulli"]
+
+
+class memory_format:  # noqa: N801 - PyTorch's name
+    """PyTorch's memory-format tags; chaingrad keeps every tensor in C order, so they are
+    accepted (``clone``, ``contiguous``) and change nothing."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"chaingrad.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+__all__ += ["memory_format", "contiguous_format", "preserve_format", "channels_last",
+            "channels_last_3d"]

@@ -63,6 +63,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         arr = backend.as_array([d.item() if isinstance(d, Tensor) and d.ndim == 0 else
                                 (d.data.tolist() if isinstance(d, Tensor) else d) for d in data], dtype)
     else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, str) for d in _leaves(data)):
+            raise ValueError("too many dimensions 'str'")  # PyTorch's message
         if dtype is None and isinstance(data, (list, tuple)):
             dtype = _np_scalar_dtype(data)
         arr = backend.as_array(data, dtype)

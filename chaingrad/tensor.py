@@ -431,11 +431,12 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{device}")
 
-    def clone(self):
+    def clone(self, *, memory_format=None):
+        """A copy that stays in the graph (``memory_format`` accepted; layouts are C order)."""
         from .ops import elementwise as ew
         return ew.clone(self)
 
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
         if self.data.flags.c_contiguous:
             return self
         from .ops import elementwise as ew

@@ -177,3 +177,18 @@ def test_scatter_reduce_smooth_gradients():
         check_op(lambda a, b: a.scatter_reduce(1, cg.tensor(idx), b, reduce),
                  lambda a, b: a.scatter_reduce(1, torch.tensor(idx), b, reduce),
                  [X, RNG.standard_normal((3, 4))], gradgradcheck=False)
+
+
+def test_memory_format_arguments_are_accepted():
+    for M in (cg, torch):
+        t = M.ones(2, 3)
+        assert M.clone(t, memory_format=M.contiguous_format).tolist() == t.tolist()
+        assert t.clone(memory_format=M.preserve_format).tolist() == t.tolist()
+        c = t.t().contiguous(memory_format=M.contiguous_format)
+        assert c.is_contiguous() and tuple(c.shape) == (3, 2)
+
+
+def test_tensor_of_strings_is_a_value_error():
+    for M in (cg, torch):
+        with pytest.raises(ValueError):
+            M.tensor(["a", "b"])
