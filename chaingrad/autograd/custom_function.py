@@ -9,7 +9,7 @@ from ..backend import xp as _xp
 
 from .grad_mode import is_grad_enabled, no_grad, set_grad_enabled
 from . import anomaly as _anomaly
-from .function import Node, _next_seq
+from .function import NO_EDGE, Node, _next_seq
 
 
 class FunctionCtx(Node):
@@ -82,7 +82,7 @@ class FunctionCtx(Node):
                                    f"with {list(meta[0])}")
         out = []
         for g, edge in zip(result, self.next_functions):
-            if g is None or edge is None:
+            if g is None or not edge:
                 out.append(None)
             elif F.graph:
                 out.append(g if isinstance(g, Tensor) else Tensor._wrap(F.asarray(g)))
@@ -153,7 +153,7 @@ class Function:
             return outputs
         non_diff = ctx.__dict__.get("_non_diff", ())
         dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
-        ctx.next_functions = tuple(a._edge() if n else None for a, n in zip(args, needs))
+        ctx.next_functions = tuple(a._edge() if n else NO_EDGE for a, n in zip(args, needs))
         ctx._seq = _next_seq()  # after its inputs' nodes
         ctx._input_meta = tuple((a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
                                 for a in args)

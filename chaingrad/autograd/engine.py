@@ -43,7 +43,7 @@ def _nodes_leading_to(roots, targets):
         if expanded:
             hit = node in targets
             for edge in node.next_functions:
-                if edge is not None and needed.get(edge[0]):
+                if edge and needed.get(edge[0]):
                     hit = True
             needed[node] = hit
             continue
@@ -52,7 +52,7 @@ def _nodes_leading_to(roots, targets):
         needed[node] = False
         stack.append((node, True))
         for edge in node.next_functions:
-            if edge is not None and edge[0] not in needed:
+            if edge and edge[0] not in needed:
                 stack.append((edge[0], False))
     return {n for n, hit in needed.items() if hit}
 
@@ -245,7 +245,7 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
             i = -1
             for edge in edges:
                 i += 1
-                if edge is None:
+                if not edge:  # an input that needs no gradient (NO_EDGE)
                     continue
                 child = edge[0]
                 if needed is not None and child not in needed:
@@ -341,7 +341,7 @@ def _run_node(node, entry, F, owned, capture, needed, accumulate, create_graph, 
             observer(node, grads, ())
         return None
     edges = node.next_functions
-    if needed is not None and not any(e is not None and e[0] in needed for e in edges):
+    if needed is not None and not any(e and e[0] in needed for e in edges):
         return None  # a captured edge with nothing needed below it
     # the local derivative (chain rule): one gradient per input; it may write into
     # an incoming gradient that only the engine refers to (no node hook sees it after)
@@ -432,7 +432,7 @@ def _fit_gradients(node, grads_in, F):
     """Every gradient of ``node`` summed back to its input's shape and cast to its dtype."""
     if len(grads_in) != len(node.next_functions):
         _wrong_count(node, grads_in)
-    return [None if g is None or edge is None else _fit(node, i, g, meta, F)
+    return [None if g is None or not edge else _fit(node, i, g, meta, F)
             for i, (g, edge, meta) in enumerate(zip(grads_in, node.next_functions,
                                                      node._input_meta))]
 

@@ -32,6 +32,23 @@ from . import retention as _retention
 _next_seq = itertools.count(1).__next__
 
 
+class _NoEdge(tuple):
+    """The edge of an input that needs no gradient: ``(None, 0)`` in ``next_functions``, as
+    PyTorch shows it, and false, so ``if edge:`` (and an op's ``need_a, need_b =
+    self.next_functions``) skips it."""
+
+    __slots__ = ()
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "(None, 0)"
+
+
+NO_EDGE = _NoEdge((None, 0))
+
+
 def _holds_array(v) -> bool:
     """An array, or an index tuple holding arrays (what release frees; shapes stay)."""
     if isinstance(v, _xp.ndarray):
@@ -226,7 +243,7 @@ class Op(Node):
             t = inputs[0]
             a = t.data
             if not t._requires_grad:
-                e0 = None
+                e0 = NO_EDGE
             elif t.grad_fn is not None:
                 e0 = (t.grad_fn, t._output_nr)
                 if e0[0]._consumed or not a.ndim:  # (0-d: maybe a loss, see retention)
@@ -242,7 +259,7 @@ class Op(Node):
                 t = inputs[1]
                 b = t.data
                 if not t._requires_grad:
-                    e1 = None
+                    e1 = NO_EDGE
                 elif t.grad_fn is not None:
                     e1 = (t.grad_fn, t._output_nr)
                     if e1[0]._consumed or not b.ndim:
@@ -260,7 +277,7 @@ class Op(Node):
                 a = t.data
                 meta.append((a.shape, a.dtype))
                 if not t._requires_grad:
-                    edges.append(None)
+                    edges.append(NO_EDGE)
                 elif t.grad_fn is not None:
                     g = t.grad_fn
                     edges.append((g, t._output_nr))

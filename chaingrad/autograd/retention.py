@@ -49,7 +49,7 @@ def is_dead(node) -> bool:
 
 def _child_consumed(node) -> bool:
     for e in node.next_functions:
-        if e is not None and e[0]._consumed:
+        if e and e[0]._consumed:
             return True
     return False
 

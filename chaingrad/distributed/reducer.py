@@ -274,6 +274,6 @@ def _leaves_reached(outputs):
             leaves.add(id(node.variable))
             continue
         for edge in node.next_functions or ():
-            if edge is not None and edge[0] not in seen:
+            if edge and edge[0] not in seen:
                 stack.append(edge[0])
     return leaves

@@ -270,29 +270,29 @@ class Conv2d(Op):
         nf = self.next_functions
         gx = gw = None
         if F.graph:
-            if nf[0] is not None:
+            if bool(nf[0]):
                 gx = ConvGradInput.apply(g, w, x_shape=self.x_shape, p=self.p)
-            if nf[1] is not None:
+            if bool(nf[1]):
                 gw = ConvGradWeight.apply(x, g, w_shape=tuple(w.shape), p=self.p)
         elif self.path == "winograd":
             gx, gw = winograd.backward(g, self.ctx, self.x_shape, self.p.pads,
-                                       nf[0] is not None, nf[1] is not None)
+                                       bool(nf[0]), bool(nf[1]))
         elif self.path == "hwnc":
             gx, gw = conv_hwnc.backward(g, self.ctx, tuple(w.shape), self.x_shape, self.p,
-                                        nf[0] is not None, nf[1] is not None)
+                                        bool(nf[0]), bool(nf[1]))
         else:
             cols = self.ctx
             n, _, ho, wo = g.shape
             gm = None  # the batch-wide dL/dy matrix, transposed once for both products
-            if nf[1] is not None and cols.ndim == 3 and nf[0] is not None and \
+            if bool(nf[1]) and cols.ndim == 3 and bool(nf[0]) and \
                     not grad_input_per_image(n, ho, wo, w.shape[1] * w.shape[2] * w.shape[3]):
                 gm = _gy_matrix(g, self.p.groups, False)
-            if nf[0] is not None:
+            if bool(nf[0]):
                 gx = conv_grad_input(g, w, self.x_shape, self.p, gm)
-            if nf[1] is not None:
+            if bool(nf[1]):
                 gw = conv_grad_weight(cols, g, w.shape, self.p, gm)
         if len(nf) == 3:
-            return gx, gw, (F.sum(g, axis=(0, 2, 3)) if nf[2] is not None else None)
+            return gx, gw, (F.sum(g, axis=(0, 2, 3)) if bool(nf[2]) else None)
         return gx, gw
 
 
@@ -307,8 +307,8 @@ class ConvGradInput(Op):
     def backward(self, g, F):  # linear in gy and W: d gy = conv(g, W), dW = conv_w(g, gy)
         gy, w = self.inputs(F)
         nf = self.next_functions
-        dgy = _conv(F, g, w, self.p) if nf[0] is not None else None
-        dw = _grad_weight(F, g, gy, tuple(w.shape), self.p) if nf[1] is not None else None
+        dgy = _conv(F, g, w, self.p) if bool(nf[0]) else None
+        dw = _grad_weight(F, g, gy, tuple(w.shape), self.p) if bool(nf[1]) else None
         return dgy, dw
 
 
@@ -324,8 +324,8 @@ class ConvGradWeight(Op):
     def backward(self, g, F):  # linear in x and gy: dx = conv^T(gy, g), d gy = conv(x, g)
         x, gy = self.inputs(F)
         nf = self.next_functions
-        dx = _grad_input(F, gy, g, self.x_shape, self.p) if nf[0] is not None else None
-        dgy = _conv(F, x, g, self.p) if nf[1] is not None else None
+        dx = _grad_input(F, gy, g, self.x_shape, self.p) if bool(nf[0]) else None
+        dgy = _conv(F, x, g, self.p) if bool(nf[1]) else None
         return dx, dgy
 
 

@@ -2,7 +2,7 @@
 
 These ops do in one node what would otherwise be several (``x @ W^T + b``, log-softmax + NLL,
 batch normalisation), which saves both time and memory on the hot paths of training.
-``self.next_functions[i] is None`` means input ``i`` needs no gradient, so its (often costly)
+a false ``self.next_functions[i]`` means input ``i`` needs no gradient, so its (often costly)
 gradient is skipped.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ..autograd.function import Op
 
 
 def _needs(op, i):
-    return op.next_functions[i] is not None
+    return bool(op.next_functions[i])
 
 
 class Linear(Op):
@@ -298,9 +298,9 @@ class BinaryCrossEntropy(Op):
         nf = self.next_functions
         gw = g * self.w if self.w is not None else g
         gx = gy = None
-        if nf[0] is not None:
+        if bool(nf[0]):
             gx = gw * (x - y) / F.maximum(x * (1 - x), 1e-12)
-        if nf[1] is not None:  # PyTorch does not clamp here: +-inf at x = 0 or 1
+        if bool(nf[1]):  # PyTorch does not clamp here: +-inf at x = 0 or 1
             with xp.errstate(divide="ignore", invalid="ignore"):
                 gy = gw * (F.log(1 - x) - F.log(x))
         return gx, gy
@@ -323,10 +323,10 @@ class BCEWithLogits(Op):
         gw = g * self.w if self.w is not None else g
         pw = self.pw
         gx = gy = None
-        if nf[0] is not None:
+        if bool(nf[0]):
             lw = 1 + (pw - 1) * y if pw is not None else 1
             gx = gw * ((1 - y) + lw * (F.sigmoid(x) - 1))
-        if nf[1] is not None:  # dl/dy = w [-x + (pw - 1) softplus(-x)]
+        if bool(nf[1]):  # dl/dy = w [-x + (pw - 1) softplus(-x)]
             if pw is None:
                 gy = gw * -x
             else:

@@ -67,9 +67,9 @@ class BatchNorm(Op):
             return self._array_backward(g, x, w, nf)
         xhat = (x - m) * s
         gb = F.sum(g, axis=axes)
-        gw = F.sum(g * xhat, axis=axes) if (nf[1] is not None or self.batch_stats) else None
+        gw = F.sum(g * xhat, axis=axes) if (bool(nf[1]) or self.batch_stats) else None
         gx = None
-        if nf[0] is not None:
+        if bool(nf[0]):
             ws = F.reshape(w, shape) * s
             if not self.batch_stats:
                 gx = g * ws
@@ -77,7 +77,7 @@ class BatchNorm(Op):
                 gx = ws * (g - (F.reshape(gb, shape) + xhat * F.reshape(gw, shape)) / n)
             else:  # w s (g - (gb + xhat gw) / n), folded into two products and a shift
                 gx = g * ws + xhat * (ws * gw.reshape(shape) / -n) + ws * gb.reshape(shape) / -n
-        return gx, (gw if nf[1] is not None else None), (gb if nf[2] is not None else None)
+        return gx, (gw if bool(nf[1]) else None), (gb if bool(nf[2]) else None)
 
     def _array_backward(self, g, x, w, nf):
         """The training-mode formula on arrays in five passes and one temporary:
@@ -89,14 +89,14 @@ class BatchNorm(Op):
         xc = x3 - self.mean[:, None]
         gw = channel_dot(g3, xc) * s
         gx = None
-        if nf[0] is not None:
+        if bool(nf[0]):
             ws = w * s
             xc *= (s * gw / -n)[:, None]  # the buffer of xc becomes dL/dx
             xc += g3
             xc += (gb / -n)[:, None]
             xc *= ws[:, None]
             gx = xc.reshape(x.shape)
-        return gx, (gw if nf[1] is not None else None), (gb if nf[2] is not None else None)
+        return gx, (gw if bool(nf[1]) else None), (gb if bool(nf[2]) else None)
 
 
 class LayerNorm(Op):
@@ -129,10 +129,10 @@ class LayerNorm(Op):
         else:
             xhat, s = self.xhat, self.s
         lead = (lambda t: F.sum(t, axis=self.lead)) if self.lead else (lambda t: t)
-        gw = lead(g * xhat) if nf[1] is not None else None
-        gb = lead(g) if nf[2] is not None else None
+        gw = lead(g * xhat) if bool(nf[1]) else None
+        gb = lead(g) if bool(nf[2]) else None
         gx = None
-        if nf[0] is not None:
+        if bool(nf[0]):
             gh = g * w
             mean_gh = F.sum(gh, axis=self.axes, keepdims=True) / self.n
             mean_ghx = F.sum(gh * xhat, axis=self.axes, keepdims=True) / self.n

@@ -18,9 +18,9 @@ def root_node(tensor):
 
 
 def edges(node):
-    """The (child, output_nr) edges of ``node`` that lead somewhere (None edges dropped), with
+    """The (child, output_nr) edges of ``node`` that lead somewhere (inputs without a gradient dropped), with
     the index of the input they belong to."""
-    return [(i, e[0], e[1]) for i, e in enumerate(node.next_functions) if e is not None]
+    return [(i, e[0], e[1]) for i, e in enumerate(node.next_functions) if e]
 
 
 def topo_order(root):

@@ -218,14 +218,14 @@ def explain_backward(loss, retain_graph=False, gradient=None, params=None, keep=
     contributions = {}
     for node in order:
         for e in node.next_functions:
-            if e is not None:
+            if e:
                 contributions[e[0]] = contributions.get(e[0], 0) + 1
     rows, leaves = [], []
 
     def observer(node, grads_out, grads_in):
         p = paths.get(node, 0)
         for e in node.next_functions:
-            if e is not None:
+            if e:
                 paths[e[0]] = paths.get(e[0], 0) + p
         if isinstance(node, AccumulateGrad):
             if counter is not None:

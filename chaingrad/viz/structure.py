@@ -189,7 +189,7 @@ class PathCounter:
         v, w, exact = rule(node, shapes, out_shapes)
         cost = 0
         for i, e in enumerate(node.next_functions):
-            if e is None:
+            if not e:
                 continue
             child, nr = e
             if v is not None:
@@ -222,7 +222,7 @@ class PathCounter:
         make = structure_nn.JOINT.get(type(node).__name__)
         if make is None or len(P) != 1:
             return None
-        present = {i for i, e in enumerate(node.next_functions) if e is not None}
+        present = {i for i, e in enumerate(node.next_functions) if e}
         try:
             out, cost = make(node, shapes)(P[0], L[0], present)
         except Exception:  # noqa: BLE001  (an unexpected layout: use the generic fallback)

@@ -229,3 +229,18 @@ def test_grad_of_expanded_and_broadcast_summed_back_once():
     y = x.expand(2, 3) * cg.tensor([1.0, 2.0, 3.0])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[6.0], [6.0]])
+
+
+def test_an_input_without_gradient_is_none_0_in_next_functions_as_in_pytorch():
+    import torch
+    shown = []
+    for L in (cg, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = x * L.tensor([3.0, 4.0])
+        nodes = [fn for fn, nr in y.grad_fn.next_functions]  # unpacks like PyTorch's
+        shown.append(([None if fn is None else fn.name().split("::")[-1] for fn in nodes],
+                      [nr for _, nr in y.grad_fn.next_functions]))
+        assert y.grad_fn.next_functions[1] == (None, 0)
+    assert shown[0] == shown[1]
+    z = (cg.tensor([1.0, 2.0], requires_grad=True) * cg.tensor([3.0, 4.0])).sum()
+    z.backward()  # the engine and the op skip the edge that leads nowhere

@@ -58,7 +58,7 @@ def _mutable(pool, i):
         for v in (getattr(node, "_saved", None) or ()):
             if isinstance(v, cg.Tensor) and v is not c and np.shares_memory(v.data, c.data):
                 return False
-        stack.extend(e[0] for e in node.next_functions if e is not None)
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
     return True
 
 
