@@ -188,6 +188,9 @@ class Op(Node):
     save_inputs: tuple = ()
     save_output: bool = False
     differentiable: bool = True
+    # an op whose values may be inf or nan by definition (log 0, 1 / 0, sqrt(-1)): its
+    # forward runs with NumPy's floating-point warnings off, silent as PyTorch's
+    quiet: bool = False
     _direct = True
 
     def __init_subclass__(cls, **kwargs):
@@ -220,7 +223,12 @@ class Op(Node):
                     break
         node.recording = recording
         n = len(inputs)  # (a star-call costs more than the NumPy op on small arrays)
-        if n == 2:
+        if cls.quiet:  # (inside a backward pass an invalid operation still raises: the
+            # engine's NaN-safe rule, autograd/engine.py, needs to see it)
+            invalid = "raise" if _xp.geterr()["invalid"] == "raise" else "ignore"
+            with _xp.errstate(divide="ignore", invalid=invalid, over="ignore"):
+                out = node.forward(*[t.data for t in inputs], **params)
+        elif n == 2:
             out = (node.forward(inputs[0].data, inputs[1].data, **params) if params
                    else node.forward(inputs[0].data, inputs[1].data))
         elif n == 1:

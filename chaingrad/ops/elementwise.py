@@ -116,6 +116,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0, 1)
 
@@ -143,6 +144,7 @@ class Neg(Op):
 
 class PowScalar(Op):
     """x ** p for a constant exponent p."""
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -164,6 +166,7 @@ class PowScalar(Op):
 
 class Pow(Op):
     """a ** b with both tensors."""
+    quiet = True
     pointwise = True
     save_inputs = (0, 1)
     save_output = True

@@ -13,6 +13,7 @@ from .elementwise import as_tensor_operand, _float_input
 
 
 class Exp(Op):
+    quiet = True
     pointwise = True
     save_output = True
 
@@ -24,6 +25,7 @@ class Exp(Op):
 
 
 class Log(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -36,6 +38,7 @@ class Log(Op):
 
 
 class Log2(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -48,6 +51,7 @@ class Log2(Op):
 
 
 class Log10(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -60,6 +64,7 @@ class Log10(Op):
 
 
 class Log1p(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -72,6 +77,7 @@ class Log1p(Op):
 
 
 class Expm1(Op):
+    quiet = True
     pointwise = True
     save_output = True
 
@@ -83,6 +89,7 @@ class Expm1(Op):
 
 
 class Sqrt(Op):
+    quiet = True
     pointwise = True
     save_output = True
 
@@ -94,6 +101,7 @@ class Sqrt(Op):
 
 
 class Rsqrt(Op):
+    quiet = True
     pointwise = True
     save_output = True
 
@@ -144,6 +152,7 @@ class Sign(Op):
 
 
 class Reciprocal(Op):
+    quiet = True
     pointwise = True
     save_output = True
 

@@ -10,6 +10,7 @@ from .unary import _make_unary
 
 
 class Asin(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -22,6 +23,7 @@ class Asin(Op):
 
 
 class Acos(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -46,6 +48,7 @@ class Atan(Op):
 
 
 class Sinh(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -58,6 +61,7 @@ class Sinh(Op):
 
 
 class Cosh(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -82,6 +86,7 @@ class Asinh(Op):
 
 
 class Acosh(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -94,6 +99,7 @@ class Acosh(Op):
 
 
 class Atanh(Op):
+    quiet = True
     pointwise = True
     save_inputs = (0,)
 
@@ -106,6 +112,7 @@ class Atanh(Op):
 
 
 class Exp2(Op):
+    quiet = True
     pointwise = True
     save_output = True
 
@@ -130,6 +137,7 @@ class Erf(Op):
 
 
 class Erfinv(Op):
+    quiet = True
     pointwise = True
     save_output = True
 

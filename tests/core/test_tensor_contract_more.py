@@ -81,3 +81,19 @@ def test_view_dtype_shares_memory():
     v = t.view(cg.int32)
     t.mul_(2)
     assert v.tolist() == cg.tensor([2.0, 4.0]).view(cg.int32).tolist()
+
+
+@pytest.mark.parametrize("expr", [
+    "L.log(L.tensor([0.0, -1.0]))", "L.log2(L.tensor([0.0]))", "L.log10(L.tensor([0.0]))",
+    "L.log1p(L.tensor([-1.0, -2.0]))", "L.sqrt(L.tensor([-1.0]))", "L.rsqrt(L.tensor([0.0, -1.0]))",
+    "L.reciprocal(L.tensor([0.0]))", "L.exp(L.tensor([1000.0]))", "L.tensor([1.0, 0.0]) / 0",
+    "L.tensor([0.0]) ** -1.0", "L.tensor([-1.0]) ** 0.5", "L.tensor([0.0]) ** L.tensor([-1.0])",
+    "L.asin(L.tensor([2.0]))", "L.atanh(L.tensor([1.0]))"])
+def test_values_that_are_inf_or_nan_by_definition_come_without_warnings(expr):
+    import warnings
+    values = []
+    for L in (cg, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning would fail here
+            values.append(np.asarray(eval(expr).numpy(), dtype=np.float64))
+    np.testing.assert_array_equal(values[0], values[1])
