@@ -57,9 +57,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                  invstd=invstd, batch_stats=bool(training), eps=eps)
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
-    """Normalise over the last dims (``normalized_shape``) of each sample:
-    y = (x - mean) / sqrt(var + eps) * w + b (biased variance)."""
+def _normalized_shape(input, normalized_shape):  # noqa: A002
+    """``normalized_shape`` as a tuple, and its length k, checked against the last k dims."""
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
@@ -68,6 +67,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
                            f"with shape [*, {', '.join(map(str, normalized_shape))}], but got "
                            f"input of size{list(input.shape)}")
+    return normalized_shape, k
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalise over the last dims (``normalized_shape``) of each sample:
+    y = (x - mean) / sqrt(var + eps) * w + b (biased variance)."""
+    normalized_shape, k = _normalized_shape(input, normalized_shape)
     w = weight if weight is not None else _const(normalized_shape, 1.0, input)
     b = bias if bias is not None else _const(normalized_shape, 0.0, input)
     return _norm.LayerNorm.apply(input, w, b, k=k, eps=eps)
@@ -80,14 +86,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
 
         y = F.rms_norm(x, (x.shape[-1],))
     """
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(normalized_shape)
-    k = len(normalized_shape)
-    if tuple(input.shape[input.ndim - k:]) != normalized_shape:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
-                           f"with shape [*, {', '.join(map(str, normalized_shape))}], but got "
-                           f"input of size{list(input.shape)}")
+    normalized_shape, k = _normalized_shape(input, normalized_shape)
     if eps is None:
         eps = float(xp.finfo(input.data.dtype).eps)
     dims = tuple(range(input.ndim - k, input.ndim))

@@ -146,7 +146,6 @@ class LayerNorm(_AffineNorm):
         self._init_affine(self.normalized_shape, elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
-
     def forward(self, input):  # noqa: A002
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
@@ -199,7 +198,6 @@ class GroupNorm(_AffineNorm):
         self.affine = affine
         self._init_affine((num_channels,), affine, bias, dtype, device)
         self.reset_parameters()
-
 
     def forward(self, input):  # noqa: A002
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
