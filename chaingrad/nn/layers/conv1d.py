@@ -11,7 +11,34 @@ from .._functional.conv1d import (conv1d, max_pool1d, avg_pool1d, adaptive_avg_p
 from ...ops.shape import pad as _pad
 
 
-class Conv1d(Module):
+class _Conv1dBase(Module):
+    """What Conv1d and ConvTranspose1d share: PyTorch's default init and repr."""
+
+    output_padding = (0,)
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_Conv1dBase):
     """1-D convolution: (N, C, L) -> (N, O, Lo). Args as Conv2d with ints; weight
     (out, in/groups, k), PyTorch's default init."""
 
@@ -32,31 +59,12 @@ class Conv1d(Module):
         self.bias = _empty_param((out_channels,), dtype, device) if bias else None
         self.reset_parameters()
 
-    def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
-
     def forward(self, input):  # noqa: A002
         if self.padding_mode != "zeros" and not isinstance(self.padding, str):
             x = _pad(input, [self.padding[0]] * 2, mode=self.padding_mode)
             return conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                       self.groups)
-
-    def extra_repr(self):
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
 
 
 class MaxPool1d(Module):
@@ -114,7 +122,7 @@ class AdaptiveAvgPool1d(Module):
         return f"output_size={self.output_size}"
 
 
-class ConvTranspose1d(Module):
+class ConvTranspose1d(_Conv1dBase):
     """1-D transposed convolution: (N, Cin, L) -> (N, Cout, Lo),
     Lo = (L - 1) s - 2p + d (k - 1) + output_padding + 1. Weight (in, out/groups, k), PyTorch's
     default init; ``forward(x, output_size=None)`` may ask for a specific length."""
@@ -136,12 +144,6 @@ class ConvTranspose1d(Module):
         self.bias = _empty_param((out_channels,), dtype, device) if bias else None
         self.reset_parameters()
 
-    def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
-
     def forward(self, input, output_size=None):  # noqa: A002
         opad = self.output_padding[0]
         if output_size is not None:
@@ -156,21 +158,6 @@ class ConvTranspose1d(Module):
             opad = want - lo
         return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, opad,
                                 self.groups, self.dilation)
-
-    def extra_repr(self):
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
 
 
 class AdaptiveMaxPool1d(Module):

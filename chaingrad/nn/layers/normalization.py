@@ -32,6 +32,16 @@ class _AffineNorm(Module):
         self.weight = _empty_param(shape, dtype, device) if affine else None
         self.bias = _empty_param(shape, dtype, device) if affine and bias else None
 
+    def _init_last_dims(self, normalized_shape, eps, elementwise_affine, bias, dtype, device):
+        """LayerNorm and RMSNorm: normalise over the last dims ``normalized_shape``."""
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self._init_affine(self.normalized_shape, elementwise_affine, bias, dtype, device)
+        self.reset_parameters()
+
     def reset_parameters(self):
         if self.weight is not None:
             init.ones_(self.weight)
@@ -138,13 +148,7 @@ class LayerNorm(_AffineNorm):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  device=None, dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        self._init_affine(self.normalized_shape, elementwise_affine, bias, dtype, device)
-        self.reset_parameters()
+        self._init_last_dims(normalized_shape, eps, elementwise_affine, bias, dtype, device)
 
     def forward(self, input):  # noqa: A002
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -166,13 +170,7 @@ class RMSNorm(_AffineNorm):
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
                  dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        self._init_affine(self.normalized_shape, elementwise_affine, False, dtype, device)
-        self.reset_parameters()
+        self._init_last_dims(normalized_shape, eps, elementwise_affine, False, dtype, device)
 
     def forward(self, x):
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
