@@ -51,6 +51,9 @@ def masked_fill(input, mask, value):  # noqa: A002 - PyTorch's name
     return input.masked_fill(mask, value)
 from . import autograd
 from .autograd import backward as _autograd_backward  # noqa: F401
+from .autograd import accel as _accel
+
+_accel.install()  # the compiled fast path, where it was built (autograd/accel.py)
 
 
 def is_tensor(obj) -> bool:
