@@ -419,7 +419,502 @@ python:
 /* ------------------------------------------------------------------------------------------
  * run_backward's node loop
  * ------------------------------------------------------------------------------------------ */
-/* BACKWARD_LOOP */
+/* A max-heap of nodes keyed by creation order (Node._seq): the ready queue. */
+typedef struct {
+    long long key;
+    PyObject *node;
+} HeapItem;
+
+typedef struct {
+    HeapItem *items;
+    Py_ssize_t n, cap;
+} Heap;
+
+static int
+node_seq(PyObject *node, long long *key)
+{
+    PyObject *seq = NULL, *owned = NULL;
+    if (PyObject_TypeCheck(node, Node_T))
+        seq = SLOT(node, N_seq);
+    if (seq == NULL) {
+        seq = owned = PyObject_GetAttrString(node, "_seq");
+        if (seq == NULL) return -1;
+    }
+    *key = PyLong_AsLongLong(seq);
+    Py_XDECREF(owned);
+    return (*key == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int
+heap_push(Heap *h, PyObject *node)
+{
+    long long key;
+    if (node_seq(node, &key) < 0) return -1;
+    if (h->n == h->cap) {
+        Py_ssize_t cap = h->cap ? 2 * h->cap : 64;
+        HeapItem *items = PyMem_Realloc(h->items, cap * sizeof(HeapItem));
+        if (items == NULL) { PyErr_NoMemory(); return -1; }
+        h->items = items;
+        h->cap = cap;
+    }
+    Py_ssize_t i = h->n++;
+    while (i > 0) {  /* sift up: the highest _seq (the most recently made node) on top */
+        Py_ssize_t parent = (i - 1) / 2;
+        if (h->items[parent].key >= key) break;
+        h->items[i] = h->items[parent];
+        i = parent;
+    }
+    Py_INCREF(node);
+    h->items[i].key = key;
+    h->items[i].node = node;
+    return 0;
+}
+
+static PyObject *
+heap_pop(Heap *h)  /* a new reference */
+{
+    PyObject *top = h->items[0].node;
+    HeapItem last = h->items[--h->n];
+    Py_ssize_t i = 0, n = h->n;
+    for (;;) {  /* sift the last item down from the root */
+        Py_ssize_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && h->items[c + 1].key > h->items[c].key) c++;
+        if (h->items[c].key <= last.key) break;
+        h->items[i] = h->items[c];
+        i = c;
+    }
+    if (n > 0) h->items[i] = last;
+    return top;
+}
+
+static void
+heap_clear(Heap *h)
+{
+    for (Py_ssize_t i = 0; i < h->n; i++)
+        Py_DECREF(h->items[i].node);
+    PyMem_Free(h->items);
+    h->items = NULL;
+    h->n = h->cap = 0;
+}
+
+/* memo.pop(node), a new reference (KeyError if absent, as dict.pop says) */
+static PyObject *
+memo_pop(PyObject *memo, PyObject *node)
+{
+    PyObject *v = PyDict_GetItemWithError(memo, node);
+    if (v == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, node);
+        return NULL;
+    }
+    Py_INCREF(v);
+    if (PyDict_DelItem(memo, node) < 0) { Py_DECREF(v); return NULL; }
+    return v;
+}
+
+static inline PyObject *
+call(PyObject *fn, PyObject *const *args, Py_ssize_t n)
+{
+    return PyObject_Vectorcall(fn, args, n, NULL);
+}
+
+/* int(array.size) >= own_min_size (the engine tracks ownership of large arrays only) */
+static int
+large(PyObject *g)
+{
+    PyObject *size = PyObject_GetAttr(g, s_size);
+    if (size == NULL) return -1;
+    Py_ssize_t s = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    if (s == -1 && PyErr_Occurred()) return -1;
+    return s >= own_min_size;
+}
+
+/* a node's local derivative the short way (run_backward's common case); a new reference to
+ * a tuple of gradients, one per input */
+static PyObject *
+direct_backward(PyObject *node, PyObject *entry, PyObject *edges, PyObject *F,
+                PyObject *owned_F, PyObject *owned)
+{
+    PyObject *grads_in;
+    Py_ssize_t n_edges = PyTuple_GET_SIZE(edges);
+    if (entry == Py_None) {  /* nothing arrived: nothing to propagate */
+        grads_in = PyTuple_New(n_edges);
+        if (grads_in == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n_edges; i++) {
+            Py_INCREF(Py_None);
+            PyTuple_SET_ITEM(grads_in, i, Py_None);
+        }
+        return grads_in;
+    }
+    PyObject *Fn = F;
+    if (PySet_GET_SIZE(owned) > 0) {  /* it may write into its incoming one */
+        PyObject *id = PyLong_FromVoidPtr(entry);
+        if (id == NULL) return NULL;
+        int mine = PySet_Discard(owned, id);
+        Py_DECREF(id);
+        if (mine < 0) return NULL;
+        if (mine) Fn = owned_F;
+    }
+    PyObject *callargs[3] = {node, entry, Fn};
+    grads_in = PyObject_VectorcallMethod(s_backward, callargs, 3, NULL);
+    if (grads_in == NULL) {
+        if (!PyErr_ExceptionMatches(FloatingPointError_T)) return NULL;
+        PyErr_Clear();  /* 0 * inf or 0 / 0 in the local derivative: the NaN-safe rule */
+        PyObject *lst = PyList_New(1);
+        if (lst == NULL) return NULL;
+        Py_INCREF(entry);
+        PyList_SET_ITEM(lst, 0, entry);
+        PyObject *a[3] = {node, lst, Fn};
+        grads_in = call(structural_zeros_fn, a, 3);
+        Py_DECREF(lst);
+        if (grads_in == NULL) return NULL;
+    }
+    if (!PyTuple_CheckExact(grads_in)) {
+        PyObject *tup = PyTuple_Pack(1, grads_in);
+        Py_DECREF(grads_in);
+        if (tup == NULL) return NULL;
+        grads_in = tup;
+    }
+    if (PyTuple_GET_SIZE(grads_in) != n_edges) {
+        PyObject *a[2] = {node, grads_in};
+        PyObject *r = call(wrong_count_fn, a, 2);  /* raises */
+        Py_XDECREF(r);
+        Py_DECREF(grads_in);
+        return NULL;
+    }
+    return grads_in;
+}
+
+/* free what the node saved (Op._release, inlined as in the Python loop) */
+static int
+release(PyObject *node)
+{
+    PyObject *kc = class_attr(Py_TYPE(node), s_keeps_context);
+    int keeps = kc ? truth(kc) : 1;
+    if (keeps < 0) return -1;
+    if (keeps) {
+        PyObject *r = PyObject_CallMethodNoArgs(node, s_release);
+        if (r == NULL) return -1;
+        Py_DECREF(r);
+        return 0;
+    }
+    slot_set(node, N_consumed, Py_True);
+    PyObject *s = SLOT(node, N_saved), *so = SLOT(node, N_saved_out);
+    if ((s != NULL && s != Py_None) || (so != NULL && so != Py_None)) {
+        slot_set(node, N_saved, Py_None);
+        slot_set(node, N_saved_out, Py_None);
+        slot_set(node, N_freed, Py_True);
+    }
+    return 0;
+}
+
+/* send gradient ``g`` (a reference the caller gives away) along ``edge`` into the memo */
+static int
+send(PyObject *memo, Heap *heap, PyObject *owned, int keep, PyObject *child, PyObject *edge,
+     PyObject *g, PyObject *sent)
+{
+    int rc = -1;
+    PyObject *nout_o = PyObject_GetAttr(child, s_num_outputs);
+    if (nout_o == NULL) goto done;
+    Py_ssize_t nout = PyLong_AsSsize_t(nout_o);
+    Py_DECREF(nout_o);
+    if (nout == -1 && PyErr_Occurred()) goto done;
+    PyObject *held = (g == sent) ? Py_True : Py_False;
+    if (nout == 1) {
+        PyObject *prev = PyDict_GetItemWithError(memo, child);
+        if (prev == NULL && PyErr_Occurred()) goto done;
+        if (prev == NULL || prev == Py_None) {
+            if (prev == NULL && heap_push(heap, child) < 0) goto done;
+            if (keep) {
+                int big = large(g);
+                if (big < 0) goto done;
+                if (big) {
+                    PyObject *a[2] = {g, held};
+                    PyObject *r = call(unshared_fn, a, 2);
+                    if (r == NULL) goto done;
+                    int mine = truth(r);
+                    Py_DECREF(r);
+                    if (mine < 0) goto done;
+                    if (mine) {
+                        PyObject *id = PyLong_FromVoidPtr(g);
+                        if (id == NULL || PySet_Add(owned, id) < 0) { Py_XDECREF(id); goto done; }
+                        Py_DECREF(id);
+                    }
+                }
+            }
+            rc = PyDict_SetItem(memo, child, g);
+            goto done;
+        }
+        int big = 0;
+        if (PySet_GET_SIZE(owned) == 0 && keep) {
+            big = large(g);
+            if (big < 0) goto done;
+        }
+        PyObject *total;
+        Py_INCREF(prev);
+        if (PySet_GET_SIZE(owned) > 0 || big) {
+            PyObject *a[5] = {prev, g, owned, keep ? Py_True : Py_False, sent};
+            total = call(sum_into_memo_fn, a, 5);
+        } else {  /* where paths meet: the sum (small arrays, nothing to reuse) */
+            total = PyNumber_Add(prev, g);
+            if (total == NULL && PyErr_ExceptionMatches(FloatingPointError_T)) {
+                PyErr_Clear();
+                PyObject *a[2] = {prev, g};
+                total = call(sum_fn, a, 2);
+            }
+        }
+        Py_DECREF(prev);
+        if (total == NULL) goto done;
+        rc = PyDict_SetItem(memo, child, total);
+        Py_DECREF(total);
+        goto done;
+    }
+    /* a node with several outputs: a list with one entry per output */
+    PyObject *slot = PyDict_GetItemWithError(memo, child);
+    if (slot == NULL && PyErr_Occurred()) goto done;
+    if (slot == NULL || slot == Py_None) {
+        slot = PyList_New(nout);
+        if (slot == NULL) goto done;
+        for (Py_ssize_t k = 0; k < nout; k++) {
+            Py_INCREF(Py_None);
+            PyList_SET_ITEM(slot, k, Py_None);
+        }
+        int err = PyDict_SetItem(memo, child, slot);
+        Py_DECREF(slot);
+        if (err < 0 || heap_push(heap, child) < 0) goto done;
+    }
+    {
+        PyObject *nr = PyTuple_GET_ITEM(edge, 1);
+        PyObject *prev = PyObject_GetItem(slot, nr);
+        if (prev == NULL) goto done;
+        PyObject *total;
+        if (prev == Py_None) {
+            Py_INCREF(g);
+            total = g;
+        } else {
+            PyObject *a[5] = {prev, g, owned, keep ? Py_True : Py_False, sent};
+            total = call(sum_into_memo_fn, a, 5);
+        }
+        Py_DECREF(prev);
+        if (total == NULL) goto done;
+        rc = PyObject_SetItem(slot, nr, total);
+        Py_DECREF(total);
+    }
+done:
+    Py_DECREF(g);
+    return rc;
+}
+
+/* nothing was sent along ``edge``, but the child still runs (its hooks and observers see it) */
+static int
+touch(PyObject *memo, Heap *heap, PyObject *child)
+{
+    int has = PyDict_Contains(memo, child);
+    if (has != 0) return has < 0 ? -1 : 0;
+    PyObject *nout_o = PyObject_GetAttr(child, s_num_outputs);
+    if (nout_o == NULL) return -1;
+    Py_ssize_t nout = PyLong_AsSsize_t(nout_o);
+    Py_DECREF(nout_o);
+    if (nout == -1 && PyErr_Occurred()) return -1;
+    PyObject *v;
+    if (nout == 1) {
+        Py_INCREF(Py_None);
+        v = Py_None;
+    } else {
+        v = PyList_New(nout);
+        if (v == NULL) return -1;
+        for (Py_ssize_t k = 0; k < nout; k++) {
+            Py_INCREF(Py_None);
+            PyList_SET_ITEM(v, k, Py_None);
+        }
+    }
+    int err = PyDict_SetItem(memo, child, v);
+    Py_DECREF(v);
+    if (err < 0) return -1;
+    return heap_push(heap, child);
+}
+
+/* engine._node_loop(ready, memo, F, owned_F, owned, retain_graph, track, watched, needed,
+ * run_node): the same loop, compiled (see engine.py for what each step means) */
+static PyObject *
+backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!ready || nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "_accel.backward_loop: not set up, or wrong arguments");
+        return NULL;
+    }
+    PyObject *ready_list = args[0], *memo = args[1], *F = args[2], *owned_F = args[3];
+    PyObject *owned = args[4], *needed = args[8], *run_node = args[9];
+    int retain_graph = PyObject_IsTrue(args[5]), track = PyObject_IsTrue(args[6]);
+    int watched = PyObject_IsTrue(args[7]);
+    if (!PyList_Check(ready_list) || !PyDict_Check(memo) || !PySet_Check(owned)) {
+        PyErr_SetString(PyExc_TypeError, "_accel.backward_loop: wrong argument types");
+        return NULL;
+    }
+    Heap heap = {NULL, 0, 0};
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(ready_list); i++) {
+        PyObject *item = PyList_GET_ITEM(ready_list, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyErr_SetString(PyExc_TypeError, "ready: (key, node) pairs expected");
+            goto error;
+        }
+        if (heap_push(&heap, PyTuple_GET_ITEM(item, 1)) < 0) goto error;
+    }
+    while (heap.n) {
+        PyObject *node = heap_pop(&heap);
+        PyObject *entry = NULL, *edges = NULL, *grads_in = NULL, *meta = NULL;
+        int ok = 0;
+        int fast = 0, keep = track;
+        entry = memo_pop(memo, node);  /* complete: every consumer has sent its part */
+        if (entry == NULL) goto node_done;
+        if (PyObject_TypeCheck(node, Node_T) && SLOT(node, N_next) != NULL &&
+                PyTuple_Check(SLOT(node, N_next))) {
+            edges = SLOT(node, N_next);
+            Py_INCREF(edges);
+        } else {
+            edges = PyObject_GetAttrString(node, "next_functions");
+            if (edges == NULL) goto node_done;
+        }
+        if (!watched && PyObject_TypeCheck(node, Node_T) && PyTuple_Check(edges)) {
+            PyObject *d = class_attr(Py_TYPE(node), s_direct);
+            fast = d ? truth(d) : 0;
+            if (fast < 0) goto node_done;
+        }
+        if (fast) {
+            PyObject *freed = SLOT(node, N_freed);
+            fast = (freed == NULL || freed == Py_False);
+        }
+        if (fast) {
+            PyObject *h = PyObject_GetAttr(node, s_pre_hooks);
+            if (h == NULL) goto node_done;
+            fast = (h == Py_None);
+            Py_DECREF(h);
+        }
+        if (fast) {
+            PyObject *h = PyObject_GetAttr(node, s_hooks);
+            if (h == NULL) goto node_done;
+            fast = (h == Py_None);
+            Py_DECREF(h);
+        }
+        if (fast) {
+            /* the common case: one output gradient in, the local derivative (chain rule),
+             * one gradient per input out */
+            grads_in = direct_backward(node, entry, edges, F, owned_F, owned);
+            if (grads_in == NULL) goto node_done;
+            if (!retain_graph && release(node) < 0) goto node_done;
+        } else {  /* the long way: hooks, captures, an observer, anomaly checks, leaves */
+            PyObject *a[2] = {node, entry};
+            grads_in = call(run_node, a, 2);
+            if (grads_in == NULL) goto node_done;
+            if (grads_in == Py_None) {  /* a leaf's AccumulateGrad, or nothing needed below */
+                ok = 1;
+                goto node_done;
+            }
+            if (keep) {
+                PyObject *h = PyObject_GetAttr(node, s_hooks);
+                if (h == NULL) goto node_done;
+                int hooked = truth(h);
+                Py_DECREF(h);
+                if (hooked < 0) goto node_done;
+                keep = !hooked;  /* a node hook may keep grads_in */
+            }
+        }
+        /* send each input its gradient (summed back to the input's shape and dtype); a child
+         * is ready once all its consumers have sent theirs */
+        meta = PyObject_TypeCheck(node, Node_T) && SLOT(node, N_meta) ? SLOT(node, N_meta)
+                                                                      : NULL;
+        if (meta == NULL) {
+            meta = PyObject_GetAttrString(node, "_input_meta");
+            if (meta == NULL) goto node_done;
+        } else {
+            Py_INCREF(meta);
+        }
+        {
+            PyObject *edge_seq = PySequence_Fast(edges, "next_functions");
+            if (edge_seq == NULL) goto node_done;
+            Py_ssize_t n_edges = PySequence_Fast_GET_SIZE(edge_seq);
+            int failed = 0;
+            for (Py_ssize_t i = 0; i < n_edges && !failed; i++) {
+                PyObject *edge = PySequence_Fast_GET_ITEM(edge_seq, i);
+                if (edge == NO_EDGE) continue;  /* an input that needs no gradient */
+                if (!PyTuple_CheckExact(edge) || PyTuple_GET_SIZE(edge) == 0) {
+                    int t = PyObject_IsTrue(edge);
+                    if (t < 0) { failed = 1; break; }
+                    if (!t) continue;
+                }
+                PyObject *child = PyTuple_GET_ITEM(edge, 0);
+                if (needed != Py_None) {
+                    int in = PySet_Contains(needed, child);
+                    if (in < 0) { failed = 1; break; }
+                    if (!in) continue;
+                }
+                PyObject *sent = PySequence_GetItem(grads_in, i);  /* new reference */
+                if (sent == NULL) { failed = 1; break; }
+                if (sent == Py_None) {
+                    Py_DECREF(sent);
+                    if (touch(memo, &heap, child) < 0) failed = 1;
+                    continue;
+                }
+                PyObject *g = sent;  /* the caller's reference, as in the Python loop */
+                Py_INCREF(g);
+                PyObject *m = PySequence_GetItem(meta, i);
+                PyObject *shape = m ? PyObject_GetAttr(g, s_shape) : NULL;
+                PyObject *dtype = shape ? PyObject_GetAttr(g, s_dtype) : NULL;
+                int fit = -1;
+                if (dtype != NULL) {
+                    PyObject *mshape = PyTuple_Check(m) && PyTuple_GET_SIZE(m) == 2
+                                           ? PyTuple_GET_ITEM(m, 0) : NULL;
+                    PyObject *mdtype = mshape ? PyTuple_GET_ITEM(m, 1) : NULL;
+                    if (mshape == NULL) {
+                        PyErr_SetString(PyExc_TypeError, "_input_meta: (shape, dtype) pairs");
+                    } else if (dtype != mdtype) {
+                        fit = 1;
+                    } else {
+                        fit = PyObject_RichCompareBool(shape, mshape, Py_NE);
+                    }
+                }
+                Py_XDECREF(shape);
+                Py_XDECREF(dtype);
+                if (fit > 0) {
+                    PyObject *idx = PyLong_FromSsize_t(i);
+                    PyObject *a[5] = {node, idx, g, m, F};
+                    PyObject *fitted = idx ? call(fit_fn, a, 5) : NULL;
+                    Py_XDECREF(idx);
+                    Py_DECREF(g);
+                    g = fitted;
+                    if (g == NULL) fit = -1;
+                }
+                Py_XDECREF(m);
+                if (fit < 0) {
+                    Py_XDECREF(g);
+                    Py_DECREF(sent);
+                    failed = 1;
+                    break;
+                }
+                /* drop the extra reference from the item: the tuple holds one, as in Python */
+                Py_DECREF(sent);
+                if (send(memo, &heap, owned, keep, child, edge, g, sent) < 0) failed = 1;
+            }
+            Py_DECREF(edge_seq);
+            if (failed) goto node_done;
+        }
+        ok = 1;
+    node_done:
+        Py_XDECREF(meta);
+        Py_XDECREF(grads_in);
+        Py_XDECREF(edges);
+        Py_XDECREF(entry);
+        Py_DECREF(node);
+        if (!ok) goto error;
+        continue;
+    }
+    heap_clear(&heap);
+    Py_RETURN_NONE;
+error:
+    heap_clear(&heap);
+    return NULL;
+}
 
 /* ------------------------------------------------------------------------------------------
  * setup
@@ -473,7 +968,8 @@ static PyMethodDef methods[] = {
      "Bind the engine's classes and helpers (autograd/_fast.py does this once)."},
     {"apply", (PyCFunction)(void (*)(void))fast_apply, METH_FASTCALL | METH_KEYWORDS,
      "Op.apply(cls, *inputs, **params), compiled (see autograd/function.py)."},
-    /* BACKWARD_LOOP_METHOD */
+    {"backward_loop", (PyCFunction)(void (*)(void))backward_loop, METH_FASTCALL,
+     "run_backward's node loop, compiled (see autograd/engine.py, _node_loop)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "_accel",

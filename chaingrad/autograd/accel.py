@@ -20,15 +20,16 @@ except ImportError:
 
 def enabled() -> bool:
     """Whether the compiled fast path is in use."""
-    return _accel is not None and _installed
+    return _installed
 
 
 _installed = False
+_python = None  # (Op.apply, engine._node_loop) as written in Python
 
 
 def install() -> bool:
     """Bind the compiled loops to the engine's classes (once, at import)."""
-    global _installed
+    global _installed, _python
     if _accel is None or _installed:
         return _installed
     from ..backend import xp
@@ -37,7 +38,9 @@ def install() -> bool:
     from .anomaly import _state as anomaly_state
     from .grad_mode import _state as grad_state
 
-    python_apply = function.Op.__dict__["apply"].__func__
+    if _python is None:
+        _python = (function.Op.__dict__["apply"], engine._node_loop)
+    python_apply = _python[0].__func__
     _accel.setup(
         Tensor=Tensor, Node=function.Node, AccumulateGrad=function.AccumulateGrad,
         VersionCounter=_VersionCounter, ndarray=xp.ndarray, py_apply=python_apply,
@@ -47,5 +50,16 @@ def install() -> bool:
         wrong_count=engine._wrong_count, sum_into_memo=engine._sum_into_memo,
         unshared=engine._unshared, sum=engine._sum, own_min_size=engine._OWN_MIN_SIZE)
     function.Op.apply = classmethod(_accel.apply)
+    engine._node_loop = _accel.backward_loop
     _installed = True
     return True
+
+
+def uninstall() -> None:
+    """Go back to the Python code (tests compare the two ways in one process)."""
+    global _installed
+    if not _installed:
+        return
+    from . import engine, function
+    function.Op.apply, engine._node_loop = _python
+    _installed = False

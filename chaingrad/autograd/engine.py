@@ -201,90 +201,102 @@ def run_backward(root_edges, root_grads, retain_graph=False, create_graph=False,
     # a node takes the short way (its backward called directly, nothing observed) unless one
     # of these asks for more
     watched = capture is not None or observer is not None or check_anomaly
+
+    def run_node(node, entry):  # a node the long way (see _run_node)
+        return _run_node(node, entry, F, owned, capture, needed, accumulate, create_graph,
+                         observer, check_anomaly, retain_graph)
+
     with set_grad_enabled(create_graph), _FloatingPointGuard():
-        while ready:
-            node = heappop(ready)[1]
-            entry = memo.pop(node)  # complete: every consumer has sent its part
-            edges = node.next_functions
-            if (node._direct and not watched and node._pre_hooks is None
-                    and node._hooks is None and not node._freed):
-                # the common case: one output gradient in, the local derivative (chain
-                # rule), one gradient per input out
-                if entry is None:  # nothing arrived: nothing to propagate
-                    grads_in = (None,) * len(edges)
-                else:
-                    Fn = F
-                    if owned and id(entry) in owned:  # it may write into its incoming one
-                        owned.discard(id(entry))
-                        Fn = OWNED_ARRAY_MATH
-                    try:
-                        grads_in = node.backward(entry, Fn)
-                    except FloatingPointError:  # 0 * inf or 0 / 0 in the local derivative
-                        grads_in = _structural_zeros(node, [entry], Fn)
-                    if grads_in.__class__ is not tuple:
-                        grads_in = (grads_in,)
-                    if len(grads_in) != len(edges):
-                        _wrong_count(node, grads_in)
-                if not retain_graph:  # free what it saved (Op._release, inlined)
-                    if node._keeps_context:
-                        node._release()
-                    else:
-                        node._consumed = True
-                        if node._saved is not None or node._saved_out is not None:
-                            node._saved = node._saved_out = None
-                            node._freed = True
-            else:
-                grads_in = _run_node(node, entry, F, owned, capture, needed, accumulate,
-                                     create_graph, observer, check_anomaly, retain_graph)
-                if grads_in is None:  # a leaf's AccumulateGrad, or nothing needed below
-                    continue
-            # send each input its gradient (summed back to the input's shape and dtype); a
-            # child is ready once all its consumers have sent theirs
-            keep = track and not node._hooks  # a node hook may keep grads_in
-            meta = node._input_meta
-            i = -1
-            for edge in edges:
-                i += 1
-                if not edge:  # an input that needs no gradient (NO_EDGE)
-                    continue
-                child = edge[0]
-                if needed is not None and child not in needed:
-                    continue
-                g = grads_in[i]
-                if g is not None:
-                    m = meta[i]
-                    if g.shape != m[0] or g.dtype is not m[1]:
-                        g = _fit(node, i, g, m, F)
-                    if child.num_outputs == 1:
-                        prev = memo.get(child, _UNSEEN)
-                        if prev is None or prev is _UNSEEN:
-                            if prev is _UNSEEN:
-                                heappush(ready, (-child._seq, child))
-                            if keep and g.size >= _OWN_MIN_SIZE and _unshared(
-                                    g, g is grads_in[i]):
-                                owned.add(id(g))
-                            memo[child] = g
-                        elif owned or (keep and g.size >= _OWN_MIN_SIZE):
-                            memo[child] = _sum_into_memo(prev, g, owned, keep, grads_in[i])
-                        else:  # where paths meet: the sum (small arrays, nothing to reuse)
-                            try:
-                                memo[child] = prev + g
-                            except FloatingPointError:
-                                memo[child] = _sum(prev, g)
-                        continue
-                    slot = memo.get(child)
-                    if slot is None:
-                        slot = memo[child] = [None] * child.num_outputs
-                        heappush(ready, (-child._seq, child))
-                    nr = edge[1]
-                    prev = slot[nr]
-                    slot[nr] = g if prev is None else _sum_into_memo(
-                        prev, g, owned, keep, grads_in[i])
-                elif child not in memo:  # nothing sent, but the child still runs (its hooks
-                    # and observers see it, as in PyTorch)
-                    memo[child] = None if child.num_outputs == 1 else [None] * child.num_outputs
-                    heappush(ready, (-child._seq, child))
+        _node_loop(ready, memo, F, OWNED_ARRAY_MATH, owned, retain_graph, track, watched,
+                   needed, run_node)
     return capture
+
+
+def _node_loop(ready, memo, F, owned_F, owned, retain_graph, track, watched, needed, run_node):
+    """Run the nodes in ``ready`` and every node they lead to, each once, from the most
+    recently made down (the loop of ``run_backward``; ``_accel.backward_loop`` is the same
+    loop compiled, used where it was built: see autograd/accel.py)."""
+    while ready:
+        node = heappop(ready)[1]
+        entry = memo.pop(node)  # complete: every consumer has sent its part
+        edges = node.next_functions
+        if (node._direct and not watched and node._pre_hooks is None
+                and node._hooks is None and not node._freed):
+            # the common case: one output gradient in, the local derivative (chain
+            # rule), one gradient per input out
+            if entry is None:  # nothing arrived: nothing to propagate
+                grads_in = (None,) * len(edges)
+            else:
+                Fn = F
+                if owned and id(entry) in owned:  # it may write into its incoming one
+                    owned.discard(id(entry))
+                    Fn = owned_F
+                try:
+                    grads_in = node.backward(entry, Fn)
+                except FloatingPointError:  # 0 * inf or 0 / 0 in the local derivative
+                    grads_in = _structural_zeros(node, [entry], Fn)
+                if grads_in.__class__ is not tuple:
+                    grads_in = (grads_in,)
+                if len(grads_in) != len(edges):
+                    _wrong_count(node, grads_in)
+            if not retain_graph:  # free what it saved (Op._release, inlined)
+                if node._keeps_context:
+                    node._release()
+                else:
+                    node._consumed = True
+                    if node._saved is not None or node._saved_out is not None:
+                        node._saved = node._saved_out = None
+                        node._freed = True
+        else:
+            grads_in = run_node(node, entry)  # the long way: hooks, captures, leaves ...
+            if grads_in is None:  # a leaf's AccumulateGrad, or nothing needed below
+                continue
+        # send each input its gradient (summed back to the input's shape and dtype); a
+        # child is ready once all its consumers have sent theirs
+        keep = track and not node._hooks  # a node hook may keep grads_in
+        meta = node._input_meta
+        i = -1
+        for edge in edges:
+            i += 1
+            if not edge:  # an input that needs no gradient (NO_EDGE)
+                continue
+            child = edge[0]
+            if needed is not None and child not in needed:
+                continue
+            g = grads_in[i]
+            if g is not None:
+                m = meta[i]
+                if g.shape != m[0] or g.dtype is not m[1]:
+                    g = _fit(node, i, g, m, F)
+                if child.num_outputs == 1:
+                    prev = memo.get(child, _UNSEEN)
+                    if prev is None or prev is _UNSEEN:
+                        if prev is _UNSEEN:
+                            heappush(ready, (-child._seq, child))
+                        if keep and g.size >= _OWN_MIN_SIZE and _unshared(
+                                g, g is grads_in[i]):
+                            owned.add(id(g))
+                        memo[child] = g
+                    elif owned or (keep and g.size >= _OWN_MIN_SIZE):
+                        memo[child] = _sum_into_memo(prev, g, owned, keep, grads_in[i])
+                    else:  # where paths meet: the sum (small arrays, nothing to reuse)
+                        try:
+                            memo[child] = prev + g
+                        except FloatingPointError:
+                            memo[child] = _sum(prev, g)
+                    continue
+                slot = memo.get(child)
+                if slot is None:
+                    slot = memo[child] = [None] * child.num_outputs
+                    heappush(ready, (-child._seq, child))
+                nr = edge[1]
+                prev = slot[nr]
+                slot[nr] = g if prev is None else _sum_into_memo(
+                    prev, g, owned, keep, grads_in[i])
+            elif child not in memo:  # nothing sent, but the child still runs (its hooks
+                # and observers see it, as in PyTorch)
+                memo[child] = None if child.num_outputs == 1 else [None] * child.num_outputs
+                heappush(ready, (-child._seq, child))
 
 
 def _sum_into_memo(prev, g, owned, keep, sent):
