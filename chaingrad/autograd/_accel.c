@@ -22,12 +22,14 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <string.h>
+#include <stddef.h>
 
 #define MAX_INPUTS 8
 #define MAX_KWARGS 8
 
 /* --- what setup() is given ------------------------------------------------------------ */
-static PyTypeObject *Tensor_T, *Node_T, *Acc_T, *VC_T;
+static PyTypeObject *Tensor_T, *Node_T, *Acc_T, *VC_T, *Op_T;
 static PyObject *ndarray_T;
 static PyObject *py_apply;      /* Op.apply as Python: the reference, and the way for the rest */
 static PyObject *as_array, *next_seq, *dead_input, *NO_EDGE, *grad_state, *anomaly_state;
@@ -35,6 +37,9 @@ static PyObject *as_array, *next_seq, *dead_input, *NO_EDGE, *grad_state, *anoma
 static PyObject *fit_fn, *structural_zeros_fn, *wrong_count_fn, *sum_into_memo_fn;
 static PyObject *unshared_fn, *sum_fn;
 static PyObject *FloatingPointError_T;
+static PyObject *array_math, *owned_array_math;  /* the raw-array math namespaces (ops/dual.py) */
+static PyObject *apply_descr;  /* Op.__dict__["apply"] once the compiled apply is installed */
+static Py_ssize_t AS_on;        /* anomaly.py's _AnomalyState.on slot */
 static Py_ssize_t own_min_size;
 static int ready = 0;
 
@@ -42,7 +47,7 @@ static PyObject *empty_tuple;
 static PyObject *s_forward, *s_backward, *s_differentiable, *s_quiet, *s_save_inputs,
     *s_save_output, *s_enabled, *s_on, *s_output_nr, *s_accumulator, *s_edge, *s_shape,
     *s_dtype, *s_all, *s_direct, *s_pre_hooks, *s_hooks, *s_keeps_context, *s_release,
-    *s_num_outputs, *s_size, *s_ran, *s_consumed, *s_value;
+    *s_num_outputs, *s_size, *s_ran, *s_consumed, *s_value, *s_apply, *s_kind;
 
 /* slot offsets: Tensor, Node, AccumulateGrad, _VersionCounter */
 static Py_ssize_t T_data, T_rg, T_grad_fn, T_vc;
@@ -131,6 +136,83 @@ version_of(PyObject *t)
         return v;
     }
     return PyObject_GetAttr(vc, s_value);
+}
+
+/* --- per-class facts, read once per class and kept while the class stays as it is --------
+ * (a class's version tag changes whenever it or a base class is modified) */
+typedef struct {
+    PyTypeObject *tp;
+    unsigned int version;
+    signed char quiet, differentiable, save_output, direct, keeps_context, one_output;
+    signed char compiled_apply;  /* its apply is the compiled one (not replaced since) */
+    PyObject *save_inputs;       /* borrowed: the class holds it while its version stands */
+} TypeInfo;
+
+#define TYPE_CACHE_SIZE 1024
+static TypeInfo type_cache[TYPE_CACHE_SIZE];
+static TypeInfo uncached;
+
+static inline int
+version_valid(PyTypeObject *tp)
+{
+#ifdef Py_TPFLAGS_VALID_VERSION_TAG
+    return PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG);
+#else
+    return tp->tp_version_tag != 0;
+#endif
+}
+
+static inline int
+class_flag(PyTypeObject *tp, PyObject *name, int otherwise)
+{
+    PyObject *v = _PyType_Lookup(tp, name);
+    return v ? truth(v) : otherwise;
+}
+
+static TypeInfo *
+type_info(PyTypeObject *tp)
+{
+    TypeInfo *ti = &type_cache[((size_t)tp >> 6) % TYPE_CACHE_SIZE];
+    if (ti->tp == tp && ti->version == tp->tp_version_tag && version_valid(tp))
+        return ti;
+    TypeInfo fresh;
+    fresh.quiet = class_flag(tp, s_quiet, 0);
+    fresh.differentiable = class_flag(tp, s_differentiable, 0);
+    fresh.save_output = class_flag(tp, s_save_output, 0);
+    fresh.direct = class_flag(tp, s_direct, 0);
+    fresh.keeps_context = class_flag(tp, s_keeps_context, 1);
+    if (fresh.quiet < 0 || fresh.differentiable < 0 || fresh.save_output < 0 ||
+            fresh.direct < 0 || fresh.keeps_context < 0)
+        return NULL;
+    fresh.save_inputs = _PyType_Lookup(tp, s_save_inputs);
+    fresh.compiled_apply = apply_descr != NULL && _PyType_Lookup(tp, s_apply) == apply_descr;
+    /* ops and AccumulateGrad have one output, said by the class (a custom Function's node
+     * says it per instance) */
+    PyObject *nout = _PyType_Lookup(tp, s_num_outputs);
+    fresh.one_output = (PyType_IsSubtype(tp, Op_T) || PyType_IsSubtype(tp, Acc_T)) &&
+                       nout != NULL && PyLong_CheckExact(nout) && PyLong_AsLong(nout) == 1;
+    fresh.tp = tp;
+    fresh.version = tp->tp_version_tag;
+    if (version_valid(tp)) {
+        *ti = fresh;
+        return ti;
+    }
+    uncached = fresh;
+    return &uncached;
+}
+
+/* a node's number of outputs */
+static Py_ssize_t
+num_outputs(PyObject *node)
+{
+    TypeInfo *ti = type_info(Py_TYPE(node));
+    if (ti == NULL) return -1;
+    if (ti->one_output) return 1;
+    PyObject *v = PyObject_GetAttr(node, s_num_outputs);
+    if (v == NULL) return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    return n;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -232,14 +314,13 @@ fast_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargsf, PyObject 
         if (!PyObject_TypeCheck(inputs[i], Tensor_T) || SLOT(inputs[i], T_data) == NULL)
             goto python;
     }
+    TypeInfo *ti = type_info(cls);
+    if (ti == NULL) return NULL;
+    if (ti->quiet)
+        goto python;
     {
-        PyObject *quiet = class_attr(cls, s_quiet);
-        if (quiet == NULL || truth(quiet) != 0)
-            goto python;
-        PyObject *on = PyObject_GetAttr(anomaly_state, s_on);
-        if (on == NULL) return NULL;
-        int anomaly = truth(on);
-        Py_DECREF(on);
+        PyObject *on = SLOT(anomaly_state, AS_on);
+        int anomaly = on ? truth(on) : 1;
         if (anomaly != 0)
             goto python;  /* (the Python code records where each op was called) */
     }
@@ -248,10 +329,7 @@ fast_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargsf, PyObject 
      * requires grad */
     int recording = 0;
     {
-        PyObject *diff = class_attr(cls, s_differentiable);
-        int differentiable = diff ? truth(diff) : 0;
-        if (differentiable < 0) return NULL;
-        if (differentiable) {
+        if (ti->differentiable) {
             PyObject *enabled = PyObject_GetAttr(grad_state, s_enabled);
             if (enabled == NULL) return NULL;
             int on = truth(enabled);
@@ -338,7 +416,7 @@ fast_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargsf, PyObject 
         Py_DECREF(r);
     }
     {
-        PyObject *saves = class_attr(cls, s_save_inputs);
+        PyObject *saves = ti->save_inputs;
         int any = saves ? truth(saves) : 0;
         if (any < 0) goto fail;
         if (any) {
@@ -384,10 +462,7 @@ fast_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargsf, PyObject 
     slot_set(result, T_grad_fn, node);
     slot_set(result, T_rg, Py_True);
     {
-        PyObject *so = class_attr(cls, s_save_output);
-        int save_out = so ? truth(so) : 0;
-        if (save_out < 0) goto fail;
-        if (save_out) {
+        if (ti->save_output) {
             /* the node cannot hold its output tensor (a cycle), so the two share the counter */
             PyObject *counter = new_object(VC_T);
             if (counter == NULL) goto fail;
@@ -415,6 +490,255 @@ fail:
 python:
     return PyObject_Vectorcall(py_apply, args, nargsf, kwnames);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Methods with a compiled common case: Tensor.__add__ / __mul__ (two tensors of one dtype),
+ * Tensor.tanh and the other one-input ops, Op.inputs / Op.output (saved values, unchanged,
+ * as arrays). Each holds the Python function it stands for (``__wrapped__``), which is what
+ * runs whenever the case is not the common one.
+ * ------------------------------------------------------------------------------------------ */
+enum { FM_BINARY = 0, FM_UNARY_FLOAT = 1, FM_UNARY = 2, FM_INPUTS = 3, FM_OUTPUT = 4 };
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    int kind;
+    PyObject *op;        /* the op class (FM_BINARY, FM_UNARY*) */
+    PyObject *fallback;  /* the Python function */
+} FastMethod;
+
+/* op.apply(*inputs), compiled unless apply was replaced (viz.record_values does) */
+static PyObject *
+apply_op(PyObject *op, PyObject *const *inputs, Py_ssize_t n)
+{
+    TypeInfo *ti = type_info((PyTypeObject *)op);
+    if (ti == NULL) return NULL;
+    PyObject *args[1 + MAX_INPUTS];
+    args[0] = op;
+    for (Py_ssize_t i = 0; i < n; i++)
+        args[1 + i] = inputs[i];
+    if (ti->compiled_apply)
+        return fast_apply(NULL, args, 1 + n, NULL);
+    return PyObject_VectorcallMethod(s_apply, args, 1 + n, NULL);
+}
+
+static PyObject *
+dtype_of(PyObject *t)  /* t.data.dtype (new reference) */
+{
+    PyObject *d = SLOT(t, T_data);
+    if (d == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "data");
+        return NULL;
+    }
+    return PyObject_GetAttr(d, s_dtype);
+}
+
+/* Op.inputs(F): the saved input tensors, or their arrays, after checking that none was
+ * changed in place since (NULL with no error set: take the Python way) */
+static PyObject *
+saved_inputs(PyObject *node, PyObject *F)
+{
+    if (!PyObject_TypeCheck(node, Node_T)) return NULL;
+    PyObject *saved = SLOT(node, N_saved), *versions = SLOT(node, N_saved_versions);
+    if (saved == NULL || versions == NULL || !PyTuple_CheckExact(saved) ||
+            !PyTuple_CheckExact(versions) || PyTuple_GET_SIZE(saved) != PyTuple_GET_SIZE(versions))
+        return NULL;
+    int raw = (F == array_math || F == owned_array_math);
+    Py_ssize_t n = PyTuple_GET_SIZE(saved);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyTuple_GET_ITEM(saved, i);
+        if (!PyObject_TypeCheck(t, Tensor_T)) return NULL;
+        PyObject *vc = SLOT(t, T_vc);
+        if (vc == NULL) return NULL;
+        if (vc != Py_None) {
+            if (!Py_IS_TYPE(vc, VC_T)) return NULL;
+            PyObject *v = SLOT(vc, VC_value), *w = PyTuple_GET_ITEM(versions, i);
+            if (v != w && (v == NULL || !PyLong_CheckExact(v) || !PyLong_CheckExact(w) ||
+                           PyObject_RichCompareBool(v, w, Py_EQ) != 1)) {
+                PyErr_Clear();
+                return NULL;
+            }
+        }
+        if (raw && SLOT(t, T_data) == NULL) return NULL;
+    }
+    if (!raw) {
+        Py_INCREF(saved);
+        return saved;
+    }
+    PyObject *arrays = PyTuple_New(n);
+    if (arrays == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *d = SLOT(PyTuple_GET_ITEM(saved, i), T_data);
+        Py_INCREF(d);
+        PyTuple_SET_ITEM(arrays, i, d);
+    }
+    return arrays;
+}
+
+/* Op.output(F) in raw mode: the saved output array, unchanged since (NULL: the Python way) */
+static PyObject *
+saved_output(PyObject *node, PyObject *F)
+{
+    if (!PyObject_TypeCheck(node, Node_T) || (F != array_math && F != owned_array_math))
+        return NULL;
+    PyObject *out = SLOT(node, N_saved_out), *counter = SLOT(node, N_out_counter);
+    PyObject *version = SLOT(node, N_out_version);
+    if (out == NULL || out == Py_None || counter == NULL || version == NULL ||
+            !Py_IS_TYPE(counter, VC_T))
+        return NULL;
+    PyObject *v = SLOT(counter, VC_value);
+    if (v != version && (v == NULL || PyObject_RichCompareBool(v, version, Py_EQ) != 1)) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_INCREF(out);
+    return out;
+}
+
+static PyObject *
+fm_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    FastMethod *fm = (FastMethod *)self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (!ready || kwnames != NULL)
+        goto python;
+    if (fm->kind <= FM_UNARY) {  /* anomaly mode: the Python way records the user's line */
+        PyObject *on = SLOT(anomaly_state, AS_on);
+        if (on == NULL || on != Py_False)
+            goto python;
+    }
+    switch (fm->kind) {
+    case FM_BINARY: {  /* two tensors of one dtype: straight to the op */
+        if (nargs != 2 || Py_TYPE(args[1]) != Tensor_T || !PyObject_TypeCheck(args[0], Tensor_T))
+            goto python;
+        PyObject *da = dtype_of(args[0]);
+        if (da == NULL) return NULL;
+        PyObject *db = dtype_of(args[1]);
+        Py_DECREF(da);
+        if (db == NULL) return NULL;
+        Py_DECREF(db);
+        if (da != db)
+            goto python;
+        PyObject *r = apply_op(fm->op, args, 2);
+        if (r == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyErr_Clear();  /* (shapes that do not broadcast: the Python way says why) */
+            goto python;
+        }
+        return r;
+    }
+    case FM_UNARY_FLOAT:
+    case FM_UNARY: {
+        if (nargs != 1 || !PyObject_TypeCheck(args[0], Tensor_T))
+            goto python;
+        if (fm->kind == FM_UNARY_FLOAT) {  /* integer and bool inputs take the Python way */
+            PyObject *dt = dtype_of(args[0]);
+            if (dt == NULL) return NULL;
+            PyObject *kind = PyObject_GetAttr(dt, s_kind);
+            Py_DECREF(dt);
+            if (kind == NULL) return NULL;
+            int integral = !PyUnicode_Check(kind) || PyUnicode_GET_LENGTH(kind) != 1 ||
+                           strchr("iub", (int)PyUnicode_READ_CHAR(kind, 0)) != NULL;
+            Py_DECREF(kind);
+            if (integral)
+                goto python;
+        }
+        return apply_op(fm->op, args, 1);
+    }
+    case FM_INPUTS:
+    case FM_OUTPUT: {
+        if (nargs != 2)
+            goto python;
+        PyObject *r = fm->kind == FM_INPUTS ? saved_inputs(args[0], args[1])
+                                            : saved_output(args[0], args[1]);
+        if (r != NULL || PyErr_Occurred())
+            return r;
+        goto python;
+    }
+    }
+python:
+    return PyObject_Vectorcall(fm->fallback, args, nargsf, kwnames);
+}
+
+static PyObject *
+fm_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    int kind;
+    PyObject *op, *fallback;
+    if (!PyArg_ParseTuple(args, "iOO:FastMethod", &kind, &op, &fallback))
+        return NULL;
+    if (kind < FM_BINARY || kind > FM_OUTPUT || !PyCallable_Check(fallback) ||
+            (kind <= FM_UNARY && !PyType_Check(op))) {
+        PyErr_SetString(PyExc_ValueError, "FastMethod(kind, op class, Python function)");
+        return NULL;
+    }
+    FastMethod *fm = (FastMethod *)type->tp_alloc(type, 0);
+    if (fm == NULL) return NULL;
+    fm->vectorcall = fm_vectorcall;
+    fm->kind = kind;
+    Py_INCREF(op);
+    fm->op = op;
+    Py_INCREF(fallback);
+    fm->fallback = fallback;
+    return (PyObject *)fm;
+}
+
+static void
+fm_dealloc(PyObject *self)
+{
+    FastMethod *fm = (FastMethod *)self;
+    Py_XDECREF(fm->op);
+    Py_XDECREF(fm->fallback);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyObject *
+fm_descr_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    if (obj == NULL || obj == Py_None) {
+        Py_INCREF(self);
+        return self;
+    }
+    return PyMethod_New(self, obj);
+}
+
+/* looks like the Python function it stands for: __name__, __doc__, __qualname__, ... */
+static PyObject *
+fm_getattro(PyObject *self, PyObject *name)
+{
+    FastMethod *fm = (FastMethod *)self;
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__wrapped__") == 0) {
+        Py_INCREF(fm->fallback);
+        return fm->fallback;
+    }
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__class__") != 0) {
+        PyObject *r = PyObject_GetAttr(fm->fallback, name);
+        if (r != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError))
+            return r;
+        PyErr_Clear();
+    }
+    return PyObject_GenericGetAttr(self, name);
+}
+
+static PyObject *
+fm_repr(PyObject *self)
+{
+    return PyUnicode_FromFormat("<compiled %R>", ((FastMethod *)self)->fallback);
+}
+
+static PyTypeObject FastMethod_T = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "chaingrad.autograd._accel.FastMethod",
+    .tp_basicsize = sizeof(FastMethod),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_doc = "A method whose common case is compiled; __wrapped__ is its Python definition.",
+    .tp_new = fm_new,
+    .tp_dealloc = fm_dealloc,
+    .tp_descr_get = fm_descr_get,
+    .tp_getattro = fm_getattro,
+    .tp_repr = fm_repr,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(FastMethod, vectorcall),
+};
 
 /* ------------------------------------------------------------------------------------------
  * run_backward's node loop
@@ -518,16 +842,22 @@ call(PyObject *fn, PyObject *const *args, Py_ssize_t n)
     return PyObject_Vectorcall(fn, args, n, NULL);
 }
 
-/* int(array.size) >= own_min_size (the engine tracks ownership of large arrays only) */
+/* whether an array of this shape has at least own_min_size elements (the engine tracks
+ * ownership of large arrays only); the shape is the input's, which the gradient has now */
 static int
-large(PyObject *g)
+large(PyObject *shape)
 {
-    PyObject *size = PyObject_GetAttr(g, s_size);
-    if (size == NULL) return -1;
-    Py_ssize_t s = PyLong_AsSsize_t(size);
-    Py_DECREF(size);
-    if (s == -1 && PyErr_Occurred()) return -1;
-    return s >= own_min_size;
+    PyObject *seq = PySequence_Fast(shape, "shape");
+    if (seq == NULL) return -1;
+    Py_ssize_t size = 1, n = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < n && size < own_min_size; i++) {
+        Py_ssize_t d = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i));
+        if (d == -1 && PyErr_Occurred()) { Py_DECREF(seq); return -1; }
+        size *= d;
+        if (d == 0) break;
+    }
+    Py_DECREF(seq);
+    return size >= own_min_size;
 }
 
 /* a node's local derivative the short way (run_backward's common case); a new reference to
@@ -590,10 +920,9 @@ direct_backward(PyObject *node, PyObject *entry, PyObject *edges, PyObject *F,
 static int
 release(PyObject *node)
 {
-    PyObject *kc = class_attr(Py_TYPE(node), s_keeps_context);
-    int keeps = kc ? truth(kc) : 1;
-    if (keeps < 0) return -1;
-    if (keeps) {
+    TypeInfo *ti = type_info(Py_TYPE(node));
+    if (ti == NULL) return -1;
+    if (ti->keeps_context) {
         PyObject *r = PyObject_CallMethodNoArgs(node, s_release);
         if (r == NULL) return -1;
         Py_DECREF(r);
@@ -612,13 +941,10 @@ release(PyObject *node)
 /* send gradient ``g`` (a reference the caller gives away) along ``edge`` into the memo */
 static int
 send(PyObject *memo, Heap *heap, PyObject *owned, int keep, PyObject *child, PyObject *edge,
-     PyObject *g, PyObject *sent)
+     PyObject *g, PyObject *sent, PyObject *shape)
 {
     int rc = -1;
-    PyObject *nout_o = PyObject_GetAttr(child, s_num_outputs);
-    if (nout_o == NULL) goto done;
-    Py_ssize_t nout = PyLong_AsSsize_t(nout_o);
-    Py_DECREF(nout_o);
+    Py_ssize_t nout = num_outputs(child);
     if (nout == -1 && PyErr_Occurred()) goto done;
     PyObject *held = (g == sent) ? Py_True : Py_False;
     if (nout == 1) {
@@ -627,7 +953,7 @@ send(PyObject *memo, Heap *heap, PyObject *owned, int keep, PyObject *child, PyO
         if (prev == NULL || prev == Py_None) {
             if (prev == NULL && heap_push(heap, child) < 0) goto done;
             if (keep) {
-                int big = large(g);
+                int big = large(shape);
                 if (big < 0) goto done;
                 if (big) {
                     PyObject *a[2] = {g, held};
@@ -648,7 +974,7 @@ send(PyObject *memo, Heap *heap, PyObject *owned, int keep, PyObject *child, PyO
         }
         int big = 0;
         if (PySet_GET_SIZE(owned) == 0 && keep) {
-            big = large(g);
+            big = large(shape);
             if (big < 0) goto done;
         }
         PyObject *total;
@@ -712,10 +1038,7 @@ touch(PyObject *memo, Heap *heap, PyObject *child)
 {
     int has = PyDict_Contains(memo, child);
     if (has != 0) return has < 0 ? -1 : 0;
-    PyObject *nout_o = PyObject_GetAttr(child, s_num_outputs);
-    if (nout_o == NULL) return -1;
-    Py_ssize_t nout = PyLong_AsSsize_t(nout_o);
-    Py_DECREF(nout_o);
+    Py_ssize_t nout = num_outputs(child);
     if (nout == -1 && PyErr_Occurred()) return -1;
     PyObject *v;
     if (nout == 1) {
@@ -777,9 +1100,9 @@ backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             if (edges == NULL) goto node_done;
         }
         if (!watched && PyObject_TypeCheck(node, Node_T) && PyTuple_Check(edges)) {
-            PyObject *d = class_attr(Py_TYPE(node), s_direct);
-            fast = d ? truth(d) : 0;
-            if (fast < 0) goto node_done;
+            TypeInfo *ti = type_info(Py_TYPE(node));
+            if (ti == NULL) goto node_done;
+            fast = ti->direct;
         }
         if (fast) {
             PyObject *freed = SLOT(node, N_freed);
@@ -859,24 +1182,28 @@ backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 PyObject *g = sent;  /* the caller's reference, as in the Python loop */
                 Py_INCREF(g);
                 PyObject *m = PySequence_GetItem(meta, i);
-                PyObject *shape = m ? PyObject_GetAttr(g, s_shape) : NULL;
-                PyObject *dtype = shape ? PyObject_GetAttr(g, s_dtype) : NULL;
+                PyObject *mshape = NULL, *mdtype = NULL;
+                if (m != NULL && PyTuple_Check(m) && PyTuple_GET_SIZE(m) == 2) {
+                    mshape = PyTuple_GET_ITEM(m, 0);
+                    mdtype = PyTuple_GET_ITEM(m, 1);
+                } else if (m != NULL) {
+                    PyErr_SetString(PyExc_TypeError, "_input_meta: (shape, dtype) pairs");
+                }
                 int fit = -1;
-                if (dtype != NULL) {
-                    PyObject *mshape = PyTuple_Check(m) && PyTuple_GET_SIZE(m) == 2
-                                           ? PyTuple_GET_ITEM(m, 0) : NULL;
-                    PyObject *mdtype = mshape ? PyTuple_GET_ITEM(m, 1) : NULL;
-                    if (mshape == NULL) {
-                        PyErr_SetString(PyExc_TypeError, "_input_meta: (shape, dtype) pairs");
-                    } else if (dtype != mdtype) {
-                        fit = 1;
-                    } else {
-                        fit = PyObject_RichCompareBool(shape, mshape, Py_NE);
+                if (mshape != NULL) {
+                    PyObject *dtype = PyObject_GetAttr(g, s_dtype);
+                    if (dtype != NULL) {
+                        if (dtype != mdtype) {
+                            fit = 1;
+                        } else {
+                            PyObject *shape = PyObject_GetAttr(g, s_shape);
+                            fit = shape ? PyObject_RichCompareBool(shape, mshape, Py_NE) : -1;
+                            Py_XDECREF(shape);
+                        }
+                        Py_DECREF(dtype);
                     }
                 }
-                Py_XDECREF(shape);
-                Py_XDECREF(dtype);
-                if (fit > 0) {
+                if (fit > 0) {  /* summed back to the input's shape, cast to its dtype */
                     PyObject *idx = PyLong_FromSsize_t(i);
                     PyObject *a[5] = {node, idx, g, m, F};
                     PyObject *fitted = idx ? call(fit_fn, a, 5) : NULL;
@@ -885,16 +1212,18 @@ backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     g = fitted;
                     if (g == NULL) fit = -1;
                 }
-                Py_XDECREF(m);
                 if (fit < 0) {
                     Py_XDECREF(g);
+                    Py_XDECREF(m);
                     Py_DECREF(sent);
                     failed = 1;
                     break;
                 }
                 /* drop the extra reference from the item: the tuple holds one, as in Python */
                 Py_DECREF(sent);
-                if (send(memo, &heap, owned, keep, child, edge, g, sent) < 0) failed = 1;
+                if (send(memo, &heap, owned, keep, child, edge, g, sent, mshape) < 0)
+                    failed = 1;
+                Py_DECREF(m);
             }
             Py_DECREF(edge_seq);
             if (failed) goto node_done;
@@ -927,15 +1256,16 @@ setup(PyObject *module, PyObject *args, PyObject *kwargs)
                             "py_apply", "as_array", "next_seq", "dead_input", "NO_EDGE",
                             "grad_state", "anomaly_state", "fit", "structural_zeros",
                             "wrong_count", "sum_into_memo", "unshared", "sum",
-                            "own_min_size", NULL};
-    PyObject *t, *nd, *a, *vc, *nda;
+                            "own_min_size", "Op", "array_math", "owned_array_math", NULL};
+    PyObject *t, *nd, *a, *vc, *nda, *op;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O!O!O!O!OOOOOOOOOOOOOOn", names, &PyType_Type, &t, &PyType_Type,
+            args, kwargs, "O!O!O!O!OOOOOOOOOOOOOOnO!OO", names, &PyType_Type, &t, &PyType_Type,
             &nd, &PyType_Type, &a, &PyType_Type, &vc, &nda, &py_apply, &as_array, &next_seq,
             &dead_input, &NO_EDGE, &grad_state, &anomaly_state, &fit_fn,
             &structural_zeros_fn, &wrong_count_fn, &sum_into_memo_fn, &unshared_fn, &sum_fn,
-            &own_min_size))
+            &own_min_size, &PyType_Type, &op, &array_math, &owned_array_math))
         return NULL;
+    Op_T = (PyTypeObject *)op;
     Tensor_T = (PyTypeObject *)t;
     Node_T = (PyTypeObject *)nd;
     Acc_T = (PyTypeObject *)a;
@@ -943,7 +1273,8 @@ setup(PyObject *module, PyObject *args, PyObject *kwargs)
     ndarray_T = nda;
     PyObject *keep[] = {t, nd, a, vc, nda, py_apply, as_array, next_seq, dead_input, NO_EDGE,
                         grad_state, anomaly_state, fit_fn, structural_zeros_fn,
-                        wrong_count_fn, sum_into_memo_fn, unshared_fn, sum_fn};
+                        wrong_count_fn, sum_into_memo_fn, unshared_fn, sum_fn, op, array_math,
+                        owned_array_math};
     for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
         Py_INCREF(keep[i]);  /* held for the life of the process */
     struct { PyTypeObject *tp; const char *name; Py_ssize_t *off; } specs[] = {
@@ -955,6 +1286,7 @@ setup(PyObject *module, PyObject *args, PyObject *kwargs)
         {Node_T, "_out_version", &N_out_version}, {Node_T, "_freed", &N_freed},
         {Node_T, "_consumed", &N_consumed}, {Node_T, "recording", &N_recording},
         {Node_T, "_seq", &N_seq}, {Acc_T, "_ran", &A_ran}, {VC_T, "value", &VC_value},
+        {Py_TYPE(anomaly_state), "on", &AS_on},
     };
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
         if (slot_offset(specs[i].tp, specs[i].name, specs[i].off) < 0)
@@ -963,7 +1295,20 @@ setup(PyObject *module, PyObject *args, PyObject *kwargs)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+set_apply(PyObject *module, PyObject *descr)
+{
+    /* Op.__dict__["apply"] as installed (None: not installed); classes still holding it may
+     * be applied straight from the compiled methods */
+    Py_XDECREF(apply_descr);
+    apply_descr = descr == Py_None ? NULL : descr;
+    Py_XINCREF(apply_descr);
+    memset(type_cache, 0, sizeof(type_cache));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"set_apply", set_apply, METH_O, "Which Op.apply is the compiled one (see accel.py)."},
     {"setup", (PyCFunction)(void (*)(void))setup, METH_VARARGS | METH_KEYWORDS,
      "Bind the engine's classes and helpers (autograd/_fast.py does this once)."},
     {"apply", (PyCFunction)(void (*)(void))fast_apply, METH_FASTCALL | METH_KEYWORDS,
@@ -981,6 +1326,15 @@ PyInit__accel(void)
 {
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL) return NULL;
+    if (PyType_Ready(&FastMethod_T) < 0) return NULL;
+    Py_INCREF(&FastMethod_T);
+    if (PyModule_AddObject(m, "FastMethod", (PyObject *)&FastMethod_T) < 0) return NULL;
+    if (PyModule_AddIntConstant(m, "BINARY", FM_BINARY) < 0 ||
+            PyModule_AddIntConstant(m, "UNARY_FLOAT", FM_UNARY_FLOAT) < 0 ||
+            PyModule_AddIntConstant(m, "UNARY", FM_UNARY) < 0 ||
+            PyModule_AddIntConstant(m, "INPUTS", FM_INPUTS) < 0 ||
+            PyModule_AddIntConstant(m, "OUTPUT", FM_OUTPUT) < 0)
+        return NULL;
     empty_tuple = PyTuple_New(0);
     FloatingPointError_T = PyExc_FloatingPointError;
 #define INTERN(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
@@ -993,7 +1347,8 @@ PyInit__accel(void)
     INTERN(s_pre_hooks, "_pre_hooks"); INTERN(s_hooks, "_hooks");
     INTERN(s_keeps_context, "_keeps_context"); INTERN(s_release, "_release");
     INTERN(s_num_outputs, "num_outputs"); INTERN(s_size, "size"); INTERN(s_ran, "_ran");
-    INTERN(s_consumed, "_consumed"); INTERN(s_value, "value");
+    INTERN(s_consumed, "_consumed"); INTERN(s_value, "value"); INTERN(s_apply, "apply");
+    INTERN(s_kind, "kind");
 #undef INTERN
     return m;
 }

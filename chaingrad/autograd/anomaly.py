@@ -5,7 +5,10 @@ from __future__ import annotations
 class _AnomalyState:
     """Process-wide, as PyTorch's anomaly mode (grad mode, by contrast, is per thread)."""
 
-    on = False
+    __slots__ = ("on",)  # (a slot: the compiled Op.apply reads it directly)
+
+    def __init__(self):
+        self.on = False
 
 
 _state = _AnomalyState()

@@ -262,6 +262,7 @@ def _make_unary(op_cls, float_only=True):
         return op_cls.apply(x)
     fn.__name__ = op_cls.__name__.lower()
     fn.__doc__ = f"Elementwise {fn.__name__}; derivative in ``{op_cls.__name__}.backward``."
+    fn.op_class, fn.float_only = op_cls, float_only  # (for the compiled Tensor methods)
     return fn
 
 
