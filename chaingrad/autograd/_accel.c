@@ -52,7 +52,7 @@ static PyObject *s_forward, *s_backward, *s_differentiable, *s_quiet, *s_save_in
 /* slot offsets: Tensor, Node, AccumulateGrad, _VersionCounter */
 static Py_ssize_t T_data, T_rg, T_grad_fn, T_vc;
 static Py_ssize_t N_next, N_meta, N_saved, N_saved_versions, N_saved_out, N_out_counter,
-    N_out_version, N_freed, N_consumed, N_recording, N_seq;
+    N_out_version, N_freed, N_consumed, N_recording, N_seq, N_pre_hooks, N_hooks;
 static Py_ssize_t A_ran, VC_value;
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
@@ -121,7 +121,7 @@ static PyObject *
 new_object(PyTypeObject *tp)
 {
     /* object.__new__(tp): allocation, and the instance dict set up as Python does */
-    return PyBaseObject_Type.tp_new(tp, empty_tuple, NULL);
+    return tp->tp_alloc(tp, 0);  /* (the instance dict, rarely used, is made on first use) */
 }
 
 static PyObject *
@@ -348,6 +348,8 @@ fast_apply(PyObject *module, PyObject *const *args, Py_ssize_t nargsf, PyObject 
 
     PyObject *node = new_object(cls);
     if (node == NULL) return NULL;
+    slot_set(node, N_pre_hooks, Py_None);
+    slot_set(node, N_hooks, Py_None);
     slot_set(node, N_recording, recording ? Py_True : Py_False);
 
     /* forward on the raw arrays, keyword parameters passed through */
@@ -722,7 +724,14 @@ fm_getattro(PyObject *self, PyObject *name)
 static PyObject *
 fm_repr(PyObject *self)
 {
-    return PyUnicode_FromFormat("<compiled %R>", ((FastMethod *)self)->fallback);
+    PyObject *name = PyObject_GetAttrString(((FastMethod *)self)->fallback, "__qualname__");
+    if (name == NULL) {
+        PyErr_Clear();
+        return PyUnicode_FromFormat("<compiled %R>", ((FastMethod *)self)->fallback);
+    }
+    PyObject *r = PyUnicode_FromFormat("<function %S (compiled)>", name);
+    Py_DECREF(name);
+    return r;
 }
 
 static PyTypeObject FastMethod_T = {
@@ -1108,17 +1117,9 @@ backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyObject *freed = SLOT(node, N_freed);
             fast = (freed == NULL || freed == Py_False);
         }
-        if (fast) {
-            PyObject *h = PyObject_GetAttr(node, s_pre_hooks);
-            if (h == NULL) goto node_done;
-            fast = (h == Py_None);
-            Py_DECREF(h);
-        }
-        if (fast) {
-            PyObject *h = PyObject_GetAttr(node, s_hooks);
-            if (h == NULL) goto node_done;
-            fast = (h == Py_None);
-            Py_DECREF(h);
+        if (fast) {  /* (a slot never set reads as None: no hooks) */
+            PyObject *pre = SLOT(node, N_pre_hooks), *post = SLOT(node, N_hooks);
+            fast = (pre == NULL || pre == Py_None) && (post == NULL || post == Py_None);
         }
         if (fast) {
             /* the common case: one output gradient in, the local derivative (chain rule),
@@ -1135,10 +1136,9 @@ backward_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 goto node_done;
             }
             if (keep) {
-                PyObject *h = PyObject_GetAttr(node, s_hooks);
-                if (h == NULL) goto node_done;
+                PyObject *h = PyObject_TypeCheck(node, Node_T) ? SLOT(node, N_hooks) : NULL;
+                if (h == NULL) h = Py_None;
                 int hooked = truth(h);
-                Py_DECREF(h);
                 if (hooked < 0) goto node_done;
                 keep = !hooked;  /* a node hook may keep grads_in */
             }
@@ -1285,7 +1285,8 @@ setup(PyObject *module, PyObject *args, PyObject *kwargs)
         {Node_T, "_saved_out", &N_saved_out}, {Node_T, "_out_counter", &N_out_counter},
         {Node_T, "_out_version", &N_out_version}, {Node_T, "_freed", &N_freed},
         {Node_T, "_consumed", &N_consumed}, {Node_T, "recording", &N_recording},
-        {Node_T, "_seq", &N_seq}, {Acc_T, "_ran", &A_ran}, {VC_T, "value", &VC_value},
+        {Node_T, "_seq", &N_seq}, {Node_T, "_pre_hooks", &N_pre_hooks},
+        {Node_T, "_hooks", &N_hooks}, {Acc_T, "_ran", &A_ran}, {VC_T, "value", &VC_value},
         {Py_TYPE(anomaly_state), "on", &AS_on},
     };
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)

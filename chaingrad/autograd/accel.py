@@ -15,6 +15,7 @@ code alone, with the same results; ``install()`` / ``uninstall()`` switch in one
 from __future__ import annotations
 
 import os
+import sys
 
 try:
     if os.environ.get("CHAINGRAD_PURE_PYTHON", "") not in ("", "0"):
@@ -45,7 +46,7 @@ def enabled() -> bool:
 
 def _replace(owner, name, new):
     _replaced.append((owner, name, owner.__dict__[name]))
-    setattr(owner, name, new)
+    setattr(owner, name, new)  # (a module's __dict__ or a class's: both are set this way)
 
 
 def install() -> bool:
@@ -82,10 +83,16 @@ def install() -> bool:
              FastMethod(_accel.BINARY, elementwise.Add, TensorMath.__dict__["__add__"]))
     _replace(TensorMath, "__mul__",
              FastMethod(_accel.BINARY, elementwise.Mul, TensorMath.__dict__["__mul__"]))
+    chaingrad_modules = [m for n, m in list(sys.modules.items())
+                         if m is not None and (n == "chaingrad" or n.startswith("chaingrad."))]
     for name in _UNARY_METHODS:
         fn = getattr(elementwise, name)
         kind = _accel.UNARY_FLOAT if fn.float_only else _accel.UNARY
         _replace(TensorMath, name, FastMethod(kind, fn.op_class, TensorMath.__dict__[name]))
+        compiled = FastMethod(kind, fn.op_class, fn)  # the function itself (cg.tanh ...)
+        for module in chaingrad_modules:
+            if module.__dict__.get(name) is fn:
+                _replace(module, name, compiled)
     _installed = True
     return True
 

@@ -65,7 +65,7 @@ class Node:
 
     __slots__ = ("next_functions", "_input_meta", "_saved", "_saved_versions", "_saved_out",
                  "_out_counter", "_out_version", "_freed", "_consumed", "recording", "_seq",
-                 "__weakref__", "__dict__")
+                 "_pre_hooks", "_hooks", "__weakref__", "__dict__")
     # _seq: the node's place in creation order. A node is always made after the nodes of
     # its inputs, so running nodes from the highest _seq down is a topological order of the
     # backward graph (the engine relies on it)
@@ -75,12 +75,11 @@ class Node:
     pointwise = False  # output element i depends only on input element i (after broadcasting)
     _direct = False  # the engine may call backward(grad, F) itself (a single-output Op)
     # what few nodes ever have lives in the instance __dict__, only once set
-    _pre_hooks = None
-    _hooks = None
     _trace = None
 
     def __init__(self):
         self._seq = _next_seq()
+        self._pre_hooks = self._hooks = None
         self.next_functions = ()
         self._saved = None
         self._saved_out = None
@@ -215,6 +214,7 @@ class Op(Node):
         # spends most of its time here, not in NumPy. Node and Tensor objects are filled in
         # slot by slot; what most never need (hooks, a version counter) is made on demand.
         node = _new_node(cls)
+        node._pre_hooks = node._hooks = None
         recording = False
         if cls.differentiable and _grad_state.enabled:
             for t in inputs:

@@ -260,7 +260,7 @@ def _make_unary(op_cls, float_only=True):
         if float_only and x.data.dtype.kind in "iub":
             x = _float_input(x)
         return op_cls.apply(x)
-    fn.__name__ = op_cls.__name__.lower()
+    fn.__name__ = fn.__qualname__ = op_cls.__name__.lower()
     fn.__doc__ = f"Elementwise {fn.__name__}; derivative in ``{op_cls.__name__}.backward``."
     fn.op_class, fn.float_only = op_cls, float_only  # (for the compiled Tensor methods)
     return fn
