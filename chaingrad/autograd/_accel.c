@@ -712,7 +712,12 @@ fm_getattro(PyObject *self, PyObject *name)
         Py_INCREF(fm->fallback);
         return fm->fallback;
     }
-    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__class__") != 0) {
+    static const char *own[] = {"__class__", "__reduce__", "__reduce_ex__", "__call__",
+                                "__get__", "__repr__", "__getattribute__", NULL};
+    int mine = !PyUnicode_Check(name);
+    for (int i = 0; !mine && own[i] != NULL; i++)
+        mine = PyUnicode_CompareWithASCIIString(name, own[i]) == 0;
+    if (!mine) {
         PyObject *r = PyObject_GetAttr(fm->fallback, name);
         if (r != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError))
             return r;
@@ -734,6 +739,17 @@ fm_repr(PyObject *self)
     return r;
 }
 
+/* pickled by name, as the function it stands for (found again where it is installed) */
+static PyObject *
+fm_reduce(PyObject *self, PyObject *unused)
+{
+    return PyObject_GetAttrString(((FastMethod *)self)->fallback, "__qualname__");
+}
+
+static PyMethodDef fm_methods[] = {
+    {"__reduce__", fm_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL}};
+
 static PyTypeObject FastMethod_T = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "chaingrad.autograd._accel.FastMethod",
@@ -745,6 +761,7 @@ static PyTypeObject FastMethod_T = {
     .tp_descr_get = fm_descr_get,
     .tp_getattro = fm_getattro,
     .tp_repr = fm_repr,
+    .tp_methods = fm_methods,
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(FastMethod, vectorcall),
 };

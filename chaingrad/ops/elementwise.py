@@ -50,6 +50,23 @@ def _promote(a: Tensor, b: Tensor):
     return (a if da == dt else a.to(dt)), (b if db == dt else b.to(dt))
 
 
+def broadcast_error(shape_a, shape_b, name) -> RuntimeError:
+    """PyTorch's error for two shapes that do not broadcast (it names the last aligned
+    dimension where neither size is 1 and the sizes differ, counted in the result's shape),
+    followed by the op and both shapes."""
+    n = max(len(shape_a), len(shape_b))
+    pa = (1,) * (n - len(shape_a)) + tuple(shape_a)
+    pb = (1,) * (n - len(shape_b)) + tuple(shape_b)
+    for dim in range(n - 1, -1, -1):
+        if pa[dim] != pb[dim] and pa[dim] != 1 and pb[dim] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[dim]}) must match the size of tensor b ({pb[dim]}) "
+                f"at non-singleton dimension {dim} ({name}: the shapes {tuple(shape_a)} and "
+                f"{tuple(shape_b)} cannot be broadcast together)")
+    return RuntimeError(f"{name}: the shapes {tuple(shape_a)} and {tuple(shape_b)} cannot be "
+                        f"broadcast together")
+
+
 def _binary(op_cls, a, b, name):
     if not isinstance(a, Tensor):
         a = as_tensor_operand(a, b if isinstance(b, Tensor) else None)
@@ -62,9 +79,7 @@ def _binary(op_cls, a, b, name):
         return op_cls.apply(a, b)
     except ValueError as exc:
         if a.data.ndim and b.data.ndim and "broadcast" in str(exc):
-            raise RuntimeError(
-                f"{name}: the shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast "
-                f"together (sizes must be equal or 1 at every aligned dimension)") from None
+            raise broadcast_error(a.data.shape, b.data.shape, name) from None
         raise
 
 
@@ -423,8 +438,7 @@ def compare(kind, a, b):
     try:
         return Tensor._wrap(_COMPARE[kind](a.data, bd))
     except ValueError:
-        raise RuntimeError(f"{kind}: the shapes {tuple(a.shape)} and {tuple(np.shape(bd))} "
-                           f"cannot be broadcast together") from None
+        raise broadcast_error(a.data.shape, np.shape(bd), kind) from None
 
 
 def _nograd(fn, name):
