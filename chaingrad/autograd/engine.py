@@ -20,6 +20,10 @@ in place into it, and a backward may overwrite it (``F.owns_grad``, e.g. ReLU's 
 
 The visit order and per-node numbers can be observed (``observer``), which is how
 ``chaingrad.viz.explain_backward`` prints the DP table.
+
+The node loop (``_node_loop``) also exists compiled (``_accel.c``, put in its place by
+``accel.py`` where it was built); this Python loop is its definition, and the compiled one
+calls back into the helpers below for every uncommon case.
 """
 from __future__ import annotations
 
