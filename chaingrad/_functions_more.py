@@ -86,7 +86,7 @@ def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
 
 # -- counting and searching (integer results, no gradient) ---------------------------------------
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
-    a = input.data
+    a = input._array
     if dim is None:
         vals, inv, cnt = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
         inv = inv.reshape(a.shape)
@@ -104,7 +104,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     if dim is not None:
         raise NotImplementedError("unique_consecutive: dim= is not supported")
-    a = input.data.reshape(-1)
+    a = input._array.reshape(-1)
     start = np.ones(a.size, dtype=bool)
     start[1:] = a[1:] != a[:-1]
     out = [_w(a[start])]
@@ -116,20 +116,20 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 def bincount(input, weights=None, minlength=0):  # noqa: A002
-    a = input.data
+    a = input._array
     if a.ndim != 1 or a.dtype.kind not in "iu":
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if a.size and a.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is None:
         return _w(np.bincount(a, minlength=minlength), np.int64)
-    w = weights.data
+    w = weights._array
     out = np.bincount(a, weights=w, minlength=minlength)
     return _w(out, w.dtype if w.dtype.kind == "f" else np.float64)
 
 
 def histc(input, bins=100, min=0, max=0):  # noqa: A002
-    a = input.data
+    a = input._array
     lo, hi = float(min), float(max)
     if lo == hi and a.size:
         lo, hi = float(a.min()), float(a.max())
@@ -141,11 +141,11 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,  # noqa: A002
                  sorter=None):
-    s = sorted_sequence.data
+    s = sorted_sequence._array
     side = side or ("right" if right else "left")
-    v = input.data if isinstance(input, Tensor) else np.asarray(input)
+    v = input._array if isinstance(input, Tensor) else np.asarray(input)
     if s.ndim == 1:
-        r = np.searchsorted(s, v, side=side, sorter=None if sorter is None else sorter.data)
+        r = np.searchsorted(s, v, side=side, sorter=None if sorter is None else sorter._array)
     else:
         r = np.stack([np.searchsorted(s[i], v[i], side=side) for i in np.ndindex(s.shape[:-1])])
         r = r.reshape(v.shape)
@@ -262,7 +262,7 @@ def promote_types(type1, type2):
 def result_type(tensor1, tensor2):
     def kind(x):
         if isinstance(x, Tensor):
-            return x.data.dtype, x.ndim == 0
+            return x._array.dtype, x.ndim == 0
         if isinstance(x, bool):
             return np.dtype(np.bool_), None
         if isinstance(x, int):
@@ -290,14 +290,14 @@ def can_cast(from_, to):
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None):
     """Samples N(mean, std^2): ``mean``/``std`` tensors (broadcast) or numbers with ``size``."""
     from . import random as _random
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean._array if isinstance(mean, Tensor) else mean
+    s = std._array if isinstance(std, Tensor) else std
     if size is None:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
         shape = tuple(size)
     ref = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
-    dt = ref.data.dtype if ref is not None else backend.np_dtype(dtype or backend.get_default_dtype())
+    dt = ref._array.dtype if ref is not None else backend.np_dtype(dtype or backend.get_default_dtype())
     z = _random.normal_array(shape, 0.0, 1.0, "float64", generator)
     return _w(m + s * z, dt)
 
@@ -305,9 +305,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None):
 def bernoulli(input, p=None, *, generator=None):  # noqa: A002
     """0/1 samples: 1 with probability ``input`` (elementwise), or ``p`` when given."""
     from . import random as _random
-    prob = input.data if p is None else np.full(input.shape, p)
+    prob = input._array if p is None else np.full(input.shape, p)
     u = _random.uniform_array(input.shape, dtype="float64", generator=generator)
-    return _w(u < prob, input.data.dtype)
+    return _w(u < prob, input._array.dtype)
 
 
 __all__ += ["normal", "bernoulli"]

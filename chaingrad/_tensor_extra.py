@@ -27,7 +27,7 @@ def _bind(Tensor, ew, red, shp, inplace, sel, values_indices):
 
 def _along(x, dim, index, like_shape):
     """``index`` (1-D) broadcast to ``like_shape`` along ``dim``, as scatter wants it."""
-    idx = index.data if isinstance(index, _Tensor) else np.asarray(index)
+    idx = index._array if isinstance(index, _Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise IndexError("index_add_(): Expected dtype int64 for index" if idx.ndim <= 1 else
                          "Index is supposed to be a vector")
@@ -64,7 +64,7 @@ class TensorExtra:
     def index_fill(self, dim, index, value):
         if self.ndim == 0:
             return self.masked_fill(_Tensor._wrap(np.asarray(True)), value)
-        idx = index.data if isinstance(index, _Tensor) else np.asarray(index)
+        idx = index._array if isinstance(index, _Tensor) else np.asarray(index)
         mask = np.zeros(self.shape[dim % self.ndim], dtype=bool)
         mask[idx.reshape(-1).astype(np.int64)] = True
         shape = [1] * self.ndim
@@ -87,9 +87,9 @@ class TensorExtra:
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """|a - b| <= atol + rtol * |b| elementwise (bool, no grad), PyTorch's rule."""
         other = other if isinstance(other, _Tensor) else _Tensor(other, dtype=self.dtype)
-        if self.data.dtype != other.data.dtype:
+        if self._array.dtype != other._array.dtype:
             raise RuntimeError(f"{self.dtype} did not match {other.dtype}")
-        a, b = self.data, other.data
+        a, b = self._array, other._array
         if a.dtype.kind in "iub":
             a64, b64 = a.astype(np.float64), b.astype(np.float64)
             return _Tensor._wrap(xp.asarray(xp.isclose(a64, b64, rtol=rtol, atol=atol)))
@@ -114,10 +114,10 @@ class TensorExtra:
 
     def fmod(self, other):
         """Remainder with the sign of the dividend (C's fmod): x - trunc(x / y) * y."""
-        if self.data.dtype.kind in "iu" and not (isinstance(other, float) or (
-                isinstance(other, _Tensor) and other.data.dtype.kind == "f")):
-            o = other.data if isinstance(other, _Tensor) else other
-            return _Tensor._wrap(xp.asarray(xp.fmod(self.data, o)))
+        if self._array.dtype.kind in "iu" and not (isinstance(other, float) or (
+                isinstance(other, _Tensor) and other._array.dtype.kind == "f")):
+            o = other._array if isinstance(other, _Tensor) else other
+            return _Tensor._wrap(xp.asarray(xp.fmod(self._array, o)))
         return self - (self / other).trunc() * other
 
     def remainder(self, other):
@@ -150,7 +150,7 @@ class TensorExtra:
 
     def _cum_extreme(self, dim, op):
         d = dim % max(self.ndim, 1)
-        a = np.moveaxis(self.data, d, -1) if self.ndim else self.data.reshape(1)
+        a = np.moveaxis(self._array, d, -1) if self.ndim else self._array.reshape(1)
         n = a.shape[-1]
         better = (np.greater_equal if op == "max" else np.less_equal)
         idx = np.zeros(a.shape, dtype=np.int64)
@@ -201,7 +201,7 @@ def _scatter_reduce(self, dim, index, src, reduce, include_self=True):
     W = _Tensor._wrap
     d = dim % max(self.ndim, 1)
     full, corner = _scatter_index(self, d, index, tuple(src.shape))
-    x = self.data
+    x = self._array
     touched = np.zeros(x.shape, dtype=bool)
     touched[full] = True
     cnt = np.zeros(x.shape, dtype=np.int64)
@@ -215,7 +215,7 @@ def _scatter_reduce(self, dim, index, src, reduce, include_self=True):
         if x.dtype.kind == "f":
             return out / W(denom.astype(x.dtype))
         return out.div(W(denom), rounding_mode="floor")
-    s = src.data[corner].astype(x.dtype, copy=False)
+    s = src._array[corner].astype(x.dtype, copy=False)
     if x.dtype.kind == "f":
         ident = {"amax": -np.inf, "amin": np.inf, "prod": 1}[reduce]
     else:

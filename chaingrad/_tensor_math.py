@@ -35,7 +35,7 @@ class TensorMath:
     # (+ and * go straight to the op when both sides are plain tensors of one dtype: they are
     # the commonest calls in any program; anything else, or an error, takes _binary's way)
     def __add__(self, other):
-        if other.__class__ is Tensor and other.data.dtype is self.data.dtype:
+        if other.__class__ is Tensor and other._array.dtype is self._array.dtype:
             try:
                 return _Add.apply(self, other)
             except ValueError:
@@ -52,7 +52,7 @@ class TensorMath:
         return _ew.sub(other, self)
 
     def __mul__(self, other):
-        if other.__class__ is Tensor and other.data.dtype is self.data.dtype:
+        if other.__class__ is Tensor and other._array.dtype is self._array.dtype:
             try:
                 return _Mul.apply(self, other)
             except ValueError:
@@ -146,10 +146,10 @@ class TensorMath:
     ge = __ge__
 
     def equal(self, other) -> bool:
-        return self.shape == other.shape and bool((self.data == other.data).all())
+        return self.shape == other.shape and bool((self._array == other._array).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
+        return bool(self.isclose(other, rtol, atol, equal_nan)._array.all())
 
     # in-place operators
     def __iadd__(self, other):
@@ -242,15 +242,15 @@ class TensorMath:
 
     def uniform_(self, a=0.0, b=1.0):
         from . import random as _random
-        return _inplace.fill_array_(self, _random.uniform_array(self.data.shape, a, b, self.data.dtype))
+        return _inplace.fill_array_(self, _random.uniform_array(self._array.shape, a, b, self._array.dtype))
 
     def normal_(self, mean=0.0, std=1.0):
         from . import random as _random
-        return _inplace.fill_array_(self, _random.normal_array(self.data.shape, mean, std, self.data.dtype))
+        return _inplace.fill_array_(self, _random.normal_array(self._array.shape, mean, std, self._array.dtype))
 
     def bernoulli_(self, p=0.5):
         from . import random as _random
-        return _inplace.fill_array_(self, (_random.uniform_array(self.data.shape, 0.0, 1.0, np.float64) < p).astype(self.data.dtype))
+        return _inplace.fill_array_(self, (_random.uniform_array(self._array.shape, 0.0, 1.0, np.float64) < p).astype(self._array.dtype))
 
     # -- elementwise --------------------------------------------------------------------------
     def exp(self): return _ew.exp(self)
@@ -344,16 +344,16 @@ class TensorMath:
     def _view_as_dtype(self, dtype):
         """``t.view(dtype)``: the same bytes read as another dtype (PyTorch's; no copy)."""
         target = backend.np_dtype(dtype)
-        if target == self.data.dtype:
-            return _shp.view(self, tuple(self.data.shape))
+        if target == self._array.dtype:
+            return _shp.view(self, tuple(self._array.shape))
         if self._requires_grad:
             raise RuntimeError("view(dtype) of a tensor that requires grad to a different "
                                "dtype is not differentiable; detach() it first")
-        if self.data.ndim == 0 and target.itemsize != self.data.dtype.itemsize:
+        if self._array.ndim == 0 and target.itemsize != self._array.dtype.itemsize:
             raise RuntimeError("self.dim() cannot be 0 if the view's dtype has a different "
                                "size")
         try:
-            arr = self.data.view(target)
+            arr = self._array.view(target)
         except ValueError as exc:
             raise RuntimeError(f"view(dtype): {exc}") from None
         out = Tensor._wrap(arr)
@@ -383,7 +383,7 @@ class TensorMath:
     def narrow(self, dim, start, length): return _shp.narrow(self, dim, start, length)
     def index_select(self, dim, index): return _shp.index_select(self, dim, index)
     def masked_select(self, mask):  # the mask and self broadcast together, as PyTorch
-        m = mask.data if hasattr(mask, "data") else xp.asarray(mask)
+        m = mask._array if hasattr(mask, "_array") else xp.asarray(mask)
         shape = xp.broadcast_shapes(self.shape, m.shape)
         x = self if tuple(self.shape) == shape else self.expand(shape)
         return x[Tensor._wrap(xp.ascontiguousarray(xp.broadcast_to(m, shape)))]

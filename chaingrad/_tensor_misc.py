@@ -58,7 +58,7 @@ def _const(arr):
 
 
 def _other(self, o):
-    return o if isinstance(o, _T) else _T(o, dtype=self.dtype if self.data.dtype.kind == "f" else None)
+    return o if isinstance(o, _T) else _T(o, dtype=self.dtype if self._array.dtype.kind == "f" else None)
 
 
 class TensorMisc:
@@ -71,7 +71,7 @@ class TensorMisc:
         if self.requires_grad:
             raise RuntimeError(f"{what}: changing the shape in place of a tensor that requires "
                                f"grad is not supported")
-        self.data = new.data
+        self._array = new._array
         return self
 
     def t_(self):
@@ -91,7 +91,7 @@ class TensorMisc:
         from .tensor import _shape_args
         shape = _shape_args(sizes)
         n = int(np.prod(shape)) if shape else 1
-        flat = self.data.reshape(-1)
+        flat = self._array.reshape(-1)
         if n > flat.size:
             flat = np.concatenate([flat, np.zeros(n - flat.size, dtype=flat.dtype)])
         return self._reshape_in_place(_const(flat[:n].reshape(shape)), "resize_")
@@ -107,7 +107,7 @@ class TensorMisc:
         if self.ndim == 0:
             return _ValuesIndices((self.clone(), _const(np.zeros((), dtype=np.int64))))
         d = dim % self.ndim
-        a = np.moveaxis(self.data, d, -1)
+        a = np.moveaxis(self._array, d, -1)
         rows = a.reshape(-1, a.shape[-1])
         idx = np.empty(rows.shape[0], dtype=np.int64)
         for r, row in enumerate(rows):
@@ -124,13 +124,13 @@ class TensorMisc:
 
     # -- elementwise functions ------------------------------------------------------------
     def heaviside(self, values):
-        v = values.data if isinstance(values, _T) else values
-        return _const(np.heaviside(self.data, v).astype(self.data.dtype))
+        v = values._array if isinstance(values, _T) else values
+        return _const(np.heaviside(self._array, v).astype(self._array.dtype))
 
     def logaddexp(self, other):
         other = _other(self, other)
-        m = _const(np.maximum(self.data, other.data))
-        m = m.masked_fill(_const(np.isinf(m.data)), 0)  # e^(-inf - -inf) would be nan
+        m = _const(np.maximum(self._array, other._array))
+        m = m.masked_fill(_const(np.isinf(m._array)), 0)  # e^(-inf - -inf) would be nan
         return m + ((self - m).exp() + (other - m).exp()).log()
 
     def logaddexp2(self, other):
@@ -142,7 +142,7 @@ class TensorMisc:
 
     def atan2(self, other):
         other = _other(self, other)
-        val = _const(np.arctan2(self.data, other.data))
+        val = _const(np.arctan2(self._array, other._array))
         r2 = (self * self + other * other).detach()
         return val + (self - self.detach()) * (other.detach() / r2) \
             - (other - other.detach()) * (self.detach() / r2)
@@ -151,7 +151,7 @@ class TensorMisc:
 
     def xlogy(self, other):
         other = _other(self, other)
-        zero = _const(self.data == 0) & ~_const(np.isnan(other.data))
+        zero = _const(self._array == 0) & ~_const(np.isnan(other._array))
         with np.errstate(divide="ignore", invalid="ignore"):  # log 0 where x == 0: masked
             return (self * other.log()).masked_fill(zero, 0)
 
@@ -161,7 +161,7 @@ class TensorMisc:
 
     def sinc(self):
         px = self * math.pi
-        zero = _const(self.data == 0)
+        zero = _const(self._array == 0)
         safe = px.masked_fill(zero, 1.0)
         return (safe.sin() / safe).masked_fill(zero, 1.0)
 
@@ -172,17 +172,17 @@ class TensorMisc:
         return self * (180 / math.pi)
 
     def copysign(self, other):
-        o = other.data if isinstance(other, _T) else np.asarray(other)
+        o = other._array if isinstance(other, _T) else np.asarray(other)
         sign = _const(np.where(np.signbit(o), -1.0, 1.0).astype(
-            self.data.dtype if self.data.dtype.kind == "f" else np.float32))
+            self._array.dtype if self._array.dtype.kind == "f" else np.float32))
         return self.abs() * sign
 
     def signbit(self):
-        return _const(np.signbit(self.data))
+        return _const(np.signbit(self._array))
 
     def logcumsumexp(self, dim):
-        m = _const(np.nan_to_num(self.data.max(axis=dim % max(self.ndim, 1), keepdims=True)
-                                 if self.ndim else self.data, neginf=0.0, posinf=0.0))
+        m = _const(np.nan_to_num(self._array.max(axis=dim % max(self.ndim, 1), keepdims=True)
+                                 if self.ndim else self._array, neginf=0.0, posinf=0.0))
         return (self - m).exp().cumsum(dim).log() + m
 
     def floor_divide(self, other):
@@ -190,7 +190,7 @@ class TensorMisc:
 
     # -- random fills (chaingrad.random, so cg.manual_seed makes them reproducible) --------
     def _fill_random(self, arr):
-        arr = arr.astype(self.data.dtype)
+        arr = arr.astype(self._array.dtype)
         return _inplace.apply_inplace(self, lambda t: _const(arr) + t * 0)
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
@@ -210,19 +210,19 @@ class TensorMisc:
 
     # -- Python callables and storage -------------------------------------------------------
     def apply_(self, callable):  # noqa: A002 - PyTorch's name
-        flat = self.data.reshape(-1)
-        out = np.array([callable(v) for v in flat.tolist()], dtype=self.data.dtype)
+        flat = self._array.reshape(-1)
+        out = np.array([callable(v) for v in flat.tolist()], dtype=self._array.dtype)
         return _inplace.apply_inplace(self, lambda t: _const(out.reshape(self.shape)) + t * 0)
 
     def map_(self, tensor, callable):  # noqa: A002
-        b = np.broadcast_to(tensor.data, self.shape).reshape(-1).tolist()
-        out = np.array([callable(x, y) for x, y in zip(self.data.reshape(-1).tolist(), b)],
-                       dtype=self.data.dtype)
+        b = np.broadcast_to(tensor._array, self.shape).reshape(-1).tolist()
+        out = np.array([callable(x, y) for x, y in zip(self._array.reshape(-1).tolist(), b)],
+                       dtype=self._array.dtype)
         return _inplace.apply_inplace(self, lambda t: _const(out.reshape(self.shape)) + t * 0)
 
     def storage_offset(self) -> int:
-        base = self.data
+        base = self._array
         while isinstance(base.base, np.ndarray):
             base = base.base
-        start = self.data.__array_interface__["data"][0]
-        return (start - base.__array_interface__["data"][0]) // self.data.itemsize
+        start = self._array.__array_interface__["data"][0]
+        return (start - base.__array_interface__["data"][0]) // self._array.itemsize

@@ -28,7 +28,7 @@ def _bind(Tensor, inplace, ew):
 
 
 def _arr(v):
-    return v.data if isinstance(v, _T) else np.asarray(v)
+    return v._array if isinstance(v, _T) else np.asarray(v)
 
 
 class TensorMore:
@@ -116,15 +116,15 @@ class TensorMore:
         return _inplace.apply_inplace(self, lambda t: t.triu(diagonal))
 
     def count_nonzero(self, dim=None):
-        return _T._wrap(xp.asarray(np.count_nonzero(self.data, axis=dim), dtype=np.int64))
+        return _T._wrap(xp.asarray(np.count_nonzero(self._array, axis=dim), dtype=np.int64))
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        if self.data.dtype.kind != "f":
+        if self._array.dtype.kind != "f":
             return self.clone()
-        info = np.finfo(self.data.dtype)
+        info = np.finfo(self._array.dtype)
         posinf = float(info.max) if posinf is None else posinf
         neginf = float(info.min) if neginf is None else neginf
-        a = self.data
+        a = self._array
         out = self.masked_fill(_T._wrap(np.isnan(a)), nan)
         out = out.masked_fill(_T._wrap(np.isposinf(a)), posinf)
         return out.masked_fill(_T._wrap(np.isneginf(a)), neginf)
@@ -133,14 +133,14 @@ class TensorMore:
         return _inplace.apply_inplace(self, lambda t: t.nan_to_num(nan, posinf, neginf))
 
     def nansum(self, dim=None, keepdim=False, dtype=None):
-        x = self.masked_fill(_T._wrap(np.isnan(self.data)), 0) if self.data.dtype.kind == "f" else self
+        x = self.masked_fill(_T._wrap(np.isnan(self._array)), 0) if self._array.dtype.kind == "f" else self
         return x.sum(dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim=False, dtype=None):
-        if self.data.dtype.kind != "f":
+        if self._array.dtype.kind != "f":
             raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
                                f"{self.dtype}")
-        n = _T._wrap((~np.isnan(self.data)).astype(self.data.dtype))
+        n = _T._wrap((~np.isnan(self._array)).astype(self._array.dtype))
         with np.errstate(invalid="ignore", divide="ignore"):  # all-nan slices: nan, quietly
             return self.nansum(dim, keepdim, dtype) / n.sum(dim, keepdim)
 
@@ -155,7 +155,7 @@ class TensorMore:
             if length == 0:
                 break
             hi, lo = x.narrow(dim, 1, length - 1), x.narrow(dim, 0, length - 1)
-            x = (hi ^ lo) if x.data.dtype == np.bool_ else hi - lo
+            x = (hi ^ lo) if x._array.dtype == np.bool_ else hi - lo
         return x
 
     def float_power(self, exponent):
@@ -249,14 +249,14 @@ class TensorMore:
 
     def random_(self, from_=0, to=None, *, generator=None):
         if to is None:
-            from_, to = 0, from_ if from_ else 2 ** (53 if self.data.dtype == np.float64 else 24)
-        arr = _random.integers_array(from_, to, self.shape, dtype=self.data.dtype,
+            from_, to = 0, from_ if from_ else 2 ** (53 if self._array.dtype == np.float64 else 24)
+        arr = _random.integers_array(from_, to, self.shape, dtype=self._array.dtype,
                                      generator=generator)
         return _inplace.apply_inplace(self, lambda t: _T._wrap(arr) + t * 0)
 
     def exponential_(self, lambd=1.0, *, generator=None):
         u = _random.uniform_array(self.shape, dtype=self.dtype, generator=generator)
-        arr = (-np.log1p(-u) / lambd).astype(self.data.dtype)
+        arr = (-np.log1p(-u) / lambd).astype(self._array.dtype)
         return _inplace.apply_inplace(self, lambda t: _T._wrap(arr) + t * 0)
 
 

@@ -58,10 +58,10 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
             and all(isinstance(d, np.ndarray) for d in data)):
         data = np.stack(data)  # a list of arrays keeps the arrays' dtype, as PyTorch
     if isinstance(data, Tensor):
-        arr = data.data.copy() if dtype is None else data.data.astype(backend.np_dtype(dtype))
+        arr = data._array.copy() if dtype is None else data._array.astype(backend.np_dtype(dtype))
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
         arr = backend.as_array([d.item() if isinstance(d, Tensor) and d.ndim == 0 else
-                                (d.data.tolist() if isinstance(d, Tensor) else d) for d in data], dtype)
+                                (d._array.tolist() if isinstance(d, Tensor) else d) for d in data], dtype)
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(d, str) for d in _leaves(data)):
             raise ValueError("too many dimensions 'str'")  # PyTorch's message
@@ -128,11 +128,11 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
-    return _finish(xp.zeros(t.shape, dtype=backend.np_dtype(dtype) or t.data.dtype), requires_grad)
+    return _finish(xp.zeros(t.shape, dtype=backend.np_dtype(dtype) or t._array.dtype), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
-    return _finish(xp.ones(t.shape, dtype=backend.np_dtype(dtype) or t.data.dtype), requires_grad)
+    return _finish(xp.ones(t.shape, dtype=backend.np_dtype(dtype) or t._array.dtype), requires_grad)
 
 
 def empty_like(t, dtype=None, requires_grad=False):
@@ -140,7 +140,7 @@ def empty_like(t, dtype=None, requires_grad=False):
 
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _finish(xp.full(t.shape, fill_value, dtype=backend.np_dtype(dtype) or t.data.dtype),
+    return _finish(xp.full(t.shape, fill_value, dtype=backend.np_dtype(dtype) or t._array.dtype),
                    requires_grad)
 
 
@@ -228,7 +228,7 @@ def triu(t, diagonal=0):
 
 
 def multinomial(probs, num_samples, replacement=False, generator=None):
-    p = probs.data.astype(np.float64)
+    p = probs._array.astype(np.float64)
     p2 = p.reshape(-1, p.shape[-1])
     rng = _random._rng(generator)
     out = np.stack([rng.choice(p2.shape[1], size=num_samples, replace=replacement,

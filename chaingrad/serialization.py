@@ -95,7 +95,7 @@ class _Encoder:
         if isinstance(obj, float) and not isinstance(obj, np.generic):
             return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
         if isinstance(obj, Tensor):
-            node = {"$tensor": self._array(obj.data)}
+            node = {"$tensor": self._array(obj._array)}
             if isinstance(obj, Parameter):
                 node["parameter"] = True
             if obj.requires_grad and obj.is_leaf:
@@ -378,7 +378,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
 
 def _to_device(obj, device):
     if isinstance(obj, Tensor):
-        obj.data = backend.to_device(obj.data, device)
+        obj._array = backend.to_device(obj._array, device)
         return obj
     if isinstance(obj, dict):
         for k in obj:

@@ -1,6 +1,6 @@
 """The Tensor: an array, and what back-propagation needs to know about it.
 
-A Tensor holds its array (``data``), whether gradients should flow to it
+A Tensor holds its array (``_array``; ``.data`` is the PyTorch-style detached view), whether gradients should flow to it
 (``requires_grad``), the gradient once computed (``grad``) and, when an op made it, the graph
 node that did (``grad_fn``). Every operator and method here only routes to an op in
 ``chaingrad.ops``, where each op's forward and derivative live side by side.
@@ -47,7 +47,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     # defaults below and lands in the instance __dict__ only when set, so making a tensor
     # costs as little as possible.
     # _vc: the version counter, None until the first in-place change, view or saved output
-    __slots__ = ("data", "_requires_grad", "grad_fn", "_vc", "__weakref__", "__dict__")
+    __slots__ = ("_array", "_requires_grad", "grad_fn", "_vc", "__weakref__", "__dict__")
     _grad = None  # .grad (set in the instance __dict__ once a gradient exists)
     _output_nr = 0
     _accumulator = None
@@ -64,13 +64,13 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        arr = backend.as_array(data.data if isinstance(data, Tensor) else data, dtype)
+        arr = backend.as_array(data._array if isinstance(data, Tensor) else data, dtype)
         self._init(arr, None, 0)
         if requires_grad:
             self.requires_grad = True
 
     def _init(self, arr, grad_fn, output_nr):
-        self.data = arr
+        self._array = arr
         self._vc = None
         self.grad_fn = grad_fn
         self._requires_grad = grad_fn is not None
@@ -84,7 +84,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         t = _new_object(cls)
         if arr.__class__ is not _ndarray and not isinstance(arr, np.ndarray):
             arr = xp.asarray(arr)
-        t.data = arr
+        t._array = arr
         t._vc = None
         t.grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
@@ -104,6 +104,24 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     @_version_counter.setter
     def _version_counter(self, counter):
         self._vc = counter
+
+    @property
+    def data(self) -> "Tensor":
+        """The values as a new tensor sharing this one's memory, cut from the graph
+        (PyTorch's ``.data``): ``p.data.zero_()``, ``p.data.copy_(w)``. Changes made through
+        it are not tracked by autograd (its version counter is its own); ``detach()`` is the
+        tracked way. Assigning a tensor (``p.data = t``) makes this tensor use t's values."""
+        return Tensor._wrap(self._array)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}")
+        if self._requires_grad and value._array.dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        self._array = value._array
 
     # -- autograd state ------------------------------------------------------------------------
     @property
@@ -127,12 +145,12 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value._array.shape != self._array.shape:
                 raise RuntimeError(
-                    f"attempting to assign a gradient of size '{list(value.data.shape)}' to a "
-                    f"tensor of size '{list(self.data.shape)}'. Please ensure that the "
+                    f"attempting to assign a gradient of size '{list(value._array.shape)}' to a "
+                    f"tensor of size '{list(self._array.shape)}'. Please ensure that the "
                     f"gradient and the tensor are the same size")
-            if value.data.dtype != self.data.dtype:
+            if value._array.dtype != self._array.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
                     f"with dtype '{self.dtype}'. The gradient must match the tensor's dtype")
@@ -156,7 +174,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
                     "use a computed variable in a subgraph that doesn't require differentiation "
                     "use var_no_grad = var.detach().")
             return
-        if flag and self.data.dtype.kind not in "fc":
+        if flag and self._array.dtype.kind not in "fc":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (this tensor is "
                 f"{self.dtype.name}); convert it first, e.g. t.float().requires_grad_()")
@@ -193,7 +211,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
 
     def detach(self) -> "Tensor":
         """A tensor sharing this one's data, cut from the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._array)
         t._version_counter = self._version_counter
         return t
 
@@ -216,7 +234,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
             if t is not None:
                 g = grad.detach() if grad._requires_grad and not is_grad_enabled() else grad
                 if t.grad is None:
-                    t.grad = Tensor._wrap(np.array(g.data, copy=True)) if not g._requires_grad else g
+                    t.grad = Tensor._wrap(np.array(g._array, copy=True)) if not g._requires_grad else g
                 else:
                     t.grad = t.grad + g
         self.grad_fn._add_tensor_hook(self._output_nr, keep)
@@ -260,24 +278,24 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     # -- basic attributes ------------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     ndimension = dim
 
     @property
     def dtype(self):
-        return backend.to_dtype(self.data.dtype)
+        return backend.to_dtype(self._array.dtype)
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self._array)
 
     @property
     def is_cuda(self) -> bool:
@@ -285,29 +303,29 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[dim]
+            return Size(self._array.shape)
+        return self._array.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._array.size)
 
     nelement = numel
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._array.itemsize
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._array.flags.c_contiguous)
 
     def stride(self, dim=None):
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        st = tuple(s // self._array.itemsize for s in self._array.strides)
         return st if dim is None else st[dim]
 
     def data_ptr(self) -> int:
-        return self.data.__array_interface__["data"][0]
+        return self._array.__array_interface__["data"][0]
 
     @property
     def T(self):
@@ -322,64 +340,64 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._array)
 
     def __array__(self, dtype=None, copy=None):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self._array)
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return arr.copy() if copy else arr
 
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self._array.size != 1:
+            raise RuntimeError(f"a Tensor with {self._array.size} elements cannot be converted "
                                f"to Scalar")
-        return self.data.reshape(()).item()
+        return self._array.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __float__(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+        if self._array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._array.size} values is "
                                f"ambiguous")
         return bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     def __hash__(self):
         return id(self)
 
     def __repr__(self):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self._array)
         body = np.array2string(arr, separator=", ", prefix="tensor(",
                                formatter=_float_formatter(arr) if arr.dtype.kind == "f" else None)
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_) or (
-                self.data.size == 0 and self.data.dtype != np.float32):
+        if self._array.dtype not in (np.float32, np.int64, np.bool_) or (
+                self._array.size == 0 and self._array.dtype != np.float32):
             extras.append(f"dtype={self.dtype!r}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -398,7 +416,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         out = self
         if device is not None and str(backend.Device(device)) != str(self.device):
             out = ew.to_device(out, device)
-        if dtype is not None and backend.np_dtype(dtype) != out.data.dtype:
+        if dtype is not None and backend.np_dtype(dtype) != out._array.dtype:
             out = ew.cast(out, dtype)
         return out
 
@@ -437,7 +455,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         return ew.clone(self)
 
     def contiguous(self, memory_format=None):
-        if self.data.flags.c_contiguous:
+        if self._array.flags.c_contiguous:
             return self
         from .ops import elementwise as ew
         return ew.clone(self)
@@ -452,16 +470,16 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         return t
 
     def new_zeros(self, *size, dtype=None, requires_grad=False, device=None):
-        return self._new(xp.zeros(_shape_args(size), dtype=backend.np_dtype(dtype) or self.data.dtype),
+        return self._new(xp.zeros(_shape_args(size), dtype=backend.np_dtype(dtype) or self._array.dtype),
                          requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False, device=None):
-        return self._new(xp.ones(_shape_args(size), dtype=backend.np_dtype(dtype) or self.data.dtype),
+        return self._new(xp.ones(_shape_args(size), dtype=backend.np_dtype(dtype) or self._array.dtype),
                          requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False, device=None):
         return self._new(xp.full(tuple(size), fill_value,
-                                 dtype=backend.np_dtype(dtype) or self.data.dtype), requires_grad)
+                                 dtype=backend.np_dtype(dtype) or self._array.dtype), requires_grad)
 
     def new_empty(self, *size, dtype=None, requires_grad=False, device=None):
         return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
@@ -534,7 +552,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = xp.zeros((0,), dtype=backend.default_float_dtype())
-        arr = data.data if isinstance(data, Tensor) else backend.as_array(data)
+        arr = data._array if isinstance(data, Tensor) else backend.as_array(data)
         self._init(arr, None, 0)
         if isinstance(data, Tensor):
             self._version_counter = data._version_counter
@@ -549,7 +567,7 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         # copy.deepcopy(model) must work as in PyTorch: new storage, same requires_grad
         if id(self) not in memo:
-            memo[id(self)] = Parameter(np.array(self.data, copy=True), self._requires_grad)
+            memo[id(self)] = Parameter(np.array(self._array, copy=True), self._requires_grad)
         return memo[id(self)]
 
 

@@ -34,7 +34,7 @@ def main():
     loss.backward()
     t3 = time.perf_counter()
     optim = SGD(model.parameters(), lr=1e-2, momentum=0.9)
-    before = {n: p.data.copy() for n, p in model.named_parameters()}
+    before = {n: p.detach().numpy().copy() for n, p in model.named_parameters()}
     optim.step()
     t4 = time.perf_counter()
 
@@ -47,15 +47,15 @@ def main():
     for name in ("conv1.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
                  "layer3.1.conv2.weight", "layer4.1.bn2.weight", "fc.weight", "fc.bias"):
         p = model.get_parameter(name)
-        change = np.abs(p.data - before[name]).max()
-        print(f"  {name:30s} |grad| = {np.linalg.norm(p.grad.data):10.4f}   "
+        change = np.abs(p.detach().numpy() - before[name]).max()
+        print(f"  {name:30s} |grad| = {np.linalg.norm(p.grad.numpy()):10.4f}   "
               f"max |step| = {change:.2e}")
     missing = [n for n, p in model.named_parameters() if p.grad is None]
     print(f"\nparameters without a gradient: {len(missing)}; every one was updated by SGD: "
-          f"{all(not np.array_equal(p.data, before[n]) for n, p in model.named_parameters())}")
+          f"{all(not np.array_equal(p.detach().numpy(), before[n]) for n, p in model.named_parameters())}")
     # the first SGD step with momentum is plain gradient descent: w <- w - lr * grad
     w = model.fc.bias
-    assert np.allclose(w.data, before["fc.bias"] - 1e-2 * w.grad.data, rtol=1e-5, atol=1e-7)
+    assert np.allclose(w.detach().numpy(), before["fc.bias"] - 1e-2 * w.grad.numpy(), rtol=1e-5, atol=1e-7)
     print("check: fc.bias == old fc.bias - lr * grad  (first momentum step)  OK")
 
 

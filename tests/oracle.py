@@ -88,10 +88,10 @@ def check_op(cg_fn, torch_fn, arrays, grad=None, dtype=np.float64, gradcheck=Tru
         tv = t.detach().numpy()
         assert isinstance(c, cg.Tensor), f"output {k} is {type(c).__name__}, not a Tensor"
         assert tuple(c.shape) == tuple(tv.shape), f"output {k}: shape {tuple(c.shape)} vs torch {tv.shape}"
-        assert c.data.dtype == tv.dtype, f"output {k}: dtype {c.data.dtype} vs torch {tv.dtype}"
+        assert c._array.dtype == tv.dtype, f"output {k}: dtype {c._array.dtype} vs torch {tv.dtype}"
         assert c.requires_grad == t.requires_grad, (
             f"output {k}: requires_grad {c.requires_grad} vs torch {t.requires_grad}")
-        np.testing.assert_allclose(c.data, tv, rtol=rtol, atol=atol, err_msg=f"forward output {k}")
+        np.testing.assert_allclose(c._array, tv, rtol=rtol, atol=atol, err_msg=f"forward output {k}")
         gos.append(rng.standard_normal(tv.shape).astype(tv.dtype) if tv.dtype.kind == "f" else None)
     pairs = [(c, t, g) for c, t, g in zip(cg_out, th_out, gos) if g is not None and t.requires_grad]
     diff = [i for i, n in enumerate(needs) if n]
@@ -102,12 +102,12 @@ def check_op(cg_fn, torch_fn, arrays, grad=None, dtype=np.float64, gradcheck=Tru
                                        [torch.from_numpy(p[2]) for p in pairs], allow_unused=True)
         for i, cgg, thg in zip(diff, cg_grads, th_grads):
             if thg is None:
-                assert cgg is None or np.allclose(cgg.data, 0), f"input {i}: torch has no grad"
+                assert cgg is None or np.allclose(cgg._array, 0), f"input {i}: torch has no grad"
                 continue
             assert cgg is not None, f"input {i}: chaingrad gave no gradient"
             assert tuple(cgg.shape) == tuple(thg.shape), f"grad {i}: shape {tuple(cgg.shape)} vs {tuple(thg.shape)}"
-            assert cgg.data.dtype == thg.numpy().dtype, f"grad {i}: dtype {cgg.data.dtype}"
-            np.testing.assert_allclose(cgg.data, thg.numpy(), rtol=rtol, atol=atol,
+            assert cgg._array.dtype == thg.numpy().dtype, f"grad {i}: dtype {cgg._array.dtype}"
+            np.testing.assert_allclose(cgg._array, thg.numpy(), rtol=rtol, atol=atol,
                                        err_msg=f"gradient of input {i}")
     nonempty = all(a.size for a in arrays if a.dtype.kind == "f")
     if key is np.float64 and diff and pairs and nonempty:

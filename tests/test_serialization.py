@@ -18,9 +18,9 @@ from chaingrad.serialization import SerializationError
 def _equal(a, b):
     if isinstance(a, cg.Tensor):
         assert isinstance(b, cg.Tensor) and type(a) is type(b)
-        assert a.data.dtype == b.data.dtype and a.shape == b.shape
+        assert a._array.dtype == b._array.dtype and a.shape == b.shape
         assert a.requires_grad == b.requires_grad
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._array, b._array)
     elif isinstance(a, np.ndarray):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
@@ -73,11 +73,11 @@ def test_nested_checkpoint_round_trip(tmp_path):
     cg.save(obj, tmp_path / "ck.cgt")
     back = cg.load(tmp_path / "ck.cgt")
     _equal(obj, back)
-    assert back["optim"]["state"][0]["exp_avg"].data.flags.writeable
+    assert back["optim"]["state"][0]["exp_avg"]._array.flags.writeable
     cg.set_rng_state(back["rng"])  # exact resume of the random stream
     a = cg.rand(3)
     cg.set_rng_state(obj["rng"])
-    np.testing.assert_array_equal(a.data, cg.rand(3).data)
+    np.testing.assert_array_equal(a._array, cg.rand(3)._array)
 
 
 def test_shared_tensor_loads_shared_and_file_objects():
@@ -87,8 +87,8 @@ def test_shared_tensor_loads_shared_and_file_objects():
     buf.seek(0)
     back = cg.load(buf)
     assert back["a"] is back["b"][0]
-    back["a"].data[0] = 42.0
-    assert back["b"][0].data[0] == 42.0
+    back["a"]._array[0] = 42.0
+    assert back["b"][0]._array[0] == 42.0
 
 
 def test_non_contiguous_and_big_endian_arrays(tmp_path):
@@ -96,7 +96,7 @@ def test_non_contiguous_and_big_endian_arrays(tmp_path):
     cg.save({"a": a, "t": cg.tensor(np.arange(12.0).reshape(3, 4)).T}, tmp_path / "x")
     back = cg.load(tmp_path / "x")
     np.testing.assert_array_equal(back["a"], a)
-    np.testing.assert_array_equal(back["t"].data, np.arange(12.0).reshape(3, 4).T)
+    np.testing.assert_array_equal(back["t"]._array, np.arange(12.0).reshape(3, 4).T)
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):

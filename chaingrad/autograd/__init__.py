@@ -24,20 +24,20 @@ def _root_grads(outputs, grads, create_graph):
     for i, o in enumerate(outputs):
         g = grads[i] if grads is not None and i < len(grads) else None
         if g is None:
-            if o.data.size != 1:
+            if o._array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs: this output has "
                     f"shape {tuple(o.shape)}; pass gradient= (a tensor of that shape, e.g. "
                     f"cg.ones_like(out)) or reduce it first (out.sum())")
-            g = xp.ones(o.data.shape, dtype=o.data.dtype)
+            g = xp.ones(o._array.shape, dtype=o._array.dtype)
             out.append(Tensor._wrap(g) if create_graph else g)
             continue
         if not isinstance(g, Tensor):
-            g = Tensor._wrap(xp.asarray(g, dtype=o.data.dtype))
+            g = Tensor._wrap(xp.asarray(g, dtype=o._array.dtype))
         if tuple(g.shape) != tuple(o.shape):
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                f"{tuple(g.shape)} and output[{i}] has a shape of {tuple(o.shape)}.")
-        out.append(g if create_graph else g.data)
+        out.append(g if create_graph else g._array)
     return out
 
 
@@ -100,7 +100,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = capture[t._edge()]
         if g is None:
             if materialize_grads:
-                g = xp.zeros(t.data.shape, dtype=t.data.dtype)
+                g = xp.zeros(t._array.shape, dtype=t._array.dtype)
             elif not allow_unused:
                 raise RuntimeError(f"One of the differentiated Tensors (input {i}, shape "
                                    f"{tuple(t.shape)}) appears to not have been used in the "

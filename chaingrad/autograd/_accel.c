@@ -529,7 +529,7 @@ dtype_of(PyObject *t)  /* t.data.dtype (new reference) */
 {
     PyObject *d = SLOT(t, T_data);
     if (d == NULL) {
-        PyErr_SetString(PyExc_AttributeError, "data");
+        PyErr_SetString(PyExc_AttributeError, "_array");
         return NULL;
     }
     return PyObject_GetAttr(d, s_dtype);
@@ -1295,7 +1295,7 @@ setup(PyObject *module, PyObject *args, PyObject *kwargs)
     for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
         Py_INCREF(keep[i]);  /* held for the life of the process */
     struct { PyTypeObject *tp; const char *name; Py_ssize_t *off; } specs[] = {
-        {Tensor_T, "data", &T_data}, {Tensor_T, "_requires_grad", &T_rg},
+        {Tensor_T, "_array", &T_data}, {Tensor_T, "_requires_grad", &T_rg},
         {Tensor_T, "grad_fn", &T_grad_fn}, {Tensor_T, "_vc", &T_vc},
         {Node_T, "next_functions", &N_next}, {Node_T, "_input_meta", &N_meta},
         {Node_T, "_saved", &N_saved}, {Node_T, "_saved_versions", &N_saved_versions},

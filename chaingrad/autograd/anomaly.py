@@ -67,7 +67,7 @@ def check_gradients(node, grads, xp) -> None:
     for i, g in enumerate(grads):
         if g is None:
             continue
-        arr = g if isinstance(g, xp.ndarray) else g.data  # raw array or Tensor
+        arr = g if isinstance(g, xp.ndarray) else g._array  # raw array or Tensor
         if arr.dtype.kind == "f" and not xp.isfinite(arr).all():
             kind = "nan" if xp.isnan(arr).any() else "inf"
             raise RuntimeError(

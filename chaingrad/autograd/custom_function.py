@@ -87,7 +87,7 @@ class FunctionCtx(Node):
             elif F.graph:
                 out.append(g if isinstance(g, Tensor) else Tensor._wrap(F.asarray(g)))
             else:
-                out.append(g.data if isinstance(g, Tensor) else g)
+                out.append(g._array if isinstance(g, Tensor) else g)
         return tuple(out)
 
 
@@ -155,22 +155,22 @@ class Function:
         dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
         ctx.next_functions = tuple(a._edge() if n else NO_EDGE for a, n in zip(args, needs))
         ctx._seq = _next_seq()  # after its inputs' nodes
-        ctx._input_meta = tuple((a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
+        ctx._input_meta = tuple((a._array.shape, a._array.dtype) if isinstance(a, Tensor) else None
                                 for a in args)
         wrapped, meta = [], []
         for i, o in enumerate(outs):
             if isinstance(o, Tensor):
-                meta.append((o.data.shape, o.data.dtype))
+                meta.append((o._array.shape, o._array.dtype))
                 if id(o) in dirty and id(o) not in non_diff:
                     # changed in place (mark_dirty): the same tensor, now made by this node
                     o.grad_fn, o._requires_grad = ctx, True
                     if i:
                         o._output_nr = i
                     wrapped.append(o)
-                elif id(o) in non_diff or o.data.dtype.kind != "f":
-                    wrapped.append(Tensor._wrap(o.data))
+                elif id(o) in non_diff or o._array.dtype.kind != "f":
+                    wrapped.append(Tensor._wrap(o._array))
                 else:
-                    wrapped.append(Tensor._wrap(o.data, grad_fn=ctx, output_nr=i))
+                    wrapped.append(Tensor._wrap(o._array, grad_fn=ctx, output_nr=i))
             else:
                 meta.append(None)
                 wrapped.append(o)

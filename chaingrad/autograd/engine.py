@@ -128,14 +128,14 @@ def _apply_tensor_hooks(node, grads, F):
             wrapped = tuple(g if (g is None or F.graph) else Tensor._wrap(g) for g in grads)
             res = fn(wrapped)
             if res is not None:
-                grads = [r if (r is None or F.graph) else r.data for r in res]
+                grads = [r if (r is None or F.graph) else r._array for r in res]
             continue
         g = grads[output_nr]
         if g is None:
             continue
         res = fn(g if F.graph else Tensor._wrap(g))
         if res is not None:
-            grads[output_nr] = res if F.graph else res.data
+            grads[output_nr] = res if F.graph else res._array
     return grads
 
 
@@ -148,7 +148,7 @@ def _accumulate_leaf(leaf, g, F, create_graph, owned=False):
         for fn in list(leaf._hooks):
             res = fn(g if F.graph else Tensor._wrap(g))
             if res is not None:
-                g = res if F.graph else res.data
+                g = res if F.graph else res._array
     if F.graph:
         g_t = g if create_graph else g.detach()
         if leaf.grad is None:
@@ -157,14 +157,14 @@ def _accumulate_leaf(leaf, g, F, create_graph, owned=False):
             leaf.grad = leaf.grad + g_t
     else:
         if leaf.grad is None:
-            if owned and g.dtype == leaf.data.dtype:
+            if owned and g.dtype == leaf._array.dtype:
                 leaf.grad = Tensor._wrap(g)
             else:  # g may be shared with other gradients or read-only: copy it
-                leaf.grad = Tensor._wrap(ARRAY_MATH.owned_copy(g, leaf.data.dtype))
+                leaf.grad = Tensor._wrap(ARRAY_MATH.owned_copy(g, leaf._array.dtype))
         elif leaf.grad._requires_grad:
             leaf.grad = leaf.grad.detach() + Tensor._wrap(g)
         else:
-            leaf.grad.data += g
+            leaf.grad._array += g
             leaf.grad._version_counter.value += 1
     if leaf._post_acc_hooks:
         for fn in list(leaf._post_acc_hooks):
@@ -426,7 +426,7 @@ def _structural_zeros(node, grads, F):
         grads_in = (grads_in,)
     g = grads[0]
     if node.pointwise and g is not None:
-        g_arr = g.data if F.graph else g
+        g_arr = g._array if F.graph else g
         zero = g_arr == 0
         if zero.any():
             grads_in = tuple(

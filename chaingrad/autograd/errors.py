@@ -83,7 +83,7 @@ def no_grad_error(t, which) -> RuntimeError:
     name = getattr(t, "name", None)
     label = f"'{name}', " if name else ""
     desc = f"{label}{_describe(t.shape, t.dtype)}"
-    if t.data.dtype.kind != "f" and t.data.dtype.kind != "c":
+    if t._array.dtype.kind != "f" and t._array.dtype.kind != "c":
         cause = (f"it is an integer/bool tensor ({t.dtype.name}): only floating-point tensors "
                  f"carry gradients; compute in floating point (t.float()) if you need one")
     else:

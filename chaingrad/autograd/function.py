@@ -227,19 +227,19 @@ class Op(Node):
             # engine's NaN-safe rule, autograd/engine.py, needs to see it)
             invalid = "raise" if _xp.geterr()["invalid"] == "raise" else "ignore"
             with _xp.errstate(divide="ignore", invalid=invalid, over="ignore"):
-                out = node.forward(*[t.data for t in inputs], **params)
+                out = node.forward(*[t._array for t in inputs], **params)
         elif n == 2:
-            out = (node.forward(inputs[0].data, inputs[1].data, **params) if params
-                   else node.forward(inputs[0].data, inputs[1].data))
+            out = (node.forward(inputs[0]._array, inputs[1]._array, **params) if params
+                   else node.forward(inputs[0]._array, inputs[1]._array))
         elif n == 1:
-            out = (node.forward(inputs[0].data, **params) if params
-                   else node.forward(inputs[0].data))
+            out = (node.forward(inputs[0]._array, **params) if params
+                   else node.forward(inputs[0]._array))
         else:
-            out = node.forward(*[t.data for t in inputs], **params)
+            out = node.forward(*[t._array for t in inputs], **params)
         if out.__class__ is not _ndarray:
             out = _as_array(out)  # a NumPy scalar from a full reduction
         result = _new_tensor(_Tensor)
-        result.data = out
+        result._array = out
         result._vc = None
         if not recording:
             result.grad_fn = None
@@ -249,7 +249,7 @@ class Op(Node):
         dead = False
         if n <= 2:  # one or two inputs: unrolled, without lists (most ops)
             t = inputs[0]
-            a = t.data
+            a = t._array
             if not t._requires_grad:
                 e0 = NO_EDGE
             elif t.grad_fn is not None:
@@ -265,7 +265,7 @@ class Op(Node):
                 node._input_meta = ((a.shape, a.dtype),)
             else:
                 t = inputs[1]
-                b = t.data
+                b = t._array
                 if not t._requires_grad:
                     e1 = NO_EDGE
                 elif t.grad_fn is not None:
@@ -282,7 +282,7 @@ class Op(Node):
             edges = []
             meta = []
             for t in inputs:
-                a = t.data
+                a = t._array
                 meta.append((a.shape, a.dtype))
                 if not t._requires_grad:
                     edges.append(NO_EDGE)
@@ -353,12 +353,12 @@ class Op(Node):
             vc = b._vc
             if vc is not None and vc.value != versions[1]:
                 self._check_version(b, versions[1], "input")
-            return saved if F.graph else (a.data, b.data)
+            return saved if F.graph else (a._array, b._array)
         for t, v in zip(saved, versions):
             vc = t._vc
             if vc is not None and vc.value != v:
                 self._check_version(t, v, "input")
-        return saved if F.graph else tuple([t.data for t in saved])
+        return saved if F.graph else tuple([t._array for t in saved])
 
     def output(self, F):
         if self._saved_out is None:

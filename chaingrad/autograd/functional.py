@@ -33,7 +33,7 @@ def _check_strict(grads, out_index):
 
 def _fix(grads, inputs, strict=False):
     from ..tensor import Tensor
-    return tuple(Tensor._wrap(np.zeros(t.data.shape, t.data.dtype)) if g is None else g
+    return tuple(Tensor._wrap(np.zeros(t._array.shape, t._array.dtype)) if g is None else g
                  for g, t in zip(grads, inputs))
 
 
@@ -72,13 +72,13 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
                            "function is a single Tensor with a single element.")
     out = func(*xs)
     outs = _tup(out)
-    us = [Tensor._wrap(np.zeros(o.data.shape, o.data.dtype)).requires_grad_() for o in outs]
+    us = [Tensor._wrap(np.zeros(o._array.shape, o._array.dtype)).requires_grad_() for o in outs]
     gs = grad(list(outs), list(xs), us, create_graph=True, allow_unused=True)
     gs = _fix(gs, xs)
-    vs = list(_tup(v)) if v is not None else [Tensor._wrap(np.ones(x.data.shape, x.data.dtype)) for x in xs]
+    vs = list(_tup(v)) if v is not None else [Tensor._wrap(np.ones(x._array.shape, x._array.dtype)) for x in xs]
     pairs = [(g, vv) for g, vv in zip(gs, vs) if g.requires_grad]
     if not pairs:
-        jv = tuple(Tensor._wrap(np.zeros(o.data.shape, o.data.dtype)) for o in outs)
+        jv = tuple(Tensor._wrap(np.zeros(o._array.shape, o._array.dtype)) for o in outs)
     else:
         jv = grad([p[0] for p in pairs], us, [p[1] for p in pairs], create_graph=create_graph,
                   allow_unused=True)
@@ -133,7 +133,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             if rows[j]:
                 J = stack(rows[j], 0).reshape(*(tuple(o.shape) + tuple(x.shape)))
             else:
-                J = Tensor._wrap(np.zeros(tuple(o.shape) + tuple(x.shape), x.data.dtype))
+                J = Tensor._wrap(np.zeros(tuple(o.shape) + tuple(x.shape), x._array.dtype))
             per_in.append(J if create_graph else J.detach())
         result.append(per_in[0] if single_in else tuple(per_in))
     return result[0] if single_out else tuple(result)

@@ -33,18 +33,18 @@ def numerical_grad(fn, inputs, eps=1e-6, grad_outputs=None):
         outs = _outputs(fn, inputs)
         if grad_outputs is None:
             grad_outputs = [np.ones(o.shape) for o in outs]
-        grad_outputs = [g.data if isinstance(g, Tensor) else np.asarray(g) for g in grad_outputs]
+        grad_outputs = [g._array if isinstance(g, Tensor) else np.asarray(g) for g in grad_outputs]
 
         def scalar():
-            return sum(float((np.asarray(o.data, dtype=np.float64) * g).sum())
-                       for o, g in zip(_outputs(fn, inputs), grad_outputs) if o.data.dtype.kind == "f")
+            return sum(float((np.asarray(o._array, dtype=np.float64) * g).sum())
+                       for o, g in zip(_outputs(fn, inputs), grad_outputs) if o._array.dtype.kind == "f")
 
         result = []
         for t in inputs:
             if not isinstance(t, Tensor) or not t.requires_grad:
                 result.append(None)
                 continue
-            arr = t.data  # perturbed in place, element by element (any memory layout)
+            arr = t._array  # perturbed in place, element by element (any memory layout)
             grad = np.zeros(arr.shape, dtype=np.float64)
             for i in np.ndindex(arr.shape):
                 orig = arr[i].copy()
@@ -66,9 +66,9 @@ def _analytic(fn, inputs, grad_outputs, create_graph=False):
     outs_d = [o for o in outs if o.requires_grad]
     gos = [Tensor._wrap(np.asarray(g)) for g, o in zip(grad_outputs, outs) if o.requires_grad]
     if not outs_d:
-        return [np.zeros(t.data.shape) for t in diff_inputs]
+        return [np.zeros(t._array.shape) for t in diff_inputs]
     grads = autograd_grad(outs_d, diff_inputs, gos, allow_unused=True, create_graph=create_graph)
-    return [np.zeros(t.data.shape) if g is None else g.data for g, t in zip(grads, diff_inputs)]
+    return [np.zeros(t._array.shape) if g is None else g._array for g, t in zip(grads, diff_inputs)]
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
@@ -82,7 +82,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
                          "none of them have requires_grad=True.")
     for i, t in enumerate(inputs):
-        if isinstance(t, Tensor) and t.requires_grad and t.data.dtype != np.float64:
+        if isinstance(t, Tensor) and t.requires_grad and t._array.dtype != np.float64:
             import warnings
             warnings.warn(f"gradcheck: input {i} is {t.dtype.name}, not float64; finite "
                           f"differences will be inaccurate", stacklevel=2)
@@ -91,7 +91,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         outs = _outputs(fn, inputs)
     rng = np.random.default_rng(0)
     if grad_outputs is None:
-        grad_outputs = [rng.standard_normal(o.shape) if o.data.dtype.kind == "f" else np.zeros(o.shape)
+        grad_outputs = [rng.standard_normal(o.shape) if o._array.dtype.kind == "f" else np.zeros(o.shape)
                         for o in outs]
     numeric = numerical_grad(fn, inputs, eps, grad_outputs)
     analytic = _analytic(fn, inputs, grad_outputs)
@@ -101,7 +101,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
             continue
         ana = np.asarray(analytic[k], dtype=np.float64)
         k += 1
-        num = num.data
+        num = num._array
         bad = ~np.isclose(ana, num, rtol=rtol, atol=atol, equal_nan=False)
         if bad.any():
             where = np.unravel_index(int(np.argmax(bad)), num.shape) if num.ndim else ()
@@ -128,7 +128,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     rng = np.random.default_rng(1)
     if grad_outputs is None:
         grad_outputs = [Tensor._wrap(rng.standard_normal(o.shape)).requires_grad_()
-                        for o in outs if o.data.dtype.kind == "f"]
+                        for o in outs if o._array.dtype.kind == "f"]
     grad_outputs = list(_tuple(grad_outputs))
     n = len(inputs)
 
@@ -137,7 +137,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         ys = [o for o in _outputs(fn, xs) if o.requires_grad]
         diff = [t for t in xs if isinstance(t, Tensor) and t.requires_grad]
         gs = autograd_grad(ys, diff, list(vs)[:len(ys)], create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else Tensor._wrap(np.zeros(t.data.shape)) * 0
+        return tuple(g if g is not None else Tensor._wrap(np.zeros(t._array.shape)) * 0
                      for g, t in zip(gs, diff))
 
     return gradcheck(first_order, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,

@@ -64,7 +64,7 @@ def dead_input(node, inputs) -> None:
         if g is None or not t._requires_grad:
             continue
         graphs += 1
-        if g._consumed or (not t.data.ndim and _child_consumed(g)):
+        if g._consumed or (not t._array.ndim and _child_consumed(g)):
             dead += 1
     if not dead:
         return

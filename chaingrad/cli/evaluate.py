@@ -48,8 +48,8 @@ def run(args):
     preds, targets = [], []
     with no_grad():
         for xb, yb in DataLoader(test, batch_size=args.batch_size):
-            preds.append(model(xb).data.argmax(1))
-            targets.append(yb.data)
+            preds.append(model(xb)._array.argmax(1))
+            targets.append(yb._array)
     preds, targets = np.concatenate(preds), np.concatenate(targets)
     conf = metrics.confusion_matrix(targets, preds, len(classes))
     acc = float((preds == targets).mean())

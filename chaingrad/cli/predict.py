@@ -95,7 +95,7 @@ def run(args):
     cls = factory.dataset_class(config["dataset"])
     x = ((img - cls.mean) / cls.std).astype(np.float32)[None, None]
     with no_grad():
-        logits = model(Tensor._wrap(x)).data[0].astype(np.float64)
+        logits = model(Tensor._wrap(x))._array[0].astype(np.float64)
     probs = np.exp(logits - logits.max())
     probs /= probs.sum()
     order = np.argsort(-probs, kind="stable")[:min(args.top, len(classes))]

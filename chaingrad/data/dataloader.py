@@ -45,7 +45,7 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([b.data for b in batch])
+        return _stack([b._array for b in batch])
     if isinstance(elem, xp.ndarray):
         if elem.dtype.kind in "OUS":
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "

@@ -81,7 +81,7 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, indices):
         idx = _index_array(indices)
-        return tuple(Tensor._wrap(t.data[idx]) for t in self.tensors)
+        return tuple(Tensor._wrap(t._array[idx]) for t in self.tensors)
 
 
 def _has_batch(dataset) -> bool:
@@ -157,7 +157,7 @@ class ConcatDataset(Dataset):
             parts.append(self.datasets[int(d)]._get_batch(idx[pos] - starts[d]))
             positions.append(pos)
         order = xp.argsort(xp.concatenate(positions), kind="stable")
-        return tuple(Tensor._wrap(xp.concatenate([p[f].data for p in parts])[order])
+        return tuple(Tensor._wrap(xp.concatenate([p[f]._array for p in parts])[order])
                      for f in range(len(parts[0])))
 
 

@@ -22,7 +22,7 @@ from .. import random as _random
 def _as_batch(x):
     """(array with a leading batch dim, was_tensor, was_single)."""
     was_tensor = isinstance(x, Tensor)
-    arr = x.data if was_tensor else xp.asarray(x)
+    arr = x._array if was_tensor else xp.asarray(x)
     single = arr.ndim == 3
     if arr.ndim == 2:           # one (H, W) image: treat as (1, H, W)
         arr, single = arr[None], True
@@ -65,7 +65,7 @@ class ToTensor:
     (H, W) images get a channel dimension. Returns a Tensor."""
 
     def __call__(self, x):
-        arr = x.data if isinstance(x, Tensor) else xp.asarray(x)
+        arr = x._array if isinstance(x, Tensor) else xp.asarray(x)
         if arr.ndim == 2:
             arr = arr[None]
         if arr.dtype == xp.uint8:

@@ -254,7 +254,7 @@ class Work:
 def _buffer(tensor):
     """A contiguous array MPI can read and write, and a function putting it back in the
     tensor. float16 travels as float32: MPI has no half-precision type."""
-    arr = tensor.data
+    arr = tensor._array
     if arr.dtype == xp.float16:
         buf = arr.astype(xp.float32)
     elif arr.flags.c_contiguous and arr.flags.writeable:
@@ -292,7 +292,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     if not isinstance(op, ReduceOp):
         raise ValueError(f"all_reduce: op must be a ReduceOp, got {op!r}")
     g = group or _default_group()
-    if op is ReduceOp.AVG and tensor.data.dtype.kind not in "fc":
+    if op is ReduceOp.AVG and tensor._array.dtype.kind not in "fc":
         raise TypeError("all_reduce with ReduceOp.AVG needs a floating tensor, got "
                         f"{tensor.dtype.name}")
     buf, store = _buffer(tensor)
@@ -325,7 +325,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     if len(tensor_list) != g.size:
         raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors, the world "
                          f"has {g.size} ranks")
-    src = xp.ascontiguousarray(tensor.data)
+    src = xp.ascontiguousarray(tensor._array)
     wire = src.astype(xp.float32) if src.dtype == xp.float16 else src
     out = xp.empty((g.size,) + wire.shape, dtype=wire.dtype)
     g.allgather(wire, out)
@@ -333,7 +333,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         if tuple(t.shape) != tuple(tensor.shape):
             raise ValueError(f"all_gather: tensor_list[{k}] has shape {tuple(t.shape)}, "
                              f"expected {tuple(tensor.shape)}")
-        t.data[...] = out[k]
+        t._array[...] = out[k]
         t._version_counter.value += 1
     return Work(_Done(), None) if async_op else None
 

@@ -132,17 +132,17 @@ def _broadcast_coalesced(tensors, group, src=0):
         return
     by_dtype = {}
     for t in tensors:
-        by_dtype.setdefault(t.data.dtype.str, []).append(t)
+        by_dtype.setdefault(t._array.dtype.str, []).append(t)
     for _, ts in sorted(by_dtype.items()):
-        wire_dtype = xp.float32 if ts[0].data.dtype == xp.float16 else ts[0].data.dtype
-        flat = xp.concatenate([t.data.reshape(-1) for t in ts]).astype(wire_dtype, copy=False)
+        wire_dtype = xp.float32 if ts[0]._array.dtype == xp.float16 else ts[0]._array.dtype
+        flat = xp.concatenate([t._array.reshape(-1) for t in ts]).astype(wire_dtype, copy=False)
         flat = xp.ascontiguousarray(flat)
         group.bcast(flat, src)
         off = 0
         with no_grad():
             for t in ts:
-                n = t.data.size
-                t.data[...] = flat[off:off + n].reshape(t.data.shape)
+                n = t._array.size
+                t._array[...] = flat[off:off + n].reshape(t._array.shape)
                 t._version_counter.value += 1
                 off += n
 
@@ -151,7 +151,7 @@ def _verify_same_model(module, group):
     """Fail on every rank at once (not hang) when the ranks hold different models."""
     if group.size == 1:
         return
-    sig = ";".join(f"{n}:{tuple(p.shape)}:{p.data.dtype.str}" for n, p in
+    sig = ";".join(f"{n}:{tuple(p.shape)}:{p._array.dtype.str}" for n, p in
                    list(module.named_parameters()) + list(module.named_buffers()))
     mine = xp.asarray([zlib.crc32(sig.encode()), len(sig)], dtype=xp.int64)
     every = xp.empty((group.size, 2), dtype=xp.int64)

@@ -61,21 +61,21 @@ def average_gradients(model) -> None:
     params = [p for p in model.parameters() if p.requires_grad]
     by_dtype = {}
     for p in params:
-        by_dtype.setdefault(p.data.dtype.str, []).append(p)
+        by_dtype.setdefault(p._array.dtype.str, []).append(p)
     for _, ps in sorted(by_dtype.items()):
-        flat = xp.concatenate([p.grad.data.reshape(-1) if p.grad is not None
-                               else xp.zeros(p.data.size, dtype=p.data.dtype) for p in ps])
+        flat = xp.concatenate([p.grad._array.reshape(-1) if p.grad is not None
+                               else xp.zeros(p._array.size, dtype=p._array.dtype) for p in ps])
         group.allreduce(flat, comm.ReduceOp.SUM)
         flat /= group.size
         off = 0
         from ..tensor import Tensor
         for p in ps:
-            n = p.data.size
-            avg = flat[off:off + n].reshape(p.data.shape)
+            n = p._array.size
+            avg = flat[off:off + n].reshape(p._array.shape)
             if p.grad is None:
                 p.grad = Tensor._wrap(avg.copy())
             else:
-                p.grad.data[...] = avg
+                p.grad._array[...] = avg
             off += n
 
 

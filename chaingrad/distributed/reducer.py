@@ -82,13 +82,13 @@ class Reducer:
         limit = min(_FIRST_BUCKET_BYTES, self.cap)
         for i in order:
             p = self.params[i]
-            nbytes = p.data.nbytes
-            if current and (p.data.dtype != dtype or size + nbytes > limit):
+            nbytes = p._array.nbytes
+            if current and (p._array.dtype != dtype or size + nbytes > limit):
                 buckets.append(_Bucket(len(buckets), current, dtype))
                 current, size, limit = [], 0, self.cap
             current.append(i)
             size += nbytes
-            dtype = p.data.dtype
+            dtype = p._array.dtype
         if current:
             buckets.append(_Bucket(len(buckets), current, dtype))
         self.buckets = buckets
@@ -97,7 +97,7 @@ class Reducer:
             off = 0
             for i in b.members:
                 self.where[i] = (b, off)
-                off += self.params[i].data.size
+                off += self.params[i]._array.size
             b.numel = off
             # float16 gradients travel as float32: MPI has no half-precision type
             b.buffer = xp.zeros(off, dtype=xp.float32 if b.dtype == xp.float16 else b.dtype)
@@ -172,11 +172,11 @@ class Reducer:
 
     def _mark_ready(self, i, grad):
         bucket, off = self.where[i]
-        n = self.params[i].data.size
+        n = self.params[i]._array.size
         if grad is None:
             bucket.buffer[off:off + n] = 0
         else:
-            bucket.buffer[off:off + n] = grad.data.reshape(-1)
+            bucket.buffer[off:off + n] = grad._array.reshape(-1)
         self.marked[i] = True
         bucket.pending -= 1
         self._launch_ready()
@@ -218,11 +218,11 @@ class Reducer:
                     continue
                 p = self.params[i]
                 _, off = self.where[i]
-                avg = b.buffer[off:off + p.data.size].reshape(p.data.shape)
+                avg = b.buffer[off:off + p._array.size].reshape(p._array.shape)
                 if p.grad is None:
                     p.grad = Tensor._wrap(avg.copy())
                 else:
-                    p.grad.data[...] = avg
+                    p.grad._array[...] = avg
                     p.grad._version_counter.value += 1
         self.armed = False
         self.finished_iteration = True

@@ -60,9 +60,9 @@ class SyncBatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def _check_input_dim(self, x):
         if x.ndim < 2:
@@ -82,7 +82,7 @@ class SyncBatchNorm(Module):
             # synchronised only while training (as PyTorch); else this rank's batch alone
             group = ((self.process_group or comm._default_group()) if self.training
                      else comm._LocalGroup())
-            count = xp.asarray([x.data.size // C], dtype=xp.int64)
+            count = xp.asarray([x._array.size // C], dtype=xp.int64)
             group.allreduce(count, comm.ReduceOp.SUM)  # a constant: no gradient through n
             n = int(count[0])
             if n <= 1 and self.training:
@@ -103,12 +103,12 @@ class SyncBatchNorm(Module):
 
     def _update_running(self, mean, var, n):
         with no_grad():
-            self.num_batches_tracked.data += 1
-            m = (1.0 / float(self.num_batches_tracked.data) if self.momentum is None
+            self.num_batches_tracked._array += 1
+            m = (1.0 / float(self.num_batches_tracked._array) if self.momentum is None
                  else self.momentum)
-            rm, rv = self.running_mean.data, self.running_var.data
-            rm[...] = (1 - m) * rm + m * mean.data.astype(rm.dtype)
-            rv[...] = (1 - m) * rv + m * (var.data * (n / (n - 1))).astype(rv.dtype)
+            rm, rv = self.running_mean._array, self.running_var._array
+            rm[...] = (1 - m) * rm + m * mean._array.astype(rm.dtype)
+            rv[...] = (1 - m) * rv + m * (var._array * (n / (n - 1))).astype(rv.dtype)
             for b in (self.running_mean, self.running_var, self.num_batches_tracked):
                 b._version_counter.value += 1
 

@@ -22,7 +22,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
 
 def _fill(tensor: Tensor, arr):
     """Write ``arr`` into ``tensor`` in place (a leaf that requires grad is allowed: init)."""
-    tensor.data[...] = arr
+    tensor._array[...] = arr
     tensor._version_counter.value += 1
     return tensor
 
@@ -74,13 +74,13 @@ def _calculate_correct_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _fill(tensor, _random.uniform_array(tuple(tensor.shape), a, b, tensor.data.dtype,
+    return _fill(tensor, _random.uniform_array(tuple(tensor.shape), a, b, tensor._array.dtype,
                                                generator))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, _random.normal_array(tuple(tensor.shape), mean, std, tensor.data.dtype,
+    return _fill(tensor, _random.normal_array(tuple(tensor.shape), mean, std, tensor._array.dtype,
                                               generator))
 
 
@@ -115,7 +115,7 @@ def eye_(tensor):
     """The identity matrix (2-D tensors only)."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, xp.eye(*tensor.shape, dtype=tensor.data.dtype))
+    return _fill(tensor, xp.eye(*tensor.shape, dtype=tensor._array.dtype))
 
 
 def dirac_(tensor, groups=1):
@@ -123,7 +123,7 @@ def dirac_(tensor, groups=1):
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
     out_per_group = tensor.shape[0] // groups
-    arr = xp.zeros(tuple(tensor.shape), dtype=tensor.data.dtype)
+    arr = xp.zeros(tuple(tensor.shape), dtype=tensor._array.dtype)
     centre = tuple(s // 2 for s in tensor.shape[2:])
     for g in range(groups):
         for d in range(min(out_per_group, tensor.shape[1])):
@@ -194,7 +194,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    arr = _random.normal_array((rows, cols), 0.0, std, tensor.data.dtype, generator)
+    arr = _random.normal_array((rows, cols), 0.0, std, tensor._array.dtype, generator)
     for col in range(cols):
         arr[_random.permutation_array(rows, generator)[:num_zeros], col] = 0
     return _fill(tensor, arr)

@@ -274,7 +274,7 @@ class Module(StateDictMixin):
             else:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                p.grad.data[...] = 0
+                p.grad._array[...] = 0
 
     def apply(self, fn):
         """Call ``fn(m)`` on every child (recursively) and then on ``self``; returns self."""
@@ -291,12 +291,12 @@ class Module(StateDictMixin):
             for p in m._parameters.values():
                 if p is None:
                     continue
-                p.data = fn(p.data)
+                p._array = fn(p._array)
                 if p.grad is not None:
-                    p.grad.data = fn(p.grad.data)
+                    p.grad._array = fn(p.grad._array)
             for k, b in m._buffers.items():
                 if b is not None:
-                    b.data = fn(b.data)
+                    b._array = fn(b._array)
         return self
 
     def to(self, *args, **kwargs):

@@ -68,7 +68,7 @@ class StateDictMixin:
                 missing_keys.append(key)
                 continue
             src = state_dict[key]
-            arr = src.data if isinstance(src, Tensor) else backend.as_array(src)
+            arr = src._array if isinstance(src, Tensor) else backend.as_array(src)
             if tuple(arr.shape) != tuple(target.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {_shape_str(arr.shape)} "
@@ -76,9 +76,9 @@ class StateDictMixin:
                 continue
             with no_grad():
                 if local_metadata.get("assign_to_params_buffers"):
-                    target.data = arr  # assign=True: take the checkpoint's array itself
+                    target._array = arr  # assign=True: take the checkpoint's array itself
                 else:
-                    target.data[...] = arr.astype(target.data.dtype, copy=False)
+                    target._array[...] = arr.astype(target._array.dtype, copy=False)
                 target._version_counter.value += 1
         if strict:
             children = set(self._modules)

@@ -21,7 +21,7 @@ def as_tensor_operand(value, like=None) -> Tensor:
     if isinstance(value, np.ndarray):
         return Tensor._wrap(value)
     if like is not None and isinstance(value, (int, float, bool, np.generic)):
-        return Tensor._wrap(backend.scalar_array(value, like.data))
+        return Tensor._wrap(backend.scalar_array(value, like._array))
     return Tensor._wrap(backend.as_array(value))
 
 
@@ -37,9 +37,9 @@ def _promote(a: Tensor, b: Tensor):
       (float32 vector * float64 0-d = float32); of a higher category its own dtype wins
       (int64 vector * 0-d float64 = float64).
     """
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._array.dtype, b._array.dtype
     ca, cb = _CATEGORY.get(da.kind, 2), _CATEGORY.get(db.kind, 2)
-    za, zb = a.data.ndim == 0, b.data.ndim == 0
+    za, zb = a._array.ndim == 0, b._array.ndim == 0
     if za != zb:
         (dim_d, dim_c), (zero_d, zero_c) = ((db, cb), (da, ca)) if za else ((da, ca), (db, cb))
         dt = dim_d if zero_c <= dim_c else zero_d
@@ -72,14 +72,14 @@ def _binary(op_cls, a, b, name):
         a = as_tensor_operand(a, b if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
         b = as_tensor_operand(b, a)
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._array.dtype, b._array.dtype
     if da is not db and da != db:
         a, b = _promote(a, b)
     try:
         return op_cls.apply(a, b)
     except ValueError as exc:
-        if a.data.ndim and b.data.ndim and "broadcast" in str(exc):
-            raise broadcast_error(a.data.shape, b.data.shape, name) from None
+        if a._array.ndim and b._array.ndim and "broadcast" in str(exc):
+            raise broadcast_error(a._array.shape, b._array.shape, name) from None
         raise
 
 
@@ -91,8 +91,8 @@ def _unary(op_cls, x, **params):
 
 def _float_input(x: Tensor) -> Tensor:
     """Integer inputs to transcendental ops compute in the default float dtype (as PyTorch)."""
-    if x.data.dtype.kind in "iub":
-        return Tensor._wrap(x.data.astype(backend.default_float_dtype()))
+    if x._array.dtype.kind in "iub":
+        return Tensor._wrap(x._array.astype(backend.default_float_dtype()))
     return x
 
 
@@ -200,7 +200,7 @@ def add(a, b, alpha=1):
 
 def sub(a, b, alpha=1):
     for v in (a, b):
-        if isinstance(v, bool) or (isinstance(v, Tensor) and v.data.dtype.kind == "b"):
+        if isinstance(v, bool) or (isinstance(v, Tensor) and v._array.dtype.kind == "b"):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                                "supported. If you are trying to invert a mask, use the `~` or "
                                "`logical_not()` operator instead.")
@@ -213,7 +213,7 @@ def mul(a, b):
 
 def _integral(v):
     if isinstance(v, Tensor):
-        return v.data.dtype.kind in "iu"
+        return v._array.dtype.kind in "iu"
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -223,9 +223,9 @@ def div(a, b, rounding_mode=None):
     if rounding_mode == "trunc":
         if _integral(a) and _integral(b):  # integers stay integers: floor, then toward 0
             q = floor_divide(a, b)
-            bd = b.data if isinstance(b, Tensor) else b
-            ad = a.data if isinstance(a, Tensor) else a
-            return Tensor._wrap(xp.asarray(q.data + ((q.data < 0) & (q.data * bd != ad))))
+            bd = b._array if isinstance(b, Tensor) else b
+            ad = a._array if isinstance(a, Tensor) else a
+            return Tensor._wrap(xp.asarray(q._array + ((q._array < 0) & (q._array * bd != ad))))
         return (_binary(Div, a, b, "div")).trunc()
     return _binary(Div, a, b, "div")
 
@@ -236,7 +236,7 @@ subtract = sub
 
 
 def neg(x):
-    if isinstance(x, Tensor) and x.data.dtype.kind == "b":
+    if isinstance(x, Tensor) and x._array.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
@@ -248,9 +248,9 @@ negative = neg
 
 def pow(base, exponent):  # noqa: A001
     if isinstance(base, Tensor) and not isinstance(exponent, (Tensor, np.ndarray)):
-        if base.data.dtype.kind in "iub" and isinstance(exponent, float):
+        if base._array.dtype.kind in "iub" and isinstance(exponent, float):
             base = _float_input(base)
-        elif (base.data.dtype.kind in "iu" and isinstance(exponent, int)
+        elif (base._array.dtype.kind in "iu" and isinstance(exponent, int)
               and not isinstance(exponent, bool) and exponent < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(base, p=exponent)
@@ -267,7 +267,7 @@ class Clamp(Op):
 
     def backward(self, g, F):  # gradient passes where lo <= x <= hi (PyTorch: inclusive)
         (x,) = self.inputs(F)
-        xa = x.data if F.graph else x
+        xa = x._array if F.graph else x
         mask = xp.ones(xa.shape, dtype=bool)
         if self.lo is not None:
             mask &= xa >= self.lo
@@ -285,7 +285,7 @@ class ClampTensor(Op):
         return xp.minimum(xp.maximum(x, lo), hi)
 
     def backward(self, g, F):
-        x, lo, hi = (t.data if F.graph else t for t in self.inputs(F))
+        x, lo, hi = (t._array if F.graph else t for t in self.inputs(F))
         below, above = x < lo, x > hi
         inside = ~(below | above)
         return g * inside, g * (below & ~above), g * above
@@ -297,7 +297,7 @@ class Maximum(Op):
     forward = staticmethod(xp.maximum)
 
     def backward(self, g, F):  # ties split the gradient equally, as PyTorch
-        a, b = (t.data if F.graph else t for t in self.inputs(F))
+        a, b = (t._array if F.graph else t for t in self.inputs(F))
         wa = (a > b) + 0.5 * (a == b)
         return g * wa.astype(g.dtype), g * (1 - wa).astype(g.dtype)
 
@@ -308,7 +308,7 @@ class Minimum(Op):
     forward = staticmethod(xp.minimum)
 
     def backward(self, g, F):
-        a, b = (t.data if F.graph else t for t in self.inputs(F))
+        a, b = (t._array if F.graph else t for t in self.inputs(F))
         wa = (a < b) + 0.5 * (a == b)
         return g * wa.astype(g.dtype), g * (1 - wa).astype(g.dtype)
 
@@ -361,7 +361,7 @@ def clamp(x, min=None, max=None):  # noqa: A002
     """Clamp to [min, max]; the gradient flows where min <= x <= max."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if (isinstance(x, Tensor) and x.data.dtype.kind in "iub"
+    if (isinstance(x, Tensor) and x._array.dtype.kind in "iub"
             and any(isinstance(v, float) for v in (min, max))):
         x = _float_input(x)  # float bounds on an integer tensor: the default float dtype
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -384,19 +384,19 @@ def minimum(a, b):
 
 def where(condition, a=None, b=None):
     """Elementwise ``a if condition else b``; with only ``condition``, its nonzero indices."""
-    cond = condition.data if isinstance(condition, Tensor) else xp.asarray(condition)
+    cond = condition._array if isinstance(condition, Tensor) else xp.asarray(condition)
     if a is None and b is None:
         return tuple(Tensor._wrap(i) for i in xp.nonzero(cond))
     like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
     a = as_tensor_operand(a, like)
     b = as_tensor_operand(b, like)
-    if a.data.dtype != b.data.dtype:
+    if a._array.dtype != b._array.dtype:
         a, b = _promote(a, b)
-        if a.data.dtype != b.data.dtype:
-            dt = np.result_type(a.data.dtype, b.data.dtype)
+        if a._array.dtype != b._array.dtype:
+            dt = np.result_type(a._array.dtype, b._array.dtype)
             a, b = a.to(dt), b.to(dt)
     try:
-        xp.broadcast_shapes(cond.shape, a.data.shape, b.data.shape)
+        xp.broadcast_shapes(cond.shape, a._array.shape, b._array.shape)
     except ValueError:
         raise RuntimeError(f"where: the shapes {tuple(cond.shape)} (condition), {tuple(a.shape)} "
                            f"and {tuple(b.shape)} cannot be broadcast together") from None
@@ -407,7 +407,7 @@ def cast(x, dtype):
     dtype = backend.np_dtype(dtype)
     out = Cast.apply(x, dtype=dtype)
     if dtype.kind != "f" and out.grad_fn is not None:
-        return Tensor._wrap(out.data)
+        return Tensor._wrap(out._array)
     return out
 
 
@@ -434,16 +434,16 @@ def compare(kind, a, b):
             b = backend.as_array(b)
         except (TypeError, ValueError):
             return NotImplemented
-    bd = b.data if isinstance(b, Tensor) else b
+    bd = b._array if isinstance(b, Tensor) else b
     try:
-        return Tensor._wrap(_COMPARE[kind](a.data, bd))
+        return Tensor._wrap(_COMPARE[kind](a._array, bd))
     except ValueError:
-        raise broadcast_error(a.data.shape, np.shape(bd), kind) from None
+        raise broadcast_error(a._array.shape, np.shape(bd), kind) from None
 
 
 def _nograd(fn, name):
     def op(*args):
-        arrs = [a.data if isinstance(a, Tensor) else a for a in args]
+        arrs = [a._array if isinstance(a, Tensor) else a for a in args]
         return Tensor._wrap(xp.asarray(fn(*arrs)))
     op.__name__ = name
     return op
@@ -472,9 +472,9 @@ def _bitwise(fn, name):
 
     def op(*args):
         for a in args:
-            if isinstance(a, Tensor) and a.data.dtype.kind in "fc":
+            if isinstance(a, Tensor) and a._array.dtype.kind in "fc":
                 raise NotImplementedError(f'"{name}_cpu" not implemented for '
-                                          f"'{_TORCH_TYPE_NAMES.get(a.data.dtype.name, a.dtype.name)}'")
+                                          f"'{_TORCH_TYPE_NAMES.get(a._array.dtype.name, a.dtype.name)}'")
         return plain(*args)
     op.__name__ = name
     return op
@@ -487,8 +487,8 @@ bitwise_not = _bitwise(xp.invert, "bitwise_not")
 
 
 def floor_divide(a, b):
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a._array if isinstance(a, Tensor) else a
+    bd = b._array if isinstance(b, Tensor) else b
     return Tensor._wrap(xp.asarray(xp.floor_divide(ad, bd)))
 
 

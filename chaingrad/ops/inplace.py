@@ -35,24 +35,24 @@ def _check_leaf(t: Tensor, what: str):
 
 
 def _cast_into(t: Tensor, arr):
-    if arr.dtype != t.data.dtype:
-        if t.data.dtype.kind in "iub" and arr.dtype.kind == "f":
+    if arr.dtype != t._array.dtype:
+        if t._array.dtype.kind in "iub" and arr.dtype.kind == "f":
             raise RuntimeError(f"result type {arr.dtype} can't be cast to the desired output "
-                               f"type {t.data.dtype}")
-        arr = arr.astype(t.data.dtype)
+                               f"type {t._array.dtype}")
+        arr = arr.astype(t._array.dtype)
     return arr
 
 
 def _write(t: Tensor, result: Tensor):
     """Store ``result`` into ``t``: same buffer, bumped version, new node if recorded."""
-    arr = _cast_into(t, result.data)
-    if arr.shape != t.data.shape:
-        raise RuntimeError(f"output with shape {list(t.data.shape)} doesn't match the broadcast "
+    arr = _cast_into(t, result._array)
+    if arr.shape != t._array.shape:
+        raise RuntimeError(f"output with shape {list(t._array.shape)} doesn't match the broadcast "
                            f"shape {list(arr.shape)}")
-    if t.data.flags.writeable:
-        t.data[...] = arr
+    if t._array.flags.writeable:
+        t._array[...] = arr
     else:  # e.g. a broadcast view: give the tensor its own storage
-        t.data = np.array(arr, copy=True)
+        t._array = np.array(arr, copy=True)
     t._version_counter.value += 1
     _sites.modified(t._version_counter)
     if result.grad_fn is not None:
@@ -61,7 +61,7 @@ def _write(t: Tensor, result: Tensor):
         t._requires_grad = True
         if result.grad_fn.save_output:
             # the node's saved output is t's buffer: track t's counter from now on
-            result.grad_fn._saved_out = t.data
+            result.grad_fn._saved_out = t._array
             result.grad_fn._out_counter = t._version_counter
             result.grad_fn._out_version = t._version_counter.value
     return t
@@ -69,7 +69,7 @@ def _write(t: Tensor, result: Tensor):
 
 def _alias(t: Tensor) -> Tensor:
     """A stand-in for t's value before the change, with t's place in the graph."""
-    old = Tensor._wrap(t.data, grad_fn=t.grad_fn, output_nr=t._output_nr)
+    old = Tensor._wrap(t._array, grad_fn=t.grad_fn, output_nr=t._output_nr)
     old._requires_grad = t._requires_grad
     return old
 
@@ -89,7 +89,7 @@ def apply_inplace(t: Tensor, fn, *args):
     result = fn(old, *args)
     node = result.grad_fn
     if node is not None and node._saved is not None and any(s is old for s in node._saved):
-        old.data = t.data.copy()  # the derivative needs the value from before the change
+        old._array = t._array.copy()  # the derivative needs the value from before the change
     _write(t, result)
     if t._views and t._requires_grad:
         _refresh_views(t)
@@ -112,24 +112,24 @@ def _inplace_on_view(t: Tensor, fn, args):
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    if not t.data.flags.writeable:  # an expanded view: cells share memory
+    if not t._array.flags.writeable:  # an expanded view: cells share memory
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
     pos = view_positions(t)
     old_base = _alias(base)
-    old = ViewOf.apply(old_base, pos=pos, arr=t.data)
+    old = ViewOf.apply(old_base, pos=pos, arr=t._array)
     args = tuple(old if a is t else a for a in args)
     result = fn(old, *args)
     node = result.grad_fn
     if node is not None and node._saved is not None and any(s is old for s in node._saved):
-        old.data = t.data.copy()
+        old._array = t._array.copy()
     _write(t, result)  # into the shared buffer; bumps the shared version counter
     if result.grad_fn is None:
         return t
     new_base = CopySlices.apply(old_base, result, pos=pos)
     base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True
-    t.grad_fn = ViewOf.apply(base, pos=pos, arr=t.data).grad_fn
+    t.grad_fn = ViewOf.apply(base, pos=pos, arr=t._array).grad_fn
     t._output_nr = 0
     _refresh_views(base, skip=t)
     return t
@@ -145,7 +145,7 @@ def _refresh_views(base: Tensor, skip=None):
             continue
         live.append(ref)
         if v is not skip:
-            v.grad_fn = ViewOf.apply(base, pos=view_positions(v), arr=v.data).grad_fn
+            v.grad_fn = ViewOf.apply(base, pos=view_positions(v), arr=v._array).grad_fn
             v._output_nr, v._requires_grad = 0, True
     base._views = live or None
 
@@ -166,10 +166,10 @@ def fill_(t: Tensor, value):
     if isinstance(value, Tensor):
         if value._requires_grad and is_grad_enabled():
             return apply_inplace(t, lambda a, v: v.expand(*a.shape) + a * 0, value)
-        value = value.data
+        value = value._array
     if t.grad_fn is not None and is_grad_enabled():
-        return apply_inplace(t, lambda a: a * 0 + xp.asarray(value, dtype=a.data.dtype))
-    t.data[...] = value
+        return apply_inplace(t, lambda a: a * 0 + xp.asarray(value, dtype=a._array.dtype))
+    t._array[...] = value
     t._version_counter.value += 1
     _sites.modified(t._version_counter)
     return t
@@ -177,7 +177,7 @@ def fill_(t: Tensor, value):
 
 def fill_array_(t: Tensor, arr):
     _check_leaf(t, "init_")
-    t.data[...] = arr
+    t._array[...] = arr
     t._version_counter.value += 1
     _sites.modified(t._version_counter)
     return t
@@ -190,7 +190,7 @@ def copy_(t: Tensor, src):
     if is_grad_enabled() and (src._requires_grad or t.grad_fn is not None):
         return apply_inplace(t, lambda a, s: s.to(a.dtype).expand(*a.shape) + a * 0, src)
     try:
-        t.data[...] = xp.broadcast_to(src.data, t.data.shape).astype(t.data.dtype, copy=False)
+        t._array[...] = xp.broadcast_to(src._array, t._array.shape).astype(t._array.dtype, copy=False)
     except ValueError:
         raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} cannot be broadcast "
                            f"to the destination's shape {tuple(t.shape)}") from None
@@ -220,11 +220,11 @@ def setitem(t: Tensor, index, value):
     from .elementwise import as_tensor_operand
     idx, _ = _convert_index(index)
     value = as_tensor_operand(value, t)
-    if value.data.dtype != t.data.dtype:
+    if value._array.dtype != t._array.dtype:
         value = value.to(t.dtype)
     recording = is_grad_enabled() and (t._requires_grad or value._requires_grad)
     if not recording:
-        t.data[idx] = value.data
+        t._array[idx] = value._array
         t._version_counter.value += 1
         _sites.modified(t._version_counter)
         return

@@ -48,9 +48,9 @@ def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}-D "
                            f"and {b.ndim}-D tensors")
-    if a.data.dtype != b.data.dtype:
+    if a._array.dtype != b._array.dtype:
         a, b = _promote(a, b)
-        if a.data.dtype != b.data.dtype:
+        if a._array.dtype != b._array.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                                f"{a.dtype.name} != {b.dtype.name}")
     ka = a.shape[-1]
@@ -158,8 +158,8 @@ def einsum(spec, *operands):
         operands = tuple(operands[0])
     operands = tuple(as_tensor_operand(o) for o in operands)
     spec = _normalize_spec(spec, operands)
-    dtype = np.result_type(*[o.data.dtype for o in operands])
-    operands = tuple(o if o.data.dtype == dtype else o.to(dtype) for o in operands)
+    dtype = np.result_type(*[o._array.dtype for o in operands])
+    operands = tuple(o if o._array.dtype == dtype else o.to(dtype) for o in operands)
     try:
         return Einsum.apply(*operands, spec=spec)
     except ValueError as exc:

@@ -267,7 +267,7 @@ class CrossEntropy(Op):
     def backward(self, g, F):
         (z,) = self.inputs(F)
         m, c = z.shape
-        a, b = self._coefficients(m, c, self.p.dtype if not F.graph else z.data.dtype)
+        a, b = self._coefficients(m, c, self.p.dtype if not F.graph else z._array.dtype)
         if F.graph:
             from .reduce import softmax
             p = softmax(z, 1)

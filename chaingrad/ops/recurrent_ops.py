@@ -87,7 +87,7 @@ def rnn_backward(F, hs, w_hh, g, reverse=False, relu=False):
         dh = g[t] if dh is None else dh + g[t]
         h = hs[s + 1]
         if relu:
-            mask = ((h.data if F.graph else h) > 0).astype(h.dtype if not F.graph else h.data.dtype)
+            mask = ((h._array if F.graph else h) > 0).astype(h.dtype if not F.graph else h._array.dtype)
             da = dh * mask
         else:
             da = dh * (1 - h * h)

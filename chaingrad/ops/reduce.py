@@ -80,7 +80,7 @@ class Prod(Op):
         (x,) = self.inputs(F)
         y = F.reshape(self.output(F), self.kept)
         g = F.reshape(g, self.kept)
-        xa = x.data if F.graph else x
+        xa = x._array if F.graph else x
         if not (xa == 0).any():
             return g * y / x
         others = _product_of_others(xa, self.axes)
@@ -164,7 +164,7 @@ class AmaxAmin(Op):
     def backward(self, g, F):
         (x,) = self.inputs(F)
         y = F.reshape(self.output(F), self.kept)
-        xa, ya = (x.data, y.data) if F.graph else (x, y)
+        xa, ya = (x._array, y._array) if F.graph else (x, y)
         mask = (xa == ya)
         count = mask.sum(axis=self.axes, keepdims=True)
         return F.reshape(g, self.kept) * (mask / count).astype(xa.dtype)
@@ -191,7 +191,7 @@ class MaxMinDim(Op):
             g = F.expand_dims(g, self.axis)
         positions = xp.arange(self.in_shape[self.axis]).reshape(
             [-1 if i == self.axis else 1 for i in range(len(self.in_shape))])
-        one_hot = (positions == self.idx).astype(g.dtype if not F.graph else g.data.dtype)
+        one_hot = (positions == self.idx).astype(g.dtype if not F.graph else g._array.dtype)
         return g * one_hot
 
 
@@ -276,7 +276,7 @@ class Norm2(Op):
     def backward(self, g, F):  # d ||x|| = x / ||x||  (0 at the zero vector, as PyTorch)
         (x,) = self.inputs(F)
         y = F.reshape(self.output(F), self.kept)
-        ya = y.data if F.graph else y
+        ya = y._array if F.graph else y
         safe = F.where(ya == 0, xp.ones((), dtype=ya.dtype), y)
         return F.reshape(g, self.kept) * x / safe
 
@@ -285,7 +285,7 @@ class Norm2(Op):
 def _out_dtype(x, dtype):
     if dtype is not None:
         return x.to(dtype)
-    if x.data.dtype.kind in "ub":
+    if x._array.dtype.kind in "ub":
         return x.to(backend.int64)
     return x
 
@@ -298,7 +298,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
 def mean(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
     return Mean.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
@@ -320,13 +320,13 @@ def _correction(unbiased, correction):
 
 
 def _require_float(x, what):
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"{what} only support floating point and complex dtypes")
 
 
 def _floating(x):
     """Integer/bool input promoted to the default float dtype (as PyTorch's float-only ops)."""
-    return x if x.data.dtype.kind == "f" else x.to(backend.get_default_dtype())
+    return x if x._array.dtype.kind == "f" else x.to(backend.get_default_dtype())
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -389,7 +389,7 @@ def _max_min(x, dim, keepdim, is_max, other=None):
     if x.ndim == 0:
         return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
     values = MaxMinDim.apply(x, axis=axis, keepdim=keepdim, is_max=is_max)
-    idx = (xp.argmax if is_max else xp.argmin)(x.data, axis=axis, keepdims=keepdim)
+    idx = (xp.argmax if is_max else xp.argmin)(x._array, axis=axis, keepdims=keepdim)
     return _ValuesIndices((values, Tensor._wrap(xp.asarray(idx, dtype=np.int64))))
 
 
@@ -402,13 +402,13 @@ def min(x, dim=None, keepdim=False):  # noqa: A001
 
 
 def _arg(x, dim, keepdim, name, fn):
-    if x.data.dtype == np.bool_:
+    if x._array.dtype == np.bool_:
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if x.numel() == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for "
                              f"input.numel() == 0.")
-        idx = xp.asarray(fn(x.data), dtype=np.int64)
+        idx = xp.asarray(fn(x._array), dtype=np.int64)
         return Tensor._wrap(idx.reshape((1,) * x.ndim) if keepdim else idx)
     axis = normalize_dims(dim, x.ndim)
     axis = axis[0] if axis else 0
@@ -416,7 +416,7 @@ def _arg(x, dim, keepdim, name, fn):
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     if x.ndim == 0:
         return Tensor._wrap(xp.zeros((), dtype=np.int64))
-    return Tensor._wrap(xp.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+    return Tensor._wrap(xp.asarray(fn(x._array, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
 def argmax(x, dim=None, keepdim=False):
@@ -442,7 +442,7 @@ def _one_axis(dim, ndim):
 def _softmax_input(x, dtype, name):
     if dtype is not None:
         return x.to(dtype)
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
                                   f"'{x.dtype.name}'")
     return x
@@ -470,7 +470,7 @@ def cumsum(x, dim, dtype=None):
 
 
 def norm(x, p="fro", dim=None, keepdim=False):
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
                            f"as input. Got {x.dtype.name}")
     axes = normalize_dims(dim, x.ndim)
@@ -488,8 +488,8 @@ def norm(x, p="fro", dim=None, keepdim=False):
 
 
 def all(x, dim=None, keepdim=False):  # noqa: A001
-    return Tensor._wrap(xp.asarray(xp.all(x.data, axis=dim, keepdims=keepdim)))
+    return Tensor._wrap(xp.asarray(xp.all(x._array, axis=dim, keepdims=keepdim)))
 
 
 def any(x, dim=None, keepdim=False):  # noqa: A001
-    return Tensor._wrap(xp.asarray(xp.any(x.data, axis=dim, keepdims=keepdim)))
+    return Tensor._wrap(xp.asarray(xp.any(x._array, axis=dim, keepdims=keepdim)))

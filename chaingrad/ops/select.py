@@ -40,7 +40,7 @@ def sort(x, dim=-1, descending=False, stable=False):
     if x.ndim == 0:
         return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
     d = _dim(dim, x.ndim)
-    idx = Tensor._wrap(_sort_index(x.data, d, descending).astype(np.int64, copy=False))
+    idx = Tensor._wrap(_sort_index(x._array, d, descending).astype(np.int64, copy=False))
     return _ValuesIndices((gather(x, d, idx), idx))
 
 
@@ -57,13 +57,13 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's nam
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
         return sort(x)
-    idx = _sort_index(x.data, d, largest)
+    idx = _sort_index(x._array, d, largest)
     idx = Tensor._wrap(xp.ascontiguousarray(xp.take(idx, xp.arange(k), axis=d)).astype(np.int64))
     return _ValuesIndices((gather(x, d, idx), idx))
 
 
 def _scatter_index(x, d, index, src_shape):
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._array if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError("scatter(): Expected dtype int64 for index")
     if idx.ndim != x.ndim:
@@ -110,7 +110,7 @@ def _scatter(x, dim, index, src, value, add):
     d = _dim(dim, x.ndim)
     if src is None or not isinstance(src, Tensor):
         fill = value if src is None else src
-        src = Tensor._wrap(xp.full(tuple(index.shape), fill, dtype=x.data.dtype))
+        src = Tensor._wrap(xp.full(tuple(index.shape), fill, dtype=x._array.dtype))
     full, corner = _scatter_index(x, d, index, tuple(src.shape))
     return Scatter.apply(x, src, full=full, corner=corner, add=add)
 
@@ -130,10 +130,10 @@ def scatter_add(x, dim, index, src):
 
 def nonzero(x, as_tuple=False):
     """Indices of the non-zero elements: (n, ndim) int64, or one 1-D tensor per dim."""
-    idx = xp.argwhere(x.data).astype(np.int64)
+    idx = xp.argwhere(x._array).astype(np.int64)
     if as_tuple:
         if x.ndim == 0:
-            return (Tensor._wrap(xp.zeros(int(bool(x.data)), dtype=np.int64)),)
+            return (Tensor._wrap(xp.zeros(int(bool(x._array)), dtype=np.int64)),)
         return tuple(Tensor._wrap(xp.ascontiguousarray(idx[:, i])) for i in range(x.ndim))
     return Tensor._wrap(idx)
 
@@ -145,7 +145,7 @@ def repeat_interleave(x, repeats, dim=None, output_size=None):
         x, d = x.reshape(-1), 0
     else:
         d = _dim(dim, x.ndim)
-    r = repeats.data if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    r = repeats._array if isinstance(repeats, Tensor) else xp.asarray(repeats)
     if r.size and r.min() < 0:
         raise RuntimeError("repeats can not be negative")
     idx = xp.repeat(xp.arange(x.shape[d]), r.reshape(-1) if r.ndim else int(r))
@@ -213,7 +213,7 @@ def cumprod(x, dim, dtype=None):
     zeros (d y_j / d x_i = prod_{k <= j, k != i} x_k), to any order."""
     if dtype is not None:
         x = x.to(dtype)
-    elif x.data.dtype.kind in "bui" and x.data.dtype != np.int64:
+    elif x._array.dtype.kind in "bui" and x._array.dtype != np.int64:
         x = x.to(backend.int64)  # integer products accumulate in int64, as PyTorch
     if x.ndim == 0:
         return x.clone()

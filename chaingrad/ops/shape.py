@@ -187,12 +187,12 @@ class Pad(Op):
 # -- public functions --------------------------------------------------------------------------
 def reshape(x, shape):
     shape = tuple(shape)
-    if shape == x.data.shape and not x._requires_grad:
-        out = Tensor._wrap(x.data)
+    if shape == x._array.shape and not x._requires_grad:
+        out = Tensor._wrap(x._array)
     else:
         out = Reshape.apply(x, shape=shape)
     # numpy copies when the strides do not allow a view (never for a C-contiguous input)
-    if x.data.flags.c_contiguous or np.may_share_memory(out.data, x.data):
+    if x._array.flags.c_contiguous or np.may_share_memory(out._array, x._array):
         mark_view(out, x, lambda a: a.reshape(shape))
     return out
 
@@ -200,7 +200,7 @@ def reshape(x, shape):
 def view(x, shape):
     """``x.view(shape)``: like reshape, but never copies (PyTorch's error when it would)."""
     try:
-        x.data.reshape(tuple(shape), copy=False)
+        x._array.reshape(tuple(shape), copy=False)
     except ValueError as exc:
         if "copy" not in str(exc):
             return reshape(x, shape)  # let reshape report a bad shape
@@ -335,7 +335,7 @@ def _convert_index(index):
     out, basic = [], True
     for i in index:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i._array
         if isinstance(i, (list, np.ndarray)):
             i = xp.asarray(i)
             if i.dtype.kind not in "iub":
@@ -385,9 +385,9 @@ def cat(tensors, dim=0):
     shaped = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ndim = shaped[0].ndim
     axis = _dim(dim, ndim)
-    dtype = _result_dtype([t.data.dtype for t in tensors])
-    tensors = [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
-    shaped = [t if t.data.dtype == dtype else t.to(dtype) for t in shaped]
+    dtype = _result_dtype([t._array.dtype for t in tensors])
+    tensors = [t if t._array.dtype == dtype else t.to(dtype) for t in tensors]
+    shaped = [t if t._array.dtype == dtype else t.to(dtype) for t in shaped]
     for t in shaped[1:]:
         if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, tensors[0].shape))
                                  if i != axis):
@@ -474,7 +474,7 @@ def unbind(x, dim=0):
 
 
 def gather(x, dim, index):
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._array if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if idx.ndim != x.ndim:
@@ -493,7 +493,7 @@ def gather(x, dim, index):
 
 def index_select(x, dim, index):
     d = _dim(dim, x.ndim)
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._array if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if idx.dtype.kind not in "iu":

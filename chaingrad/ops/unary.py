@@ -231,7 +231,7 @@ class Relu(Op):
 
     def backward(self, g, F):  # d relu(x) = [x > 0]
         y = self.output(F)
-        mask = (y.data if F.graph else y) > 0
+        mask = (y._array if F.graph else y) > 0
         if F.owns_grad:  # the engine's own buffer: mask it in place (no new array)
             return xp.multiply(g, mask, out=g)
         return g * mask
@@ -241,7 +241,7 @@ def _make_unary(op_cls, float_only=True):
     def fn(x):
         if not isinstance(x, Tensor):
             x = as_tensor_operand(x)
-        if float_only and x.data.dtype.kind in "iub":
+        if float_only and x._array.dtype.kind in "iub":
             x = _float_input(x)
         return op_cls.apply(x)
     fn.__name__ = fn.__qualname__ = op_cls.__name__.lower()

@@ -75,7 +75,7 @@ def mark_view(out, x, fn):
 def view_positions(t):
     """The flat indices in ``t._base`` of each element of the view ``t`` (t's shape)."""
     base = t._base
-    pos = np.arange(base.data.size).reshape(base.data.shape)
+    pos = np.arange(base._array.size).reshape(base._array.shape)
     for fn in t._view_fns:
         pos = fn(pos)
     return np.asarray(pos)

@@ -47,8 +47,8 @@ class Adadelta(Optimizer):
                 state["square_avg"] = _state_tensor(xp.zeros_like(theta))
                 state["acc_delta"] = _state_tensor(xp.zeros_like(theta))
             _advance(state)
-            self._apply(_adadelta_kernel, (theta, g, state["square_avg"].data,
-                                           state["acc_delta"].data), 3, lr, rho, eps, wd,
+            self._apply(_adadelta_kernel, (theta, g, state["square_avg"]._array,
+                                           state["acc_delta"]._array), 3, lr, rho, eps, wd,
                         maximize)
 
 

@@ -49,7 +49,7 @@ class Adagrad(Optimizer):
             state = self.state[p]
             state["step"] = _step_tensor()
             state["sum"] = _state_tensor(
-                xp.full_like(p.data, group["initial_accumulator_value"]))
+                xp.full_like(p._array, group["initial_accumulator_value"]))
 
     def _update_group(self, group):
         lr, lr_decay, eps = float(group["lr"]), group["lr_decay"], group["eps"]
@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
             state = self.state[p]
             step = _advance(state)
             clr = lr / (1 + (step - 1) * lr_decay)
-            self._apply(_adagrad_kernel, (theta, g, state["sum"].data), 2, clr, eps, wd,
+            self._apply(_adagrad_kernel, (theta, g, state["sum"]._array), 2, clr, eps, wd,
                         maximize)
 
 

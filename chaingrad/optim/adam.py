@@ -71,9 +71,9 @@ class Adam(Optimizer):
                 if amsgrad:
                     state["max_exp_avg_sq"] = _state_tensor(xp.zeros_like(theta))
             step = _advance(state)
-            vmax = state["max_exp_avg_sq"].data if amsgrad else None
-            self._apply(_adam_kernel, (theta, g, state["exp_avg"].data,
-                                       state["exp_avg_sq"].data, vmax), 2,
+            vmax = state["max_exp_avg_sq"]._array if amsgrad else None
+            self._apply(_adam_kernel, (theta, g, state["exp_avg"]._array,
+                                       state["exp_avg_sq"]._array, vmax), 2,
                         lr, beta1, beta2, eps, wd, decoupled, maximize,
                         1 - beta1 ** step, (1 - beta2 ** step) ** 0.5)
 

@@ -51,8 +51,8 @@ class Adamax(Optimizer):
                 state["exp_inf"] = _state_tensor(xp.zeros_like(theta))
             step = _advance(state)
             clr = lr / (1 - beta1 ** step)
-            self._apply(_adamax_kernel, (theta, g, state["exp_avg"].data,
-                                         state["exp_inf"].data), 2, beta1, beta2, eps, wd,
+            self._apply(_adamax_kernel, (theta, g, state["exp_avg"]._array,
+                                         state["exp_inf"]._array), 2, beta1, beta2, eps, wd,
                         maximize, clr)
 
 
@@ -105,12 +105,12 @@ class NAdam(Optimizer):
             step = _advance(state)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-            state["mu_product"].data *= mu
-            mu_product = float(state["mu_product"].data)
+            state["mu_product"]._array *= mu
+            mu_product = float(state["mu_product"]._array)
             c_grad = -lr * (1.0 - mu) / (1.0 - mu_product)
             c_avg = (-lr * mu_next) / (1.0 - mu_product * mu_next)
-            self._apply(_nadam_kernel, (theta, g, state["exp_avg"].data,
-                                        state["exp_avg_sq"].data), 2, lr, beta1, beta2, eps,
+            self._apply(_nadam_kernel, (theta, g, state["exp_avg"]._array,
+                                        state["exp_avg_sq"]._array), 2, lr, beta1, beta2, eps,
                         wd, decoupled, maximize, 1 - beta2 ** step, c_grad, c_avg)
 
 
@@ -166,8 +166,8 @@ class RAdam(Optimizer):
             if rho_t > 5.0:
                 rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            self._apply(_radam_kernel, (theta, g, state["exp_avg"].data,
-                                        state["exp_avg_sq"].data), 2, lr, beta1, beta2, eps,
+            self._apply(_radam_kernel, (theta, g, state["exp_avg"]._array,
+                                        state["exp_avg_sq"]._array), 2, lr, beta1, beta2, eps,
                         wd, decoupled, maximize, bc1, bc2 ** 0.5, rect)
 
 

@@ -2,10 +2,10 @@
 
 An optimizer owns a list of *parameter groups* (dicts holding ``'params'`` and that group's
 hyper-parameters) and a ``state`` dict keyed by parameter (momentum buffers, moment estimates,
-step counts). ``step()`` reads each parameter's ``.grad`` and updates ``param.data`` in place.
+step counts). ``step()`` reads each parameter's ``.grad`` and updates ``param._array`` in place.
 
 Each optimizer writes its update as an elementwise *kernel* of in-place NumPy operations on
-the raw arrays (``param.data``, ``param.grad.data``, the state buffers); ``_apply`` runs it on
+the raw arrays (``param._array``, ``param.grad._array``, the state buffers); ``_apply`` runs it on
 cache-sized slices of large parameters, so one step creates no Tensor, no graph node and no
 temporary array, and each number travels from memory about once. Each parameter's version
 counter is bumped, as a PyTorch in-place update would, so a graph that saved the old value
@@ -134,10 +134,10 @@ class Optimizer:
                         g.detach_()
                     else:
                         g.requires_grad_(False)
-                    if g.data.flags.writeable:
-                        g.data.fill(0)
+                    if g._array.flags.writeable:
+                        g._array.fill(0)
                     else:
-                        g.data = xp.zeros_like(g.data)
+                        g._array = xp.zeros_like(g._array)
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
@@ -171,10 +171,10 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            if not p.data.flags.writeable:  # e.g. a broadcast view: give it its own storage
-                p.data = p.data.copy()
+            if not p._array.flags.writeable:  # e.g. a broadcast view: give it its own storage
+                p._array = p._array.copy()
             p._version_counter.value += 1
-            out.append((p, p.data, p.grad.data))
+            out.append((p, p._array, p.grad._array))
         return out
 
     def _apply(self, kernel, arrays, n_scratch, *scalars):
@@ -300,9 +300,9 @@ class Optimizer:
 
 def _cast_state(param, name, value):
     if isinstance(value, Tensor):
-        arr = value.data
-        if name != "step" and arr.dtype.kind == "f" and param.data.dtype.kind == "f":
-            arr = arr.astype(param.data.dtype)
+        arr = value._array
+        if name != "step" and arr.dtype.kind == "f" and param._array.dtype.kind == "f":
+            arr = arr.astype(param._array.dtype)
         return Tensor._wrap(xp.array(arr, copy=True))
     return copy.deepcopy(value)
 
@@ -338,5 +338,5 @@ def _step_tensor(value=0.0):
 def _advance(state) -> float:
     """Increment the state's ``step`` counter (a 0-d float32 tensor, as PyTorch's); return it."""
     step = state["step"]
-    step.data += 1  # in place: stays a 0-d array
-    return float(step.data)
+    step._array += 1  # in place: stays a 0-d array
+    return float(step._array)

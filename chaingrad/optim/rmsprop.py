@@ -61,9 +61,9 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = _state_tensor(xp.zeros_like(theta))
             _advance(state)
-            ga = state["grad_avg"].data if centered else None
-            b = state["momentum_buffer"].data if momentum > 0 else None
-            self._apply(_rmsprop_kernel, (theta, g, state["square_avg"].data, ga, b), 2,
+            ga = state["grad_avg"]._array if centered else None
+            b = state["momentum_buffer"]._array if momentum > 0 else None
+            self._apply(_rmsprop_kernel, (theta, g, state["square_avg"]._array, ga, b), 2,
                         lr, alpha, eps, wd, momentum, maximize)
 
 

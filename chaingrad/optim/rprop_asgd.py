@@ -39,7 +39,7 @@ class Rprop(Optimizer):
                 state["step_size"] = _state_tensor(xp.full_like(theta, float(group["lr"])))
             _advance(state)
             g = -g if group["maximize"] else g
-            prev, size = state["prev"].data, state["step_size"].data
+            prev, size = state["prev"]._array, state["step_size"]._array
             s = xp.sign(g * prev)
             factor = xp.where(s > 0, eta_plus, xp.where(s < 0, eta_minus, 1.0))
             xp.multiply(size, factor.astype(size.dtype), out=size)
@@ -86,13 +86,13 @@ class ASGD(Optimizer):
             g = -g if group["maximize"] else g
             if wd != 0:
                 g = g + wd * theta
-            eta, mu = float(state["eta"].data), float(state["mu"].data)
+            eta, mu = float(state["eta"]._array), float(state["mu"]._array)
             theta *= 1 - lambd * eta
             theta -= eta * g
-            ax = state["ax"].data
+            ax = state["ax"]._array
             if mu != 1:
                 ax += (theta - ax) * mu
             else:
                 ax[...] = theta
-            state["eta"].data[...] = lr / ((1 + lambd * lr * step) ** alpha)
-            state["mu"].data[...] = 1 / max(1, step - t0)
+            state["eta"]._array[...] = lr / ((1 + lambd * lr * step) ** alpha)
+            state["mu"]._array[...] = 1 / max(1, step - t0)

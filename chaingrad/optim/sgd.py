@@ -53,7 +53,7 @@ class SGD(Optimizer):
                 if state.get("momentum_buffer") is None:
                     state["momentum_buffer"] = _state_tensor(xp.empty_like(theta))
                     first = True  # the buffer starts as the first gradient
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._array
             self._apply(_sgd_kernel, (theta, g, buf), 2, lr, momentum, dampening, wd, nesterov,
                         maximize, first)
 

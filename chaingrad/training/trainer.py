@@ -214,7 +214,7 @@ class Trainer:
             done += 1
             n = len(yb)
             p["loss_sum"] += float(loss.item()) * n
-            p["correct"] += int((logits.data.argmax(1) == yb.data).sum())
+            p["correct"] += int((logits._array.argmax(1) == yb._array).sum())
             p["seen"] += n
             seen_now += n
             bar.update(done, p["loss_sum"] / p["seen"], p["correct"] / p["seen"], seen_now)
@@ -250,8 +250,8 @@ class Trainer:
             for xb, yb in self.test_loader:
                 logits = self.net(xb)
                 loss_sum += float(cross_entropy(logits, yb).item()) * len(yb)
-                preds.append(logits.data.argmax(1))
-                targets.append(yb.data)
+                preds.append(logits._array.argmax(1))
+                targets.append(yb._array)
         self.net.train()
         preds, targets = np.concatenate(preds), np.concatenate(targets)
         self._eval_time = time.perf_counter() - start

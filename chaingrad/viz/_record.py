@@ -17,7 +17,7 @@ def array_of(x):
     """The ndarray inside a Tensor or array (None stays None)."""
     if x is None:
         return None
-    return np.asarray(getattr(x, "data", x))
+    return np.asarray(getattr(x, "_array", x))
 
 
 def norm(x) -> float:
@@ -72,7 +72,7 @@ def snapshot_values(order, root_tensor, max_values=6):
     """Store a summary of each node's output value while the graph still holds it: the root
     tensor, a node's saved output, and inputs its consumers saved (outputs of their children)."""
     if root_tensor is not None and order:
-        order[0].metadata.setdefault("value", summarize(root_tensor.data, max_values))
+        order[0].metadata.setdefault("value", summarize(root_tensor._array, max_values))
     for node in order:
         out = getattr(node, "_saved_out", None)
         if out is not None and "value" not in node.metadata:
@@ -83,7 +83,7 @@ def snapshot_values(order, root_tensor, max_values=6):
         for t in saved:
             fn = getattr(t, "grad_fn", None)
             if fn is not None and "value" not in fn.metadata:
-                fn.metadata["value"] = summarize(t.data, max_values)
+                fn.metadata["value"] = summarize(t._array, max_values)
 
 
 @contextlib.contextmanager
@@ -104,7 +104,7 @@ def record_values(max_values=6):
         for t in (out if isinstance(out, (tuple, list)) else (out,)):
             fn = getattr(t, "grad_fn", None)
             if fn is not None and "value" not in fn.metadata:
-                fn.metadata["value"] = summarize(t.data, max_values)
+                fn.metadata["value"] = summarize(t._array, max_values)
         return out
 
     Op.apply = classmethod(apply)

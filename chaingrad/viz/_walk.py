@@ -60,11 +60,11 @@ def output_meta(order, root_tensor=None):
                 pass
     if root_tensor is not None and order:
         meta.setdefault(order[0], {})[getattr(root_tensor, "_output_nr", 0)] = (
-            tuple(root_tensor.shape), root_tensor.data.dtype)
+            tuple(root_tensor.shape), root_tensor._array.dtype)
     for node in order:
         if isinstance(node, AccumulateGrad) and node.variable is not None:
             v = node.variable
-            meta[node] = {0: (tuple(v.shape), v.data.dtype)}
+            meta[node] = {0: (tuple(v.shape), v._array.dtype)}
     return meta
 
 

@@ -204,9 +204,9 @@ def explain_backward(loss, retain_graph=False, gradient=None, params=None, keep=
     if gradient is None:
         if loss.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        g0 = np.ones(loss.shape, dtype=loss.data.dtype)
+        g0 = np.ones(loss.shape, dtype=loss._array.dtype)
     else:
-        g0 = np.asarray(getattr(gradient, "data", gradient), dtype=loss.data.dtype)
+        g0 = np.asarray(getattr(gradient, "_array", gradient), dtype=loss._array.dtype)
     order = topo_order(root)
     shapes = output_meta(order, loss)
     _record.snapshot_values(order, loss)

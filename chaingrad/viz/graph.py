@@ -68,7 +68,7 @@ class GraphView:
             _record.watch(self._order)
         self._max_values = max_values
         # leaves' values as they were when the graph ran (an optimizer step may change them)
-        self._leaf_values = {n: _record.summarize(n.variable.data, max_values)
+        self._leaf_values = {n: _record.summarize(n.variable._array, max_values)
                              for n in self._order if isinstance(n, AccumulateGrad)} \
             if show_values else {}
 

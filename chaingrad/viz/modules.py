@@ -17,7 +17,7 @@ from ._walk import edges
 
 
 def _tensors(obj):
-    if hasattr(obj, "grad_fn") and hasattr(obj, "data"):
+    if hasattr(obj, "grad_fn") and hasattr(obj, "_array"):
         yield obj
     elif isinstance(obj, (tuple, list)):
         for o in obj:

@@ -182,8 +182,8 @@ def test_dtype_promotion(pair):
         for x, y in [(a, b), (b, a)]:
             got = getattr(cg.tensor(x), op)(cg.tensor(y))
             want = getattr(torch.tensor(x), op)(torch.tensor(y))
-            assert got.data.dtype == want.numpy().dtype, (op, x.dtype, y.dtype)
-            np.testing.assert_allclose(got.numpy(), want.numpy().astype(got.data.dtype),
+            assert got._array.dtype == want.numpy().dtype, (op, x.dtype, y.dtype)
+            np.testing.assert_allclose(got.numpy(), want.numpy().astype(got._array.dtype),
                                        rtol=1e-3)
 
 
@@ -196,7 +196,7 @@ def test_scalar_promotion(dtype, value):
             continue
         got = getattr(cg.tensor(a), op)(value)
         want = getattr(torch.tensor(a), op)(value)
-        assert got.data.dtype == want.numpy().dtype, (op, dtype, value)
+        assert got._array.dtype == want.numpy().dtype, (op, dtype, value)
         np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float))
 
 
@@ -205,7 +205,7 @@ def test_integer_input_computes_in_float32(fn):
     x = np.array([1, 2, 3])
     got = getattr(cg, fn)(cg.tensor(x))
     want = getattr(torch, fn)(torch.tensor(x))
-    assert got.data.dtype == want.numpy().dtype == np.float32
+    assert got._array.dtype == want.numpy().dtype == np.float32
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
 
 
@@ -250,7 +250,7 @@ def test_zero_dim_tensor_promotion(pair):
         for op in ["__add__", "__mul__", "__truediv__"]:
             got = getattr(cg.tensor(x), op)(cg.tensor(y))
             want = getattr(torch.tensor(x), op)(torch.tensor(y))
-            assert got.data.dtype == want.numpy().dtype, (op, x.dtype, x.ndim, y.dtype)
+            assert got._array.dtype == want.numpy().dtype, (op, x.dtype, x.ndim, y.dtype)
             np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float), rtol=1e-3)
 
 

@@ -200,8 +200,8 @@ def test_detach_and_requires_grad_flags():
     x = cg.tensor([1.0, 2.0], requires_grad=True)
     d = x.detach()
     assert not d.requires_grad and d.is_leaf
-    d.data[0] = 5.0  # shares memory, as PyTorch
-    assert float(x.data[0]) == 5.0
+    d._array[0] = 5.0  # shares memory, as PyTorch
+    assert float(x._array[0]) == 5.0
     y = x * 2
     with pytest.raises(RuntimeError):
         y.requires_grad = False

@@ -46,9 +46,9 @@ def _twice(fn, cgs, ts):
 
 def _independent(*tensors):
     for i, a in enumerate(tensors):
-        assert a.grad.data.flags.writeable
+        assert a.grad._array.flags.writeable
         for b in tensors[i + 1:]:
-            assert not np.shares_memory(a.grad.data, b.grad.data)
+            assert not np.shares_memory(a.grad._array, b.grad._array)
 
 
 def test_add_sends_one_array_to_both_inputs(owning):
@@ -102,7 +102,7 @@ def test_user_gradient_passed_through_views_is_not_taken():
         x.reshape(-1).backward(g)
     np.testing.assert_array_equal(g.numpy(), before)
     np.testing.assert_allclose(x.grad.numpy(), 2 * before.reshape(SHAPE))
-    assert not np.shares_memory(x.grad.data, g.data)
+    assert not np.shares_memory(x.grad._array, g._array)
 
 
 def test_custom_function_returning_a_saved_array(owning):
@@ -140,7 +140,7 @@ def test_hooks_keep_what_they_saw(owning):
 
     _twice(fn, cgs, ts)
     first = [seen[0].numpy().copy(), mid[0].numpy().copy()]
-    assert not np.shares_memory(seen[0].data, cgs[0].grad.data)
+    assert not np.shares_memory(seen[0]._array, cgs[0].grad._array)
     np.testing.assert_allclose(seen[0].numpy(), seen[1].numpy())
     np.testing.assert_array_equal(seen[0].numpy(), first[0])
     np.testing.assert_array_equal(mid[0].numpy(), first[1])

@@ -8,7 +8,7 @@ import chaingrad as cg
 
 def _same(c, t):
     assert tuple(c.shape) == tuple(t.shape)
-    assert c.data.dtype == t.numpy().dtype, (c.data.dtype, t.dtype)
+    assert c._array.dtype == t.numpy().dtype, (c._array.dtype, t.dtype)
     np.testing.assert_array_equal(c.numpy(), t.numpy())
 
 
@@ -29,7 +29,7 @@ def test_tensor_explicit_dtype_and_copy():
     f = cg.from_numpy(a)
     a[1] = 7.0
     assert f.numpy()[1] == 7.0  # from_numpy shares memory
-    f.data[0] = -1.0
+    f._array[0] = -1.0
     assert a[0] == -1.0
     assert np.asarray(f) is a or np.shares_memory(np.asarray(f), a)
     with pytest.raises(TypeError):
@@ -128,7 +128,7 @@ def test_conversions():
     assert t.to(cg.float64).dtype == cg.float64 and t.to("cpu") is t
     assert t.to(dtype=cg.int64).dtype == cg.int64
     c = t.clone()
-    c.data[0, 0] = 0.0
+    c._array[0, 0] = 0.0
     assert t.numpy()[0, 0] == 1.5
 
 
@@ -218,7 +218,7 @@ def test_non_float32_inputs_match_torch_dtypes(dtype):
         except (RuntimeError, TypeError):
             continue
         got = f(cg.tensor(a))
-        assert got.data.dtype == want.numpy().dtype, (i, dtype, got.data.dtype, want.dtype)
+        assert got._array.dtype == want.numpy().dtype, (i, dtype, got._array.dtype, want.dtype)
         np.testing.assert_allclose(got.numpy().astype(float), want.numpy().astype(float), rtol=1e-3)
 
 

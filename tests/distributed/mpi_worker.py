@@ -72,7 +72,7 @@ def _optimizer(params, lr=0.05):
             def step(self):
                 with cg.no_grad():
                     for p in self.ps:
-                        p.data -= lr * p.grad.data
+                        p._array -= lr * p.grad._array
         return _SGD(params)
 
 
@@ -115,13 +115,13 @@ def mode_ddp(args):
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=args.bucket_mb)
     assert len(ddp.reducer.buckets) >= (3 if args.bucket_mb < 0.001 else 1)
     train(ddp, make_data(args.steps, args.batch), rank, world, args.accum)
-    flat = np.concatenate([p.data.ravel() for p in model.parameters()])
+    flat = np.concatenate([p._array.ravel() for p in model.parameters()])
     gathered = [cg.zeros(len(flat), dtype=cg.float64) for _ in range(world)]
     dist.all_gather(gathered, cg.tensor(flat))
     for r in range(world):  # the replicas never diverge
         assert np.array_equal(gathered[r].numpy(), flat), f"rank {r} diverged"
     if rank == 0:
-        np.savez(args.out, **{n: p.data for n, p in model.state_dict().items()})
+        np.savez(args.out, **{n: p._array for n, p in model.state_dict().items()})
 
 
 def mode_collectives(args):

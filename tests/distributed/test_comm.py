@@ -36,10 +36,10 @@ def test_world_of_one(world1):
 @pytest.mark.parametrize("op", list(ReduceOp))
 def test_all_reduce_is_identity_in_place(world1, op):
     t = cg.tensor([[1.5, -2.0], [3.0, 4.0]])
-    data = t.data
+    data = t._array
     v = t._version
     assert dist.all_reduce(t, op=op) is None
-    assert t.data is data and t._version == v + 1
+    assert t._array is data and t._version == v + 1
     np.testing.assert_array_equal(t.numpy(), [[1.5, -2.0], [3.0, 4.0]])
     work = dist.all_reduce(t, op=op, async_op=True)
     assert work.wait() and work.is_completed()

@@ -31,7 +31,7 @@ def _reference(steps, batch, batchnorm=None, reverse=False):
         train(model, make_data(steps, batch))
     finally:
         dist.destroy_process_group()
-    return {n: p.data for n, p in model.state_dict().items()}
+    return {n: p._array for n, p in model.state_dict().items()}
 
 
 @pytest.mark.parametrize("n, accum, bucket_mb, reverse", [(2, 1, 0.0005, False),
@@ -47,7 +47,7 @@ def test_ddp_matches_single_process(n, accum, bucket_mb, reverse, tmp_path):
     assert proc.returncode == 0, _fail_message(proc)
     got = np.load(out)
     want = _reference(steps, batch, reverse=reverse)
-    initial = {n: p.data for n, p in make_model(100, reverse=reverse).state_dict().items()}
+    initial = {n: p._array for n, p in make_model(100, reverse=reverse).state_dict().items()}
     assert set(got.files) == set(want)
     for name, w in want.items():
         assert not np.allclose(w, initial[name])  # training really moved the weights
@@ -99,7 +99,7 @@ def test_ddp_with_plain_batchnorm_uses_local_statistics(tmp_path):
         opt.step()
     whole = _reference(steps, batch, "sync")
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(got[name], p.data, rtol=1e-10, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(got[name], p._array, rtol=1e-10, atol=1e-12, err_msg=name)
     assert not np.allclose(got["0.weight"], whole["0.weight"])  # not the global-batch result
 
 

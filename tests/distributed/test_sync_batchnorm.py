@@ -30,8 +30,8 @@ def test_matches_torch_batchnorm(shape, momentum):
     theirs = {2: torch.nn.BatchNorm1d, 3: torch.nn.BatchNorm1d,
               4: torch.nn.BatchNorm2d}[len(shape)](3, momentum=momentum).double()
     with cg.no_grad():
-        ours.weight.data[...] = w
-        ours.bias.data[...] = b
+        ours.weight._array[...] = w
+        ours.bias._array[...] = b
     with torch.no_grad():
         theirs.weight.copy_(torch.from_numpy(w))
         theirs.bias.copy_(torch.from_numpy(b))
@@ -76,7 +76,7 @@ def test_convert_sync_batchnorm():
     if bn_cls is None:
         pytest.skip("chaingrad.nn.BatchNorm1d not available yet")
     model = cg.nn.Sequential(cg.nn.Linear(3, 4), bn_cls(4))
-    model[1].running_mean.data[...] = 7
+    model[1].running_mean._array[...] = 7
     converted = SyncBatchNorm.convert_sync_batchnorm(model)
     assert isinstance(converted[1], SyncBatchNorm)
     assert converted[1].weight is model[1].weight

@@ -30,9 +30,9 @@ def test_state_dict_converts_exactly(tmp_path, capsys):
     assert list(sd) == list(ref)
     for k, v in ref.items():
         assert isinstance(sd[k], cg.Tensor)
-        assert sd[k].data.dtype == v.numpy().dtype, k
-        np.testing.assert_array_equal(sd[k].data, v.numpy(), err_msg=k)
-    assert sd["1.num_batches_tracked"].data.dtype == np.int64
+        assert sd[k]._array.dtype == v.numpy().dtype, k
+        np.testing.assert_array_equal(sd[k]._array, v.numpy(), err_msg=k)
+    assert sd["1.num_batches_tracked"]._array.dtype == np.int64
 
 
 def test_nested_checkpoint_key_and_prefix(tmp_path):
@@ -48,9 +48,9 @@ def test_nested_checkpoint_key_and_prefix(tmp_path):
                  "-q"]) == 0
     everything = cg.load(tmp_path / "all.cgt")
     assert everything["epoch"] == 3 and everything["shape"] == (2, 3)
-    assert everything["bf"].data.dtype == np.float32
+    assert everything["bf"]._array.dtype == np.float32
     st = everything["optimizer"]["state"][0]
-    np.testing.assert_array_equal(st["exp_avg"].data,
+    np.testing.assert_array_equal(st["exp_avg"]._array,
                                   opt.state_dict()["state"][0]["exp_avg"].numpy())
     assert main(["convert-torch", str(tmp_path / "ck.pth"), str(tmp_path / "m.cgt"), "-q",
                  "--key", "model", "--strip-prefix", "module."]) == 0
@@ -82,5 +82,5 @@ def test_command_line_entry_point(tmp_path):
                            str(tmp_path / "w.pth"), str(tmp_path / "w.cgt")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    np.testing.assert_array_equal(cg.load(tmp_path / "w.cgt")["w"].data,
+    np.testing.assert_array_equal(cg.load(tmp_path / "w.cgt")["w"]._array,
                                   np.arange(6.0, dtype=np.float32).reshape(2, 3))

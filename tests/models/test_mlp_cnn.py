@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 
 def _copy_into_torch(cg_model, th_model):
-    sd = {k: torch.from_numpy(np.array(v.data, copy=True)) for k, v in
+    sd = {k: torch.from_numpy(np.array(v._array, copy=True)) for k, v in
           cg_model.state_dict().items()}
     th_model.load_state_dict(sd, strict=True)
 
@@ -28,11 +28,11 @@ def test_mlp_layers_keys_and_flattening():
     x = np.random.default_rng(0).standard_normal((5, 3, 2, 2))
     out = m(cg.tensor(x))
     ref = th(torch.from_numpy(x).flatten(1))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out._array, ref.detach().numpy(), rtol=1e-10)
     out.sum().backward()
     ref.sum().backward()
     for (name, p), tp in zip(m.named_parameters(), th.parameters()):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-10, err_msg=name)
+        np.testing.assert_allclose(p.grad._array, tp.grad.numpy(), rtol=1e-10, err_msg=name)
 
 
 @pytest.mark.parametrize("activation", [nn.ReLU, "relu", lambda: nn.ReLU()])
@@ -92,11 +92,11 @@ def test_small_cnn_matches_torch(batch_norm):
     _copy_into_torch(m, th)
     x = np.random.default_rng(1).standard_normal((4, 1, 28, 28))
     out, ref = m(cg.tensor(x)), th(torch.from_numpy(x))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(out._array, ref.detach().numpy(), rtol=1e-7, atol=1e-10)
     out.sum().backward()
     ref.sum().backward()
     for (name, p), tp in zip(m.named_parameters(), th.parameters()):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-6, atol=1e-9,
+        np.testing.assert_allclose(p.grad._array, tp.grad.numpy(), rtol=1e-6, atol=1e-9,
                                    err_msg=name)
 
 

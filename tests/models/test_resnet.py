@@ -26,7 +26,7 @@ def assert_grad_close(actual, expected, name):
 
 
 def _to_torch_sd(model):
-    return {k: torch.from_numpy(np.array(v.data, copy=True)) for k, v in
+    return {k: torch.from_numpy(np.array(v._array, copy=True)) for k, v in
             model.state_dict().items()}
 
 
@@ -47,7 +47,7 @@ def test_keys_shapes_and_parameter_count(name, n_params):
     assert list(csd) == list(tsd)
     for k in tsd:
         assert tuple(csd[k].shape) == tuple(tsd[k].shape), k
-        assert csd[k].data.dtype == (np.int64 if k.endswith("num_batches_tracked")
+        assert csd[k]._array.dtype == (np.int64 if k.endswith("num_batches_tracked")
                                      else np.float32), k
     assert sum(p.numel() for p in cm.parameters()) == n_params
     assert [n for n, _ in cm.named_parameters()] == [n for n, _ in tm.named_parameters()]
@@ -61,19 +61,19 @@ def test_keys_shapes_and_parameter_count(name, n_params):
 def test_torchvision_initialisation():
     cg.manual_seed(1)
     m = cg.models.resnet18()
-    w = m.layer3[0].conv2.weight.data
+    w = m.layer3[0].conv2.weight._array
     std = np.sqrt(2.0 / (256 * 3 * 3))  # kaiming normal, fan_out, relu gain
     assert abs(w.std() / std - 1) < 0.02 and abs(w.mean()) < 0.01 * std * 10
     for mod in m.modules():
         if isinstance(mod, nn.BatchNorm2d):
-            assert np.all(mod.weight.data == 1) and np.all(mod.bias.data == 0)
-            assert np.all(mod.running_mean.data == 0) and np.all(mod.running_var.data == 1)
+            assert np.all(mod.weight._array == 1) and np.all(mod.bias._array == 0)
+            assert np.all(mod.running_mean._array == 0) and np.all(mod.running_var._array == 1)
     bound = 1 / np.sqrt(512)  # the fc keeps Linear's default init
-    assert np.abs(m.fc.weight.data).max() <= bound and np.abs(m.fc.weight.data).max() > 0.9 * bound
+    assert np.abs(m.fc.weight._array).max() <= bound and np.abs(m.fc.weight._array).max() > 0.9 * bound
     z = cg.models.resnet18(zero_init_residual=True)
-    assert np.all(z.layer1[0].bn2.weight.data == 0) and np.all(z.layer1[0].bn1.weight.data == 1)
+    assert np.all(z.layer1[0].bn2.weight._array == 0) and np.all(z.layer1[0].bn1.weight._array == 1)
     z50 = cg.models.resnet50(zero_init_residual=True)
-    assert np.all(z50.layer1[0].bn3.weight.data == 0)
+    assert np.all(z50.layer1[0].bn3.weight._array == 0)
 
 
 def test_resnet18_forward_backward_and_sgd_step_match_torch():
@@ -83,8 +83,8 @@ def test_resnet18_forward_backward_and_sgd_step_match_torch():
     labels = np.random.default_rng(1).random((2, 10))
     out = cm(cg.tensor(x))
     ref = tm(torch.from_numpy(x))
-    assert out.shape == (2, 10) and out.data.dtype == np.float64
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=RTOL, atol=ATOL)
+    assert out.shape == (2, 10) and out._array.dtype == np.float64
+    np.testing.assert_allclose(out._array, ref.detach().numpy(), rtol=RTOL, atol=ATOL)
     loss = (out - cg.tensor(labels)).sum()
     tloss = (ref - torch.from_numpy(labels)).sum()
     loss.backward()
@@ -92,21 +92,21 @@ def test_resnet18_forward_backward_and_sgd_step_match_torch():
     tparams = dict(tm.named_parameters())
     for name, p in cm.named_parameters():
         assert p.grad is not None, name
-        assert_grad_close(p.grad.data, tparams[name].grad.numpy(), name)
+        assert_grad_close(p.grad._array, tparams[name].grad.numpy(), name)
     tbuf = dict(tm.named_buffers())
     for name, b in cm.named_buffers():  # running statistics after one training forward
-        np.testing.assert_allclose(b.data, tbuf[name].numpy(), rtol=RTOL, atol=ATOL,
+        np.testing.assert_allclose(b._array, tbuf[name].numpy(), rtol=RTOL, atol=ATOL,
                                    err_msg=name)
     copt = cg.optim.SGD(cm.parameters(), lr=1e-2, momentum=0.9)
     topt = torch.optim.SGD(tm.parameters(), lr=1e-2, momentum=0.9)
     copt.step()
     topt.step()
     for name, p in cm.named_parameters():
-        np.testing.assert_allclose(p.data, tparams[name].detach().numpy(), rtol=RTOL,
+        np.testing.assert_allclose(p._array, tparams[name].detach().numpy(), rtol=RTOL,
                                    atol=1e-9, err_msg=name)
     cm.eval(), tm.eval()
     with cg.no_grad(), torch.no_grad():
-        np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.from_numpy(x)).numpy(),
+        np.testing.assert_allclose(cm(cg.tensor(x))._array, tm(torch.from_numpy(x)).numpy(),
                                    rtol=RTOL, atol=ATOL)
 
 
@@ -115,7 +115,7 @@ def test_weights_from_a_local_file_and_converted_torch_file(tmp_path):
     cg.save(cm.state_dict(), tmp_path / "r18.cgt")
     again = cg.models.resnet18(num_classes=7, weights=str(tmp_path / "r18.cgt"))
     for (k, a), b in zip(again.state_dict().items(), cm.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data.astype(a.data.dtype), err_msg=k)
+        np.testing.assert_array_equal(a._array, b._array.astype(a._array.dtype), err_msg=k)
     # the PyTorch file goes through `chaingrad convert-torch`, then loads with weights=
     from chaingrad.cli.main import main
     torch.save(tm.float().state_dict(), tmp_path / "r18.pth")
@@ -124,10 +124,10 @@ def test_weights_from_a_local_file_and_converted_torch_file(tmp_path):
     conv = cg.models.resnet18(num_classes=7, weights=tmp_path / "conv.cgt")
     tsd = tm.state_dict()
     for k, v in conv.state_dict().items():
-        np.testing.assert_array_equal(v.data, tsd[k].numpy(), err_msg=k)
+        np.testing.assert_array_equal(v._array, tsd[k].numpy(), err_msg=k)
     cg.save({"model": cm.state_dict(), "epoch": 3}, tmp_path / "ck.cgt")  # a checkpoint
     ck = cg.models.resnet18(num_classes=7, weights=tmp_path / "ck.cgt")
-    np.testing.assert_array_equal(ck.fc.bias.data, cm.fc.bias.data.astype(np.float32))
+    np.testing.assert_array_equal(ck.fc.bias._array, cm.fc.bias._array.astype(np.float32))
     with pytest.raises(ValueError, match="neither a state dict"):
         cg.models.resnet18(weights={"epoch": 3})
     with pytest.raises(FileNotFoundError, match="does not download"):
@@ -144,12 +144,12 @@ def test_deeper_resnets_match_torch(name):
     # normalisation of two values amplifies rounding by many orders of magnitude)
     x = np.random.default_rng(0).standard_normal((2, 3, 64, 64))
     out, ref = cm(cg.tensor(x)), tm(torch.from_numpy(x))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out._array, ref.detach().numpy(), rtol=RTOL, atol=ATOL)
     out.sum().backward()
     ref.sum().backward()
     tparams = dict(tm.named_parameters())
     for name_, p in cm.named_parameters():
-        assert_grad_close(p.grad.data, tparams[name_].grad.numpy(), name_)
+        assert_grad_close(p.grad._array, tparams[name_].grad.numpy(), name_)
 
 
 @pytest.mark.slow
@@ -160,7 +160,7 @@ def test_seed_snippet_shape_64():
     prediction = model(data)
     loss = (prediction - labels).sum()
     loss.backward()
-    before = model.conv1.weight.data.copy()
+    before = model.conv1.weight._array.copy()
     cg.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9).step()
     assert prediction.shape == (1, 1000)
-    assert not np.array_equal(before, model.conv1.weight.data)
+    assert not np.array_equal(before, model.conv1.weight._array)

@@ -71,7 +71,7 @@ def test_extreme_inputs_stay_finite():
                    (lambda x: F.log_softmax(x, 0), lambda x: TF.log_softmax(x, 0))]:
         check_op(cf, tf, [x], gradcheck=False, gradgradcheck=False)
         out = cf(cg.tensor(x.astype(np.float32)))
-        assert np.all(np.isfinite(out.data))
+        assert np.all(np.isfinite(out._array))
 
 
 def test_float32_preserved():
@@ -102,13 +102,13 @@ def test_activation_modules(name, args, kwargs):
     x = x_arr(2, (4, 6))
     cx, tx = cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     cy, ty = cm(cx), tm(tx)
-    np.testing.assert_allclose(cy.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cy._array, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
     cy.sum().backward()
     ty.sum().backward()
     # (PyTorch's float64 hardsigmoid gradient uses a float32 1/6, hence rtol 1e-7)
-    np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(cx.grad._array, tx.grad.numpy(), rtol=1e-7, atol=1e-12)
     for (n, p), (_, q) in zip(cm.named_parameters(), tm.named_parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-10, err_msg=n)
+        np.testing.assert_allclose(p.grad._array, q.grad.numpy(), rtol=1e-10, err_msg=n)
 
 
 def test_inplace_variants():
@@ -120,13 +120,13 @@ def test_inplace_variants():
         y.sum().backward()
         b = torch.tensor(x, requires_grad=True) * 1.0
         getattr(TF, name)(b, inplace=True).sum().backward()
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(a._array, b.detach().numpy(), rtol=1e-12)
 
 
 def test_softmax_implicit_dim_warns():
     with pytest.warns(UserWarning, match="Implicit dimension"):
         y = F.softmax(cg.randn(2, 3))
-    np.testing.assert_allclose(y.data.sum(1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(y._array.sum(1), 1.0, rtol=1e-6)
 
 
 @pytest.mark.parametrize("name,args", [("relu_", ()), ("leaky_relu_", (0.2,)), ("elu_", (0.5,)),

@@ -81,17 +81,17 @@ def test_conv_modules_match_torch():
                                                   output_padding=1)]:
         cm, tm = mk(cg).double(), mk(torch).double()
         assert repr(cm) == repr(tm)
-        tm.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in
+        tm.load_state_dict({k: torch.from_numpy(v._array.copy()) for k, v in
                             cm.state_dict().items()})
         cin = tm.weight.shape[0] if isinstance(tm, torch.nn.ConvTranspose2d) else tm.in_channels
         x = _w((2, cin, 6, 7), 3)
         cx, tx = cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         cy, ty = cm(cx), tm(tx)
-        np.testing.assert_allclose(cy.data, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(cy._array, ty.detach().numpy(), rtol=1e-10, atol=1e-12)
         (cy * cy).sum().backward()
         (ty * ty).sum().backward()
-        np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-10)
-        np.testing.assert_allclose(cm.weight.grad.data, tm.weight.grad.numpy(), rtol=1e-9,
+        np.testing.assert_allclose(cx.grad._array, tx.grad.numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(cm.weight.grad._array, tm.weight.grad.numpy(), rtol=1e-9,
                                    atol=1e-10)
 
 
@@ -136,7 +136,7 @@ def test_max_pool2d(case):
     ci = F.max_pool2d(cg.tensor(x), k, s, p, d, ceil, return_indices=True)[1]
     ti = TF.max_pool2d(torch.tensor(x), k, s, p, d, ceil, return_indices=True)[1]
     assert ci.dtype == cg.int64
-    np.testing.assert_array_equal(ci.data, ti.numpy())
+    np.testing.assert_array_equal(ci._array, ti.numpy())
 
 
 def test_max_pool2d_ties_and_double_backward():
@@ -201,9 +201,9 @@ def test_conv1d_module_matches_torch():
     cm = cg.nn.Conv1d(4, 6, 3, stride=2, padding=1).double()
     tm = torch.nn.Conv1d(4, 6, 3, stride=2, padding=1).double()
     assert repr(cm) == repr(tm) and list(cm.state_dict()) == list(tm.state_dict())
-    tm.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in cm.state_dict().items()})
+    tm.load_state_dict({k: torch.from_numpy(v._array.copy()) for k, v in cm.state_dict().items()})
     x = _w((2, 4, 10), 5)
-    np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(cm(cg.tensor(x))._array, tm(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10)
     for name in ("MaxPool1d", "AvgPool1d"):
         assert repr(getattr(cg.nn, name)(3)) == repr(getattr(torch.nn, name)(3))

@@ -82,4 +82,4 @@ def test_double_backward_after_an_hwnc_forward():
     h2 = cg.autograd.grad((gx * gx).sum() + (gw * gw).sum(), [x, wt])
     th2 = torch.autograd.grad((tgx * tgx).sum() + (tgw * tgw).sum(), [tx, tw])
     for a, b in zip((gx, gw) + tuple(h2), (tgx, tgw) + tuple(th2)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(a._array, b.detach().numpy(), rtol=1e-7, atol=1e-9)

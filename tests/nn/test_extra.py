@@ -33,11 +33,11 @@ def test_extra_layers_match_torch(name, args, shape):
     cy, ty = cm(cx), tm(tx)
     # (PyTorch's float64 CELU computes 1/alpha in single precision: rtol 1e-6 there)
     rtol = 1e-6 if name == "CELU" else 1e-9
-    np.testing.assert_allclose(cy.data, ty.detach().numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(cy._array, ty.detach().numpy(), rtol=rtol, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(ty.shape)
     cy.backward(cg.tensor(g))
     ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(cx.grad._array, tx.grad.numpy(), rtol=rtol, atol=1e-12)
 
 
 def test_celu_slope_at_zero_is_one_as_torch():

@@ -42,16 +42,16 @@ def _normal_ok(a, mean, std):
 def test_uniform_normal_constant():
     cg.manual_seed(0)
     t = cg.empty(300, 200)
-    _uniform_ok(init.uniform_(t, -2, 3).data, -2, 3)
-    _normal_ok(init.normal_(t, 1.5, 0.5).data, 1.5, 0.5)
-    assert np.all(init.constant_(t, 0.3).data == np.float32(0.3))
-    assert np.all(init.zeros_(t).data == 0) and np.all(init.ones_(t).data == 1)
-    np.testing.assert_array_equal(init.eye_(cg.empty(3, 4)).data, np.eye(3, 4))
+    _uniform_ok(init.uniform_(t, -2, 3)._array, -2, 3)
+    _normal_ok(init.normal_(t, 1.5, 0.5)._array, 1.5, 0.5)
+    assert np.all(init.constant_(t, 0.3)._array == np.float32(0.3))
+    assert np.all(init.zeros_(t)._array == 0) and np.all(init.ones_(t)._array == 1)
+    np.testing.assert_array_equal(init.eye_(cg.empty(3, 4))._array, np.eye(3, 4))
 
 
 def test_trunc_normal():
     cg.manual_seed(0)
-    a = init.trunc_normal_(cg.empty(400, 300), mean=0.5, std=1.0, a=-1.0, b=2.0).data
+    a = init.trunc_normal_(cg.empty(400, 300), mean=0.5, std=1.0, a=-1.0, b=2.0)._array
     assert a.min() >= -1.0 and a.max() <= 2.0
     ref = torch.nn.init.trunc_normal_(torch.empty(400, 300), 0.5, 1.0, -1.0, 2.0).numpy()
     assert abs(a.mean() - ref.mean()) < 0.02 and abs(a.std() - ref.std()) < 0.02
@@ -64,11 +64,11 @@ def test_xavier_and_kaiming(shape):
     fan_out = shape[0] * int(np.prod(shape[2:]))
     t = cg.empty(*shape)
     b = math.sqrt(6 / (fan_in + fan_out)) * 2.0
-    _uniform_ok(init.xavier_uniform_(t, gain=2.0).data, -b, b)
-    _normal_ok(init.xavier_normal_(t).data, 0, math.sqrt(2 / (fan_in + fan_out)))
+    _uniform_ok(init.xavier_uniform_(t, gain=2.0)._array, -b, b)
+    _normal_ok(init.xavier_normal_(t)._array, 0, math.sqrt(2 / (fan_in + fan_out)))
     b = math.sqrt(2 / (1 + 5)) * math.sqrt(3 / fan_in)
-    _uniform_ok(init.kaiming_uniform_(t, a=math.sqrt(5)).data, -b, b)
-    _normal_ok(init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu").data, 0,
+    _uniform_ok(init.kaiming_uniform_(t, a=math.sqrt(5))._array, -b, b)
+    _normal_ok(init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu")._array, 0,
                math.sqrt(2) / math.sqrt(fan_out))
     with pytest.raises(ValueError):
         init.kaiming_uniform_(t, mode="fan_avg")
@@ -78,7 +78,7 @@ def test_xavier_and_kaiming(shape):
 
 @pytest.mark.parametrize("shape", [(5, 8), (8, 5), (6, 2, 2)])
 def test_orthogonal(shape):
-    t = init.orthogonal_(cg.empty(*shape), gain=1.5).data.reshape(shape[0], -1).astype(np.float64)
+    t = init.orthogonal_(cg.empty(*shape), gain=1.5)._array.reshape(shape[0], -1).astype(np.float64)
     if t.shape[0] <= t.shape[1]:
         np.testing.assert_allclose(t @ t.T, 2.25 * np.eye(t.shape[0]), atol=1e-5)
     else:
@@ -90,7 +90,7 @@ def test_init_is_reproducible_and_in_place():
     a = cg.nn.Linear(10, 10)
     cg.manual_seed(5)
     b = cg.nn.Linear(10, 10)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.weight._array, b.weight._array)
     w = a.weight
     assert init.normal_(w) is w and w.requires_grad and w.grad_fn is None
 
@@ -108,7 +108,7 @@ def test_default_layer_init_matches_torch_distribution(make):
     fan_in = cm.weight.shape[1] * int(np.prod(cm.weight.shape[2:]))
     bound = 1 / math.sqrt(fan_in)
     for (name, p), (_, q) in zip(cm.named_parameters(), tm.named_parameters()):
-        a, b = p.data, q.detach().numpy()
+        a, b = p._array, q.detach().numpy()
         assert a.shape == b.shape and a.dtype == b.dtype
         assert np.abs(a).max() <= bound and np.abs(b).max() <= bound, name
         assert np.abs(a).max() > 0.9 * bound, name
@@ -118,8 +118,8 @@ def test_default_layer_init_matches_torch_distribution(make):
 
 def test_norm_layer_defaults():
     bn = cg.nn.BatchNorm2d(4)
-    assert np.all(bn.weight.data == 1) and np.all(bn.bias.data == 0)
-    assert np.all(bn.running_var.data == 1) and bn.num_batches_tracked.dtype == cg.int64
+    assert np.all(bn.weight._array == 1) and np.all(bn.bias._array == 0)
+    assert np.all(bn.running_var._array == 1) and bn.num_batches_tracked.dtype == cg.int64
     assert bn.eps == 1e-5 and bn.momentum == 0.1
 
 
@@ -146,19 +146,19 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     b = torch.nn.utils.clip_grad_norm_(tps, max_norm, norm_type)
     assert a.item() == pytest.approx(b.item(), rel=1e-12)
     for c, t in zip(cps, tps):
-        np.testing.assert_allclose(c.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(c.grad._array, t.grad.numpy(), rtol=1e-12)
 
 
 def test_clip_grad_norm_nonfinite_and_single_tensor():
     cps, _ = _grads_pair()
-    cps[0].grad.data[0, 0] = np.inf
+    cps[0].grad._array[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         cg.nn.utils.clip_grad_norm_(cps, 1.0, error_if_nonfinite=True)
     p = cg.nn.Parameter(cg.ones(3))
     p.grad = cg.full((3,), 2.0)
     total = cg.nn.utils.clip_grad_norm_(p, 1.0)
     assert total.item() == pytest.approx(np.sqrt(12), rel=1e-6)
-    assert np.linalg.norm(p.grad.data) == pytest.approx(1.0, rel=1e-5)
+    assert np.linalg.norm(p.grad._array) == pytest.approx(1.0, rel=1e-5)
     assert cg.nn.utils.clip_grad_norm_([cg.nn.Parameter(cg.ones(2))], 1.0).item() == 0.0
 
 
@@ -167,12 +167,12 @@ def test_clip_grad_value_and_vectors():
     cg.nn.utils.clip_grad_value_(cps, 0.7)
     torch.nn.utils.clip_grad_value_(tps, 0.7)
     for c, t in zip(cps, tps):
-        np.testing.assert_array_equal(c.grad.data, t.grad.numpy())
+        np.testing.assert_array_equal(c.grad._array, t.grad.numpy())
     v = cg.nn.utils.parameters_to_vector(cps)
     tv = torch.nn.utils.parameters_to_vector(tps)
-    np.testing.assert_array_equal(v.data, tv.detach().numpy())
+    np.testing.assert_array_equal(v._array, tv.detach().numpy())
     cg.nn.utils.vector_to_parameters(v * 2, cps)
-    np.testing.assert_array_equal(cps[1].data, 2 * tps[1].detach().numpy())
+    np.testing.assert_array_equal(cps[1]._array, 2 * tps[1].detach().numpy())
 
 
 def test_sparse_init_zeros_per_column_and_seed():

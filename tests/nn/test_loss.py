@@ -85,12 +85,12 @@ def test_cross_entropy_extreme_logits_float32():
     t = cg.tensor([1, 2])
     loss = F.cross_entropy(x, t)
     loss.backward()
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x._array, requires_grad=True)
     tl = TF.cross_entropy(tx, torch.tensor([1, 2]))
     tl.backward()
-    assert np.isfinite(loss.item()) and np.all(np.isfinite(x.grad.data))
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(x.grad._array))
     np.testing.assert_allclose(loss.item(), tl.item(), rtol=1e-5)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(x.grad._array, tx.grad.numpy(), atol=1e-6)
     assert loss.dtype == cg.float32 and x.grad.dtype == cg.float32
 
 
@@ -187,7 +187,7 @@ def test_loss_modules_match_torch():
          torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(w)), y),
     ]
     for cm, tm, target in pairs:
-        a = cm(cg.tensor(x), cg.tensor(target)).data
+        a = cm(cg.tensor(x), cg.tensor(target))._array
         b = tm(torch.tensor(x), torch.tensor(target)).numpy()
         np.testing.assert_allclose(a, b, rtol=1e-10, err_msg=type(cm).__name__)
     bce = cg.nn.BCELoss()(cg.tensor(y * 0.9 + 0.05), cg.tensor(y)).item()

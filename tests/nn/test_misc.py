@@ -24,9 +24,9 @@ def test_linear_function(shape):
 
 def test_linear_module_and_errors():
     cm, tm = cg.nn.Linear(4, 3).double(), torch.nn.Linear(4, 3).double()
-    tm.load_state_dict({k: torch.tensor(v.data) for k, v in cm.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v._array) for k, v in cm.state_dict().items()})
     x = r((2, 4))
-    np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(cm(cg.tensor(x))._array, tm(torch.tensor(x)).detach().numpy(),
                                rtol=1e-12)
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
         cm(cg.randn(2, 5).double())
@@ -38,11 +38,11 @@ def test_dropout_keep_rate_and_scale(p):
     cg.manual_seed(0)
     x = cg.ones(200, 500)
     y = F.dropout(x, p)
-    kept = y.data != 0
+    kept = y._array != 0
     # keep rate within 5 standard deviations of 1 - p
     n = kept.size
     assert abs(kept.mean() - (1 - p)) < 5 * np.sqrt(p * (1 - p) / n)
-    np.testing.assert_allclose(y.data[kept], 1 / (1 - p), rtol=1e-6)
+    np.testing.assert_allclose(y._array[kept], 1 / (1 - p), rtol=1e-6)
     assert y.dtype == cg.float32
 
 
@@ -51,12 +51,12 @@ def test_dropout_gradient_uses_mask_and_seed_reproduces():
     x = cg.randn(10, 10, requires_grad=True)
     y = F.dropout(x, 0.4)
     y.sum().backward()
-    mask = y.data != 0
-    np.testing.assert_allclose(x.grad.data, mask / 0.6, rtol=1e-6)
+    mask = y._array != 0
+    np.testing.assert_allclose(x.grad._array, mask / 0.6, rtol=1e-6)
     cg.manual_seed(7)
-    a = F.dropout(cg.ones(50), 0.5).data
+    a = F.dropout(cg.ones(50), 0.5)._array
     cg.manual_seed(7)
-    b = F.dropout(cg.ones(50), 0.5).data
+    b = F.dropout(cg.ones(50), 0.5)._array
     np.testing.assert_array_equal(a, b)
 
 
@@ -66,8 +66,8 @@ def test_dropout_module_eval_identity_and_edges():
     m.eval()
     assert m(x) is x
     m.train()
-    assert np.all(F.dropout(x, 1.0).data == 0)
-    np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
+    assert np.all(F.dropout(x, 1.0)._array == 0)
+    np.testing.assert_array_equal(F.dropout(x, 0.0)._array, x._array)
     with pytest.raises(ValueError, match="between 0 and 1"):
         cg.nn.Dropout(1.5)
     assert repr(m) == repr(torch.nn.Dropout(0.5))
@@ -75,7 +75,7 @@ def test_dropout_module_eval_identity_and_edges():
 
 def test_dropout2d_zeroes_whole_channels():
     cg.manual_seed(1)
-    y = F.dropout2d(cg.ones(8, 16, 3, 3), 0.5).data
+    y = F.dropout2d(cg.ones(8, 16, 3, 3), 0.5)._array
     per_channel = y.reshape(8, 16, -1)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
     assert 0 < (per_channel == 0).all(-1).mean() < 1
@@ -94,7 +94,7 @@ def test_embedding_matches_torch(padding_idx, freq):
 def test_embedding_module():
     cg.manual_seed(0)
     e = cg.nn.Embedding(10, 4, padding_idx=2)
-    assert np.all(e.weight.data[2] == 0)
+    assert np.all(e.weight._array[2] == 0)
     assert repr(e) == repr(torch.nn.Embedding(10, 4, padding_idx=2))
     assert e(cg.tensor([[1, 2, 3]])).shape == (1, 3, 4)
     with pytest.raises(IndexError):
@@ -103,16 +103,16 @@ def test_embedding_module():
     assert not pre.weight.requires_grad
     m = cg.nn.Embedding(5, 3, max_norm=1.0)
     m(cg.tensor([0, 1]))
-    norms = np.linalg.norm(m.weight.data[:2], axis=1)
+    norms = np.linalg.norm(m.weight._array[:2], axis=1)
     assert np.all(norms <= 1.0 + 1e-5)
     # weights ~ N(0, 1)
-    big = cg.nn.Embedding(1000, 100).weight.data
+    big = cg.nn.Embedding(1000, 100).weight._array
     assert abs(big.mean()) < 0.01 and abs(big.std() - 1) < 0.01
 
 
 def test_one_hot():
     t = cg.tensor([[0, 2], [1, 3]])
-    np.testing.assert_array_equal(F.one_hot(t).data, TF.one_hot(torch.tensor(t.data)).numpy())
+    np.testing.assert_array_equal(F.one_hot(t)._array, TF.one_hot(torch.tensor(t._array)).numpy())
     assert F.one_hot(t, 6).shape == (2, 2, 6) and F.one_hot(t).dtype == cg.int64
     with pytest.raises(RuntimeError):
         F.one_hot(t, 3)

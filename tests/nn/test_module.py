@@ -63,16 +63,16 @@ def test_zero_grad():
 
 def test_state_dict_round_trip():
     a, b = Net(), Net()
-    a.steps.data[...] = 7
+    a.steps._array[...] = 7
     res = b.load_state_dict(a.state_dict())
     assert res.missing_keys == [] and res.unexpected_keys == []
     for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items()):
         np.testing.assert_array_equal(v.numpy(), w.numpy())
     x = cg.randn(3, 4)
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x)._array, b(x)._array)
     sd = a.state_dict()
     assert sd["fc1.weight"].grad_fn is None and not sd["fc1.weight"].requires_grad
-    assert np.shares_memory(sd["fc1.weight"].data, a.fc1.weight.data)
+    assert np.shares_memory(sd["fc1.weight"]._array, a.fc1.weight._array)
 
 
 def test_state_dict_errors():
@@ -101,7 +101,7 @@ def test_state_dict_matches_torch_names():
     assert list(tm.state_dict()) == list(cm.state_dict())
     cm.load_state_dict({k: cg.tensor(v.numpy()) for k, v in tm.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
-    np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.from_numpy(x)).detach().numpy(),
+    np.testing.assert_allclose(cm(cg.tensor(x))._array, tm(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -113,11 +113,11 @@ def test_forward_hooks():
     x = cg.ones(1, 2)
     y = m(x)
     expected = cg.nn.functional.linear(x * 2, m.weight, m.bias) + 1
-    np.testing.assert_allclose(y.data, expected.data)
+    np.testing.assert_allclose(y._array, expected._array)
     assert calls == [(1, 2)]
     h1.remove()
     h2.remove()
-    np.testing.assert_allclose(m(x).data, cg.nn.functional.linear(x, m.weight, m.bias).data)
+    np.testing.assert_allclose(m(x)._array, cg.nn.functional.linear(x, m.weight, m.bias)._array)
 
 
 def test_forward_hook_with_kwargs_and_prepend():
@@ -136,11 +136,11 @@ def test_full_backward_hook_matches_torch():
     seen = {}
 
     cm = nn.Linear(4, 3).double()
-    cm.weight.data[...] = w
+    cm.weight._array[...] = w
     tm = torch.nn.Linear(4, 3).double()
     with torch.no_grad():
         tm.weight.copy_(torch.from_numpy(w))
-        tm.bias.copy_(torch.from_numpy(cm.bias.data))
+        tm.bias.copy_(torch.from_numpy(cm.bias._array))
 
     def hook(key):
         def f(mod, gin, gout):
@@ -260,7 +260,7 @@ def test_hook_handles_and_context_manager():
     pre = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0] * 0,))
     x = cg.ones(1, 2, requires_grad=True)
     m(x).sum().backward()
-    assert np.all(x.grad.data == 0)
+    assert np.all(x.grad._array == 0)
     pre.remove()
 
 
@@ -268,7 +268,7 @@ def test_load_state_dict_assign_shares_memory():
     sd = {"weight": cg.ones(2, 2), "bias": cg.zeros(2)}
     m = nn.Linear(2, 2)
     m.load_state_dict(sd, assign=True)
-    assert np.shares_memory(m.weight.data, sd["weight"].data) and m.weight.requires_grad
+    assert np.shares_memory(m.weight._array, sd["weight"]._array) and m.weight.requires_grad
     m2 = nn.Linear(2, 2)
     m2.load_state_dict(sd)
-    assert not np.shares_memory(m2.weight.data, sd["weight"].data)
+    assert not np.shares_memory(m2.weight._array, sd["weight"]._array)

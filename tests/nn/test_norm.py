@@ -46,35 +46,35 @@ def test_batchnorm_running_stats_match_torch(cls, shape, momentum):
     rng = np.random.default_rng(0)
     with torch.no_grad():
         w, b = rng.standard_normal(3), rng.standard_normal(3)
-        cm.weight.data[...] = w
-        cm.bias.data[...] = b
+        cm.weight._array[...] = w
+        cm.bias._array[...] = b
         tm.weight.copy_(torch.tensor(w))
         tm.bias.copy_(torch.tensor(b))
     for step in range(4):
         x = rng.standard_normal(shape) * (step + 1) + step
         cx, tx = cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         cy, ty = cm(cx), tm(tx)
-        np.testing.assert_allclose(cy.data, ty.detach().numpy(), rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(cy._array, ty.detach().numpy(), rtol=1e-9, atol=1e-10)
         go = rng.standard_normal(shape)
         cy.backward(cg.tensor(go))
         ty.backward(torch.tensor(go))
-        np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(cx.grad._array, tx.grad.numpy(), rtol=1e-8, atol=1e-10)
     for name in ("running_mean", "running_var", "num_batches_tracked"):
-        np.testing.assert_allclose(getattr(cm, name).data, getattr(tm, name).numpy(), rtol=1e-10)
-    np.testing.assert_allclose(cm.weight.grad.data, tm.weight.grad.numpy(), rtol=1e-8)
-    np.testing.assert_allclose(cm.bias.grad.data, tm.bias.grad.numpy(), rtol=1e-8)
+        np.testing.assert_allclose(getattr(cm, name)._array, getattr(tm, name).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(cm.weight.grad._array, tm.weight.grad.numpy(), rtol=1e-8)
+    np.testing.assert_allclose(cm.bias.grad._array, tm.bias.grad.numpy(), rtol=1e-8)
     cm.eval()
     tm.eval()
     x = rng.standard_normal(shape)
     cx, tx = cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     cy, ty = cm(cx), tm(tx)
-    np.testing.assert_allclose(cy.data, ty.detach().numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(cy._array, ty.detach().numpy(), rtol=1e-9, atol=1e-10)
     cy.sum().backward()
     ty.sum().backward()
-    np.testing.assert_allclose(cx.grad.data, tx.grad.numpy(), rtol=1e-9)
-    before = cm.running_mean.data.copy()
+    np.testing.assert_allclose(cx.grad._array, tx.grad.numpy(), rtol=1e-9)
+    before = cm.running_mean._array.copy()
     cm(cx)
-    np.testing.assert_array_equal(cm.running_mean.data, before)  # eval: stats untouched
+    np.testing.assert_array_equal(cm.running_mean._array, before)  # eval: stats untouched
 
 
 def test_batchnorm_options_and_errors():
@@ -82,7 +82,7 @@ def test_batchnorm_options_and_errors():
     assert list(m.state_dict()) == []
     m.eval()  # no running stats: batch statistics even in eval, as PyTorch
     x = r((2, 3, 2, 2))
-    np.testing.assert_allclose(m(cg.tensor(x)).data,
+    np.testing.assert_allclose(m(cg.tensor(x))._array,
                                torch.nn.BatchNorm2d(3, affine=False, track_running_stats=False)
                                .eval()(torch.tensor(x)).numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match="expected 4D input"):
@@ -107,7 +107,7 @@ def test_layer_norm(norm_shape, shape):
 def test_layer_norm_module():
     cm, tm = cg.nn.LayerNorm((3, 4)).double(), torch.nn.LayerNorm((3, 4)).double()
     x = r((2, 3, 4))
-    np.testing.assert_allclose(cm(cg.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(cm(cg.tensor(x))._array, tm(torch.tensor(x)).detach().numpy(),
                                rtol=1e-9, atol=1e-12)
     with pytest.raises(RuntimeError, match="normalized_shape"):
         cm(cg.randn(2, 4, 3).double())

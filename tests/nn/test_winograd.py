@@ -58,7 +58,7 @@ def test_double_backward_after_a_winograd_forward():
     h2 = cg.autograd.grad((gx * gx).sum() + (gw * gw).sum(), [x, wt])
     th2 = torch.autograd.grad((tgx * tgx).sum() + (tgw * tgw).sum(), [tx, tw])
     for a, b in zip((gx, gw) + tuple(h2), (tgx, tgw) + tuple(th2)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(a._array, b.detach().numpy(), rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("pads", [((1, 1), (1, 1)), ((0, 0), (0, 0)), ((2, 2), (0, 1)),
@@ -92,7 +92,7 @@ def test_resnet_step_float32_close_to_float64():
         wt = cg.tensor(ws.astype(dt), requires_grad=True)
         y = F.relu(F.conv2d(F.relu(F.conv2d(x, wt, padding=1)), wt, padding=1))
         y.sum().backward()
-        out[dt] = (y.data, x.grad.data, wt.grad.data)
+        out[dt] = (y._array, x.grad._array, wt.grad._array)
     for a, b in zip(out[np.float32], out[np.float64]):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4 * np.abs(b).max())

@@ -49,8 +49,8 @@ def compare_module(cg_module, torch_module, arrays, call=None, grad=None, seed=0
     for i, (c, t) in enumerate(zip(cg_out, th_out)):
         tv = t.detach().numpy()
         assert tuple(c.shape) == tv.shape, f"output {i}: shape {tuple(c.shape)} vs {tv.shape}"
-        assert c.data.dtype == tv.dtype, f"output {i}: dtype {c.data.dtype} vs {tv.dtype}"
-        np.testing.assert_allclose(c.data, tv, rtol=rtol, atol=atol, err_msg=f"output {i}")
+        assert c._array.dtype == tv.dtype, f"output {i}: dtype {c._array.dtype} vs {tv.dtype}"
+        np.testing.assert_allclose(c._array, tv, rtol=rtol, atol=atol, err_msg=f"output {i}")
         if tv.dtype.kind == "f" and t.requires_grad:
             w = rng.standard_normal(tv.shape)
             cg_loss = cg_loss + (c * cg.tensor(w)).sum()
@@ -62,7 +62,7 @@ def compare_module(cg_module, torch_module, arrays, call=None, grad=None, seed=0
     for i, (c, t) in enumerate(zip(cg_in, th_in)):
         if t is not None and t.requires_grad:
             assert c.grad is not None, f"input {i}: no gradient"
-            np.testing.assert_allclose(c.grad.data, t.grad.numpy(), rtol=rtol, atol=atol,
+            np.testing.assert_allclose(c.grad._array, t.grad.numpy(), rtol=rtol, atol=atol,
                                        err_msg=f"gradient of input {i}")
     cg_params = dict(cg_module.named_parameters())
     th_params = dict(torch_module.named_parameters())
@@ -71,9 +71,9 @@ def compare_module(cg_module, torch_module, arrays, call=None, grad=None, seed=0
         cp = cg_params[name]
         assert tuple(cp.shape) == tuple(tp.shape), name
         if tp.grad is None:
-            assert cp.grad is None or np.allclose(cp.grad.data, 0), f"{name}: torch has no grad"
+            assert cp.grad is None or np.allclose(cp.grad._array, 0), f"{name}: torch has no grad"
             continue
         assert cp.grad is not None, f"parameter {name}: no gradient"
-        np.testing.assert_allclose(cp.grad.data, tp.grad.numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(cp.grad._array, tp.grad.numpy(), rtol=rtol, atol=atol,
                                    err_msg=f"gradient of parameter {name}")
     return cg_out

@@ -68,7 +68,7 @@ def test_lstm_projection_second_order():
     cg.manual_seed(0)
     m = LSTM(2, 3, proj_size=2, dtype=F64)
     t = torch.nn.LSTM(2, 3, proj_size=2).double()
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v._array) for k, v in m.state_dict().items()})
     x = np.random.default_rng(5).standard_normal((3, 2, 2))
     check_op(lambda x: m(x)[0], lambda x: t(x)[0], [x])
 
@@ -124,7 +124,7 @@ def test_gradcheck_and_second_order(mode):
     cg.manual_seed(0)
     m = ours(2, 3, bidirectional=True, dtype=F64, **kw)
     t = theirs(2, 3, bidirectional=True, **kw).double()
-    t.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v._array) for k, v in m.state_dict().items()})
     x = np.random.default_rng(5).standard_normal((4, 2, 2))
     h = np.random.default_rng(6).standard_normal((2, 2, 3)) * 0.5
     if mode == "lstm":

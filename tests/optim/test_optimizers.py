@@ -89,8 +89,8 @@ def run_pair(name, kwargs, steps=6, groups=None, seed=0):
 
 def assert_same(cg_ps, th_ps):
     for c, t in zip(cg_ps, th_ps):
-        assert c.data.dtype == np.float64
-        np.testing.assert_allclose(c.data, t.detach().numpy(), rtol=RTOL, atol=ATOL)
+        assert c._array.dtype == np.float64
+        np.testing.assert_allclose(c._array, t.detach().numpy(), rtol=RTOL, atol=ATOL)
 
 
 def assert_same_state(cg_opt, th_opt):
@@ -99,7 +99,7 @@ def assert_same_state(cg_opt, th_opt):
     for k in ts["state"]:
         assert set(cs["state"][k]) == set(ts["state"][k]), k
         for name, tv in ts["state"][k].items():
-            np.testing.assert_allclose(np.asarray(cs["state"][k][name].data), tv.numpy(),
+            np.testing.assert_allclose(np.asarray(cs["state"][k][name]._array), tv.numpy(),
                                        rtol=RTOL, atol=ATOL, err_msg=name)
     for cgrp, tgrp in zip(cs["param_groups"], ts["param_groups"]):
         assert cgrp == tgrp
@@ -143,13 +143,13 @@ def test_resume_from_state_dict(name, kwargs):
     cg_ps, th_ps, cg_opt, th_opt = run_pair(name, kwargs, steps=3)
     arr = _arrays()
     consts = {k: cg.tensor(arr[k]) for k in ("A", "b", "c")}
-    new_ps = [cg.Parameter(cg.tensor(p.data.copy())) for p in cg_ps]
+    new_ps = [cg.Parameter(cg.tensor(p._array.copy())) for p in cg_ps]
     new_opt = getattr(cg.optim, name)(new_ps, lr=123.0)
     new_opt.load_state_dict(cg_opt.state_dict())
     assert new_opt.param_groups[0]["lr"] == kwargs.get("lr", new_opt.defaults["lr"]) or \
         name == "RMSprop"
     # and an optimizer resumed from PyTorch's own state_dict (same layout)
-    tor_ps = [cg.Parameter(cg.tensor(p.data.copy())) for p in cg_ps]
+    tor_ps = [cg.Parameter(cg.tensor(p._array.copy())) for p in cg_ps]
     tor_opt = getattr(cg.optim, name)(tor_ps)
     tor_opt.load_state_dict(_to_cg(th_opt.state_dict()))
     th_c = {k: torch.tensor(arr[k]) for k in ("A", "b", "c")}
@@ -230,14 +230,14 @@ def test_zero_grad_and_closure():
 
     loss = opt.step(closure)
     assert float(loss) == 5.0
-    np.testing.assert_allclose(p.data, [0.8, -1.6], rtol=1e-6)
+    np.testing.assert_allclose(p._array, [0.8, -1.6], rtol=1e-6)
     g = p.grad
     opt.zero_grad(set_to_none=False)
-    assert p.grad is g and np.all(g.data == 0)
+    assert p.grad is g and np.all(g._array == 0)
     opt.zero_grad()
     assert p.grad is None
     opt.step()  # no gradient: nothing changes
-    np.testing.assert_allclose(p.data, [0.8, -1.6], rtol=1e-6)
+    np.testing.assert_allclose(p._array, [0.8, -1.6], rtol=1e-6)
 
 
 def test_step_bumps_version_so_stale_graphs_refuse_backward():
@@ -267,8 +267,8 @@ def test_float32_params_stay_float32():
         p.grad = cg.ones(3)
         opt.step()
         opt.step()
-        assert p.data.dtype == np.float32
-        assert all(v.data.dtype == np.float32 for k, v in opt.state[p].items() if k != "step")
+        assert p._array.dtype == np.float32
+        assert all(v._array.dtype == np.float32 for k, v in opt.state[p].items() if k != "step")
 
 
 @pytest.mark.parametrize("name,kwargs", [c for c in CONFIGS if c[1]][::2],
@@ -286,18 +286,18 @@ def test_large_parameters_are_updated_in_slices(name, kwargs, dtype):
     cg_opt = getattr(cg.optim, name)(cg_ps, **kwargs)
     th_opt = getattr(torch.optim, name)(th_ps, **kwargs)
     for step in range(4):
-        grads = [np.sin(3 * p.data + step) for p in cg_ps[:2]]
-        gt = np.ascontiguousarray(np.cos(2 * cg_ps[2].data + step).T).T  # non-contiguous
+        grads = [np.sin(3 * p._array + step) for p in cg_ps[:2]]
+        gt = np.ascontiguousarray(np.cos(2 * cg_ps[2]._array + step).T).T  # non-contiguous
         for p, tp, gr in zip(cg_ps, th_ps, grads + [gt]):
             p.grad = cg.tensor(np.array(gr, copy=True)) if gr is not gt else cg.Tensor._wrap(gt)
             tp.grad = torch.tensor(np.array(gr, copy=True))
-        assert not cg_ps[2].grad.data.flags.c_contiguous
+        assert not cg_ps[2].grad._array.flags.c_contiguous
         cg_opt.step()
         th_opt.step()
     rtol = RTOL if dtype == np.float64 else 2e-5
     for c, t in zip(cg_ps, th_ps):
-        assert c.data.dtype == dtype
-        np.testing.assert_allclose(c.data, t.detach().numpy(), rtol=rtol, atol=rtol * 1e-2)
+        assert c._array.dtype == dtype
+        np.testing.assert_allclose(c._array, t.detach().numpy(), rtol=rtol, atol=rtol * 1e-2)
 
 
 def test_deepcopy_of_model_and_optimizer_is_independent():
@@ -308,9 +308,9 @@ def test_deepcopy_of_model_and_optimizer_is_independent():
     opt.step()
     twin = copy.deepcopy(opt)
     p, q = opt.param_groups[0]["params"][0], twin.param_groups[0]["params"][0]
-    assert q is not p and q.data is not p.data and np.array_equal(q.data, p.data)
+    assert q is not p and q._array is not p._array and np.array_equal(q._array, p._array)
     q.grad = cg.ones_like(q)
     twin.step()
-    assert not np.array_equal(q.data, p.data)
+    assert not np.array_equal(q._array, p._array)
     clone = copy.deepcopy(model)
-    assert all(a.data is not b.data for a, b in zip(clone.parameters(), model.parameters()))
+    assert all(a._array is not b._array for a, b in zip(clone.parameters(), model.parameters()))

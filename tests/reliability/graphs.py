@@ -219,13 +219,13 @@ class Replay:
     """Draws from hypothesis once and replays the same values for the second library."""
 
     def __init__(self, data):
-        self.data = data
+        self._array = data
         self.log = []
         self.pos = None
 
     def __call__(self, strategy):
         if self.pos is None:
-            v = self.data.draw(strategy)
+            v = self._array.draw(strategy)
             self.log.append(v)
             return v
         v = self.log[self.pos]

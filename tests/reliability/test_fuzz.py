@@ -45,7 +45,7 @@ def _mutable(pool, i):
     ptr = t.untyped_storage().data_ptr()
     for j, (oc, ot) in enumerate(pool):
         if j != i and (ot.untyped_storage().data_ptr() == ptr
-                       or np.shares_memory(oc.data, c.data)):
+                       or np.shares_memory(oc._array, c._array)):
             return False
     # nor with a tensor some graph node saved (an intermediate view, e.g. c.unsqueeze(0)
     # inside an op): the out-of-place reference would not see the change (finding 5, fixed)
@@ -56,7 +56,7 @@ def _mutable(pool, i):
             continue
         seen.add(id(node))
         for v in (getattr(node, "_saved", None) or ()):
-            if isinstance(v, cg.Tensor) and v is not c and np.shares_memory(v.data, c.data):
+            if isinstance(v, cg.Tensor) and v is not c and np.shares_memory(v._array, c._array):
                 return False
         stack.extend(fn for fn, _ in node.next_functions if fn is not None)
     return True
@@ -102,7 +102,7 @@ def run_graph(data, only=None):
             if roll == 1:  # (one step in 8) through a view, both libraries in place
                 name = VIEW
                 ok = [j for j in range(len(pool)) if not _shares_with_split(pool, j)
-                      and pool[j][0].data.flags.writeable]  # (not expanded: open finding 9)
+                      and pool[j][0]._array.flags.writeable]  # (not expanded: open finding 9)
                 inner = [j for j in ok if pool[j][1].grad_fn is not None]
                 if not inner or data.draw(st.integers(0, 3), label="leaf base") == 0:
                     inner = ok  # (a view of a leaf: both must refuse)

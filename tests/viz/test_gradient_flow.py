@@ -103,7 +103,7 @@ def test_exploding_warnings():
     assert r.exploding
     assert any(w.startswith("exploding gradients: ") for w in r.warnings)
     w = m[0].weight
-    w.grad.data[0, 0] = np.nan
+    w.grad._array[0, 0] = np.nan
     r = viz.gradient_flow(m)
     assert "non-finite" in r.warnings[0]
 

@@ -111,7 +111,7 @@ class _IDXImages(_LabelledImages):
 
     @data.setter
     def data(self, value):
-        self._images = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.uint8)
+        self._images = np.asarray(value._array if isinstance(value, Tensor) else value, dtype=np.uint8)
 
     @property
     def targets(self):
@@ -120,7 +120,7 @@ class _IDXImages(_LabelledImages):
 
     @targets.setter
     def targets(self, value):
-        self._labels = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.int64)
+        self._labels = np.asarray(value._array if isinstance(value, Tensor) else value, dtype=np.int64)
 
     @property
     def class_to_idx(self):

@@ -13,7 +13,7 @@ from ...ops import nn_ops
 def _float(x, name):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise RuntimeError(f"\"{name}\" not implemented for '{x.dtype.name}'")
     return x
 

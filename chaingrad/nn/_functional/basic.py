@@ -24,7 +24,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
         a = "x".join(map(str, (int(input.numel() // max(input.shape[-1], 1)), input.shape[-1])))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
-    if input.data.dtype != weight.data.dtype:
+    if input._array.dtype != weight._array.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{input.dtype.name} and {weight.dtype.name}")
     if weight.ndim == 1:  # a single output feature: (..., in) @ (in,) -> (...)

@@ -83,7 +83,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
                            f"expected input{list(x.shape)} to have {cg * groups} channels, but "
                            f"got {c} channels instead")
-    if x.data.dtype != weight.data.dtype:
+    if x._array.dtype != weight._array.dtype:
         raise RuntimeError(f"Input type ({x.dtype.name}) and weight type "
                            f"({weight.dtype.name}) should be the same")
     pads = _conv_pads(padding, (kh, kw), dilation, stride)
@@ -123,7 +123,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             raise RuntimeError("output padding must be smaller than either stride or dilation, "
                                f"but got output_padding={opad}, stride={stride}, "
                                f"dilation={dilation}")
-    if x.data.dtype != weight.data.dtype:
+    if x._array.dtype != weight._array.dtype:
         raise RuntimeError(f"Input type ({x.dtype.name}) and weight type "
                            f"({weight.dtype.name}) should be the same")
     out_hw = [(n - 1) * s - 2 * p_ + d * (k - 1) + op_ + 1
@@ -200,7 +200,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
     p = _pool.make_params(x.shape[2], x.shape[3], k, s, pd, d, ceil_mode)
     if min(p.out) <= 0:
         raise RuntimeError("avg_pool2d: output size is too small")
-    div = _pool.avg_divisor(x.shape, p, count_include_pad, divisor_override, x.data.dtype)
+    div = _pool.avg_divisor(x.shape, p, count_include_pad, divisor_override, x._array.dtype)
     y = _pool.AvgPool2d.apply(x, p=p, div=div)
     return y.squeeze(0) if unbatched else y
 
@@ -229,7 +229,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     elif oh and ow and h % oh == 0 and w % ow == 0:
         y = avg_pool2d(x, (h // oh, w // ow))
     else:
-        dt = x.data.dtype
+        dt = x._array.dtype
         y = Tensor._wrap(_adaptive_matrix(h, oh, dt)) @ (
             x @ Tensor._wrap(_adaptive_matrix(w, ow, dt).T.copy()))
     return y.squeeze(0) if unbatched else y

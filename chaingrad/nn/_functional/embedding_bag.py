@@ -14,7 +14,7 @@ from .misc import embedding
 
 def _bags(input, offsets, include_last_offset):  # noqa: A002
     """(flat indices, bag id of each, number of bags) from PyTorch's two input layouts."""
-    idx = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    idx = input._array if isinstance(input, Tensor) else xp.asarray(input)
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
@@ -26,7 +26,7 @@ def _bags(input, offsets, include_last_offset):  # noqa: A002
                          f"{idx.ndim}")
     if offsets is None:
         raise ValueError("offsets has to be a 1D Tensor but got None")
-    off = offsets.data if isinstance(offsets, Tensor) else xp.asarray(offsets)
+    off = offsets._array if isinstance(offsets, Tensor) else xp.asarray(offsets)
     off = np.asarray(off, dtype=np.int64).reshape(-1)
     if off.size and off[0] != 0:
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
@@ -61,13 +61,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
         rows = rows * w.unsqueeze(1)
     d = weight.shape[1]
     if mode == "max":
-        zero = Tensor._wrap(xp.zeros((d,), dtype=weight.data.dtype))
+        zero = Tensor._wrap(xp.zeros((d,), dtype=weight._array.dtype))
         return stack([rows[Tensor._wrap(np.flatnonzero(bag_of == b))].amax(0)
                       if (bag_of == b).any() else zero for b in range(n_bags)], 0)
     target = np.broadcast_to(bag_of[:, None], (bag_of.size, d))
-    zeros = Tensor._wrap(xp.zeros((n_bags, d), dtype=weight.data.dtype))
+    zeros = Tensor._wrap(xp.zeros((n_bags, d), dtype=weight._array.dtype))
     out = scatter_add(zeros, 0, Tensor._wrap(np.ascontiguousarray(target)), rows)
     if mode == "mean":
-        counts = np.bincount(bag_of, minlength=n_bags).astype(weight.data.dtype)
+        counts = np.bincount(bag_of, minlength=n_bags).astype(weight._array.dtype)
         out = out / Tensor._wrap(np.maximum(counts, 1)[:, None])
     return out

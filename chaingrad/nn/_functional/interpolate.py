@@ -149,7 +149,7 @@ def _aa_matrix(n, o, sf, align_corners, mode, ft):
 def _resample_matrix(x, axis, w):
     """y = W x along ``axis`` (a matmul with a constant: its gradient is W^T g)."""
     moved = x.transpose(axis, -1)
-    y = moved @ Tensor._wrap(xp.ascontiguousarray(w.T.astype(x.data.dtype)))
+    y = moved @ Tensor._wrap(xp.ascontiguousarray(w.T.astype(x._array.dtype)))
     return y.transpose(axis, -1)
 
 
@@ -161,7 +161,7 @@ def _resample(x, axis, taps, weights):
     tail = (1,) * (x.ndim - axis - 1)
     y = None
     for idx, w in zip(taps, weights):
-        term = x[lead + (idx,)] * Tensor._wrap(w.astype(x.data.dtype).reshape((-1,) + tail))
+        term = x[lead + (idx,)] * Tensor._wrap(w.astype(x._array.dtype).reshape((-1,) + tail))
         y = term if y is None else y + term
     return y
 
@@ -201,8 +201,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and "
                          "requires a 4-D tensor as input")
-    if input.data.dtype.kind != "f" and not (mode.startswith("nearest")
-                                              and input.data.dtype == xp.uint8):
+    if input._array.dtype.kind != "f" and not (mode.startswith("nearest")
+                                              and input._array.dtype == xp.uint8):
         raise NotImplementedError(f"interpolate: mode {mode!r} not implemented for "
                                   f"{input.dtype.name}")
     spatial = tuple(input.shape[2:])
@@ -215,7 +215,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if input.ndim == 4:
             return conv.adaptive_avg_pool2d(input, out)
         raise NotImplementedError("interpolate: mode 'area' is supported for 3-D and 4-D input")
-    ft = xp.float64 if input.data.dtype == xp.float64 else xp.float32
+    ft = xp.float64 if input._array.dtype == xp.float64 else xp.float32
     y = input
     for a, (n, o, sf) in enumerate(zip(spatial, out, sfs)):
         if antialias:

@@ -39,14 +39,14 @@ def _reduce(loss, reduction):
 
 def _tensor(x, like):
     if isinstance(x, Tensor):
-        return x.to(like.dtype) if x.data.dtype.kind == "f" and x.dtype != like.dtype else x
-    return Tensor._wrap(xp.asarray(x, dtype=like.data.dtype))
+        return x.to(like.dtype) if x._array.dtype.kind == "f" and x.dtype != like.dtype else x
+    return Tensor._wrap(xp.asarray(x, dtype=like._array.dtype))
 
 
 def _promoting(x, like):
     """A float tensor target as it is (the loss then takes the promoted dtype, float32 with
     float64 giving float64, as PyTorch's mse/l1/smooth_l1/kl_div); anything else as ``_tensor``."""
-    if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+    if isinstance(x, Tensor) and x._array.dtype.kind == "f":
         return x
     return _tensor(x, like)
 
@@ -55,8 +55,8 @@ def _const(x, like):
     """An optional weight as a plain array of ``like``'s dtype (weights get no gradient)."""
     if x is None:
         return None
-    arr = x.data if isinstance(x, Tensor) else xp.asarray(x)
-    return arr.astype(like.data.dtype, copy=False)
+    arr = x._array if isinstance(x, Tensor) else xp.asarray(x)
+    return arr.astype(like._array.dtype, copy=False)
 
 
 def _no_grad_arg(x, fn, arg):
@@ -77,7 +77,7 @@ def _check_same_size(input, target, name):  # noqa: A002
 def _class_rows(input, target):  # noqa: A002
     """(M, C) logits with the class dim last, and the (M,) int targets."""
     if input.ndim == 1:
-        return input.reshape(1, -1), target.data.reshape(-1).astype(xp.int64), ()
+        return input.reshape(1, -1), target._array.reshape(-1).astype(xp.int64), ()
     c = input.shape[1]
     if input.ndim == 2:
         x2 = input
@@ -90,7 +90,7 @@ def _class_rows(input, target):  # noqa: A002
                          f"batch_size ({target.shape[0]}).")
     if tuple(target.shape) != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-    return x2, target.data.reshape(-1).astype(xp.int64, copy=False), expected
+    return x2, target._array.reshape(-1).astype(xp.int64, copy=False), expected
 
 
 def _targets(t, c, ignore_index):
@@ -117,14 +117,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
                                   f"'{input.dtype.name}'")
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight is not None and tuple(weight.shape) != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
-    if isinstance(target, Tensor) and target.data.dtype.kind == "f":
+    if isinstance(target, Tensor) and target._array.dtype.kind == "f":
         if weight is not None:
             weight = _tensor(weight, input)
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
@@ -132,7 +132,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     w = _const(weight, input)
     x2, t, out_shape = _class_rows(input, target)
     t, valid = _targets(t, c, ignore_index)
-    dt = input.data.dtype
+    dt = input._array.dtype
     if reduction == "mean":
         denom = (w[t] * valid).sum() if w is not None else valid.sum()
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -179,14 +179,14 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
     x2, t, out_shape = _class_rows(input, target)
     t, valid = _targets(t, c, ignore_index)
     w = _const(weight, input)
-    wt = ((w[t] if w is not None else 1.0) * valid).astype(input.data.dtype)
+    wt = ((w[t] if w is not None else 1.0) * valid).astype(input._array.dtype)
     picked = x2[xp.arange(t.shape[0]), t]
     loss = -(picked * Tensor._wrap(wt))
     if reduction == "none":
         return loss.reshape(*out_shape) if input.ndim != 1 else loss.reshape(())
     if reduction == "sum":
         return loss.sum()
-    dt = input.data.dtype
+    dt = input._array.dtype
     total = dt.type(wt.sum())
     if total != 0:
         return loss.sum() / total
@@ -294,7 +294,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        pos = target.data > 0
+        pos = target._array > 0
         safe = ew.where(Tensor._wrap(pos), target, 1.0)
         loss = ew.where(Tensor._wrap(pos), target * safe.log(), 0.0) - target * input
     if reduction == "batchmean":

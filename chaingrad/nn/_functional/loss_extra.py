@@ -17,7 +17,7 @@ from .activation import logsigmoid
 
 
 def _zeros_like(x):
-    return Tensor._wrap(xp.zeros((), dtype=x.data.dtype))
+    return Tensor._wrap(xp.zeros((), dtype=x._array.dtype))
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
@@ -32,7 +32,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                          reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1."""
     reduction = _reduction(reduction, size_average, reduce)
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = target._array if isinstance(target, Tensor) else xp.asarray(target)
     zero = _zeros_like(input)
     margin_part = ew.where(Tensor._wrap(t != 1), (margin - input).clamp(min=0), zero)
     self_part = ew.where(Tensor._wrap(t != -1), input, zero)
@@ -68,7 +68,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     m1 = (input1 * input1).sum(d) + 1e-12
     m2 = (input2 * input2).sum(d) + 1e-12
     cos = prod / (m1 * m2).sqrt()
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = target._array if isinstance(target, Tensor) else xp.asarray(target)
     zero = _zeros_like(cos)
     loss = (ew.where(Tensor._wrap(t == 1), 1 - cos, zero)
             + ew.where(Tensor._wrap(t == -1), (cos - margin).clamp(min=0), zero))
@@ -95,7 +95,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     y = _tensor(target, input)
     loss = input.exp() - y * input if log_input else input - y * (input + eps).log()
     if full:
-        big = y.data > 1
+        big = y._array > 1
         safe = ew.where(Tensor._wrap(big), y, 1.0)
         stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
         loss = loss + ew.where(Tensor._wrap(big), stirling, 0.0)
@@ -107,7 +107,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     ``var`` may lack the last dim or have size 1 there; it is raised to ``eps`` in value only
     (PyTorch clamps it in place under no_grad)."""
     if isinstance(var, (int, float)):
-        var = Tensor._wrap(xp.full(tuple(input.shape), var, dtype=input.data.dtype))
+        var = Tensor._wrap(xp.full(tuple(input.shape), var, dtype=input._array.dtype))
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
@@ -115,7 +115,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    if (var.data < 0).any():
+    if (var._array < 0).any():
         raise ValueError("var has negative entry/entries")
     var = var + (var.detach().clamp(min=eps) - var.detach())
     loss = 0.5 * (var.log() + (input - _tensor(target, input)) ** 2 / var)

@@ -21,8 +21,8 @@ def _dropout_with_mask(input, p, mask_shape, inplace):  # noqa: A002
     if p == 1.0:
         y = input * 0.0
     else:
-        keep = _random.uniform_array(mask_shape, dtype=input.data.dtype) < (1.0 - p)
-        scaled = keep.astype(input.data.dtype) * input.data.dtype.type(1.0 / (1.0 - p))
+        keep = _random.uniform_array(mask_shape, dtype=input._array.dtype) < (1.0 - p)
+        scaled = keep.astype(input._array.dtype) * input._array.dtype.type(1.0 / (1.0 - p))
         y = nn_ops.Dropout.apply(input, scaled_mask=scaled)
     return input.copy_(y) if inplace else y
 
@@ -98,7 +98,7 @@ def _alpha_dropout(input, p, training, inplace, mask_shape):  # noqa: A002
     if p == 1.0:
         y = input * 0.0
         return input.copy_(y) if inplace else y
-    dt = input.data.dtype
+    dt = input._array.dtype
     keep = (_random.uniform_array(mask_shape, dtype=dt) < (1.0 - p)).astype(dt)
     a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
     b = (keep - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
@@ -124,7 +124,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
 
     ``padding_idx`` rows get no gradient; ``max_norm`` renormalises the looked-up rows of
     ``weight`` in place to at most that ``norm_type``-norm."""
-    idx = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    idx = input._array if isinstance(input, Tensor) else xp.asarray(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {idx.dtype} instead")
@@ -138,7 +138,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
             padding_idx += v
     if max_norm is not None:
         rows = xp.unique(idx)
-        w = weight.data
+        w = weight._array
         norms = (xp.abs(w[rows]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
         scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
         w[rows] *= scale[:, None].astype(w.dtype)
@@ -149,7 +149,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
 
 def one_hot(tensor, num_classes=-1):
     """(*,) int64 class indices -> (*, num_classes) int64 with a 1 at each index."""
-    t = tensor.data
+    t = tensor._array
     if t.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if t.size and t.min() < 0:

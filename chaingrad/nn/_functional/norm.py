@@ -8,7 +8,7 @@ from ...ops import norm as _norm
 
 
 def _const(shape, value, like):
-    return Tensor._wrap(xp.full(shape, value, dtype=like.data.dtype))
+    return Tensor._wrap(xp.full(shape, value, dtype=like._array.dtype))
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
@@ -22,7 +22,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim < 2:
         raise RuntimeError(f"batch_norm expects at least 2-D input, got {input.ndim}-D")
-    x = input.data
+    x = input._array
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
     n = x.size // max(c, 1)
@@ -36,20 +36,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         var = _norm.channel_dot(xc, xc) / n
         del xc, x3
         if running_mean is not None:
-            rm = running_mean.data
+            rm = running_mean._array
             rm *= 1 - momentum
             rm += momentum * mean.astype(rm.dtype, copy=False)
             running_mean._version_counter.value += 1
         if running_var is not None:
-            rv = running_var.data
+            rv = running_var._array
             rv *= 1 - momentum
             rv += (momentum * n / (n - 1)) * var.astype(rv.dtype, copy=False)
             running_var._version_counter.value += 1
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-        mean = running_mean.data.astype(x.dtype, copy=False)
-        var = running_var.data.astype(x.dtype, copy=False)
+        mean = running_mean._array.astype(x.dtype, copy=False)
+        var = running_var._array.astype(x.dtype, copy=False)
     invstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
     w = weight if weight is not None else _const((c,), 1.0, input)
     b = bias if bias is not None else _const((c,), 0.0, input)
@@ -88,7 +88,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
     """
     normalized_shape, k = _normalized_shape(input, normalized_shape)
     if eps is None:
-        eps = float(xp.finfo(input.data.dtype).eps)
+        eps = float(xp.finfo(input._array.dtype).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
     y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     return y * weight if weight is not None else y
@@ -124,13 +124,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     if running_mean is not None or running_var is not None:
-        x = input.data
+        x = input._array
         planes = x.reshape(x.shape[0], x.shape[1], -1)
         k = planes.shape[2]
         for run, stat in ((running_mean, lambda: planes.mean(axis=2)),
                           (running_var, lambda: planes.var(axis=2) * (k / max(k - 1, 1)))):
             if run is not None:
-                r = run.data
+                r = run._array
                 r *= 1 - momentum
                 r += (momentum * stat().mean(axis=0)).astype(r.dtype, copy=False)
                 run._version_counter.value += 1

@@ -65,7 +65,7 @@ def _unpool(input, indices, spatial_out, name):  # noqa: A002
     if input.ndim not in (k + 1, k + 2):
         raise RuntimeError(f"{name}: Expected {k + 1}D or {k + 2}D input, got {input.ndim}D")
     x = input if batched else input.unsqueeze(0)
-    idx = indices.data if isinstance(indices, Tensor) else xp.asarray(indices)
+    idx = indices._array if isinstance(indices, Tensor) else xp.asarray(indices)
     idx = idx if batched else idx[None]
     n, c = x.shape[0], x.shape[1]
     size = 1
@@ -74,7 +74,7 @@ def _unpool(input, indices, spatial_out, name):  # noqa: A002
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are of "
                            f"size {'x'.join(map(str, spatial_out))}")
-    zeros = Tensor._wrap(xp.zeros((n, c, size), dtype=x.data.dtype))
+    zeros = Tensor._wrap(xp.zeros((n, c, size), dtype=x._array.dtype))
     flat = scatter(zeros, 2, Tensor._wrap(idx.reshape(n, c, -1)), x.reshape(n, c, -1))
     y = flat.reshape(n, c, *spatial_out)
     return y if batched else y.squeeze(0)

@@ -178,7 +178,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         self.weight = _empty_param((num_parameters,), dtype, device)
-        self.weight.data[...] = init
+        self.weight._array[...] = init
 
     def forward(self, input):  # noqa: A002
         return F.prelu(input, self.weight)

@@ -29,8 +29,8 @@ def _dropout(x, p):
         return x
     if p >= 1.0:
         return x * 0
-    keep = random.uniform_array(x.shape, dtype=x.data.dtype) >= p
-    return x * Tensor._wrap(keep.astype(x.data.dtype) / (1.0 - p))
+    keep = random.uniform_array(x.shape, dtype=x._array.dtype) >= p
+    return x * Tensor._wrap(keep.astype(x._array.dtype) / (1.0 - p))
 
 
 def _attend(q, k, v, bias, masked, scale, dropout_p, zero_empty_rows):
@@ -47,7 +47,7 @@ def _attend(q, k, v, bias, masked, scale, dropout_p, zero_empty_rows):
         scores = where(Tensor._wrap(xp.broadcast_to(masked, scores.shape)), _NEG_INF, scores)
     empty = None
     if zero_empty_rows and (bias is not None or masked is not None):
-        empty = xp.isneginf(scores.data).all(axis=-1, keepdims=True)
+        empty = xp.isneginf(scores._array).all(axis=-1, keepdims=True)
         if empty.any():  # keep NaN out of both passes: softmax a zero row, then zero it
             empty_t = Tensor._wrap(xp.broadcast_to(empty, scores.shape))
             scores = where(empty_t, 0.0, scores)
@@ -90,9 +90,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         masked = ~xp.tril(xp.ones((L, S), dtype=bool))
     elif attn_mask is not None:
-        if attn_mask.data.dtype == bool:
-            masked = ~attn_mask.data
-        elif attn_mask.data.dtype.kind == "f":
+        if attn_mask._array.dtype == bool:
+            masked = ~attn_mask._array
+        elif attn_mask._array.dtype.kind == "f":
             bias = attn_mask
         else:
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match "
@@ -110,9 +110,9 @@ def _float_mask(mask, name, dtype):
     """PyTorch's canonical mask: bool (True = excluded) -> 0 / -inf floats; floats as given."""
     if mask is None:
         return None
-    if mask.data.dtype == bool:
-        return Tensor._wrap(xp.where(mask.data, _NEG_INF, 0.0).astype(dtype))
-    if mask.data.dtype.kind != "f":
+    if mask._array.dtype == bool:
+        return Tensor._wrap(xp.where(mask._array, _NEG_INF, 0.0).astype(dtype))
+    if mask._array.dtype.kind != "f":
         raise AssertionError(f"only bool and floating types of {name} are supported")
     return mask
 
@@ -234,7 +234,7 @@ class MultiheadAttention(Module):
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, "
                                  f"but got {E}")
         h, d = self.num_heads, self.head_dim
-        dtype = query.data.dtype
+        dtype = query._array.dtype
         kpm = _float_mask(key_padding_mask, "key_padding_mask", dtype)
         mask = _float_mask(attn_mask, "attn_mask", dtype)
         q, k, v = self._project(query, key, value)

@@ -163,7 +163,7 @@ def adaptive_max_pool2d(x, output_size, return_indices=False):
     oh, ow = (h if oh is None else oh), (w if ow is None else ow)
     if h % oh == 0 and w % ow == 0:
         return max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
-    data = x.data
+    data = x._array
     idx = xp.empty(data.shape[:-2] + (oh, ow), dtype=xp.int64)
     for i in range(oh):  # one argmax per output bin: loops over the (few) bins, not pixels
         a, b = (i * h) // oh, -(-((i + 1) * h) // oh)
@@ -210,8 +210,8 @@ def hardshrink(x, lambd=0.5):
 def celu(x, alpha=1.0):
     """max(0, x) + min(0, alpha (e^(x / alpha) - 1)); slope 1 at 0 (PyTorch's, from the
     exponential side)."""
-    pos = Tensor._wrap(x.data > 0)
-    neg = ew.where(pos, Tensor._wrap(xp.zeros((), dtype=x.data.dtype)), x)
+    pos = Tensor._wrap(x._array > 0)
+    neg = ew.where(pos, Tensor._wrap(xp.zeros((), dtype=x._array.dtype)), x)
     return ew.where(pos, x, alpha * (neg / alpha).expm1())
 
 

@@ -75,9 +75,9 @@ class _BatchNorm(_AffineNorm):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -94,7 +94,7 @@ class _BatchNorm(_AffineNorm):
                                           missing_keys, unexpected_keys, error_msgs)
             if key in missing_keys[before:]:
                 missing_keys.remove(key)
-                self.num_batches_tracked.data[...] = 0
+                self.num_batches_tracked._array[...] = 0
             return
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
@@ -108,10 +108,10 @@ class _BatchNorm(_AffineNorm):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._array[...] += 1
             self.num_batches_tracked._version_counter.value += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._array)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
         return batch_norm(input, self.running_mean if track else None,

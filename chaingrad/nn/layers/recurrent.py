@@ -34,19 +34,19 @@ def _new_param(shape, dtype):
 def _reset_uniform(module, hidden_size):
     stdv = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
     for p in module.parameters():
-        p.data[...] = random.uniform_array(p.shape, -stdv, stdv, dtype=p.data.dtype)
+        p._array[...] = random.uniform_array(p.shape, -stdv, stdv, dtype=p._array.dtype)
 
 
 def _dropout(x, p):
     """Inverted dropout between stacked layers (drawn from chaingrad's generator)."""
     if p >= 1.0:
         return x * 0
-    keep = random.uniform_array(x.shape, dtype=x.data.dtype) >= p
-    return x * Tensor._wrap(keep.astype(x.data.dtype) / (1.0 - p))
+    keep = random.uniform_array(x.shape, dtype=x._array.dtype) >= p
+    return x * Tensor._wrap(keep.astype(x._array.dtype) / (1.0 - p))
 
 
 def _zeros(shape, like):
-    return Tensor._wrap(xp.zeros(shape, dtype=like.data.dtype))
+    return Tensor._wrap(xp.zeros(shape, dtype=like._array.dtype))
 
 
 def _project(x, w_ih, bias):
@@ -165,7 +165,7 @@ class RNNBase(Module):
         padded, lengths = pad_packed_sequence(packed)
         is_lstm = self.mode == "LSTM"
         outs, hs, cs = [], [], []
-        for b, n in enumerate(lengths.data.tolist()):
+        for b, n in enumerate(lengths._array.tolist()):
             x = padded[:n, b:b + 1]
             x = x.transpose(0, 1) if self.batch_first else x
             h = None if hx is None else (

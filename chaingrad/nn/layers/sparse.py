@@ -49,7 +49,7 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._array[self.padding_idx] = 0
 
     def forward(self, input):  # noqa: A002
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
@@ -109,7 +109,7 @@ class EmbeddingBag(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._array[self.padding_idx] = 0
 
     def forward(self, input, offsets=None, per_sample_weights=None):  # noqa: A002
         from .._functional.embedding_bag import embedding_bag

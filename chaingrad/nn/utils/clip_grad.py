@@ -21,17 +21,17 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return Tensor._wrap(xp.asarray(0.0, dtype=xp.float32))
-    dtype = tensors[0].data.dtype
+    dtype = tensors[0]._array.dtype
     if norm_type == math.inf:
-        norms = [xp.abs(t.data).max() if t.data.size else dtype.type(0) for t in tensors]
+        norms = [xp.abs(t._array).max() if t._array.size else dtype.type(0) for t in tensors]
         total = xp.max(xp.stack(norms))
     elif norm_type == -math.inf:
-        norms = [xp.abs(t.data).min() for t in tensors]
+        norms = [xp.abs(t._array).min() for t in tensors]
         total = xp.min(xp.stack(norms))
     else:
         # norm of the per-tensor norms, as PyTorch (same value as one long vector's norm)
-        norms = [(xp.abs(t.data) ** norm_type).sum() ** (1.0 / norm_type) if norm_type != 2
-                 else xp.sqrt(xp.vdot(t.data.ravel(), t.data.ravel())) for t in tensors]
+        norms = [(xp.abs(t._array) ** norm_type).sum() ** (1.0 / norm_type) if norm_type != 2
+                 else xp.sqrt(xp.vdot(t._array.ravel(), t._array.ravel())) for t in tensors]
         norms = xp.stack([xp.asarray(n, dtype=dtype) for n in norms])
         total = (xp.abs(norms) ** norm_type).sum() ** (1.0 / norm_type) if norm_type != 2 \
             else xp.sqrt((norms * norms).sum())
@@ -49,10 +49,10 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _grads(parameters)
     if not grads:
         return
-    tn = total_norm.data if isinstance(total_norm, Tensor) else total_norm
+    tn = total_norm._array if isinstance(total_norm, Tensor) else total_norm
     coef = xp.minimum(float(max_norm) / (tn + 1e-6), 1.0)
     for g in grads:
-        g.data *= xp.asarray(coef, dtype=g.data.dtype)
+        g._array *= xp.asarray(coef, dtype=g._array.dtype)
         g._version_counter.value += 1
 
 
@@ -78,5 +78,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to [-clip_value, clip_value], in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp.clip(g.data, -clip_value, clip_value, out=g.data)
+        xp.clip(g._array, -clip_value, clip_value, out=g._array)
         g._version_counter.value += 1

@@ -21,6 +21,6 @@ def vector_to_parameters(vec, parameters):
     i = 0
     for p in parameters:
         n = p.numel()
-        p.data = vec.data[i:i + n].reshape(p.shape).astype(p.data.dtype, copy=True)
+        p._array = vec._array[i:i + n].reshape(p.shape).astype(p._array.dtype, copy=True)
         p._version_counter.value += 1
         i += n

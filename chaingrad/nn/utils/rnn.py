@@ -22,7 +22,7 @@ from ...ops.shape import stack, pad as _pad
 
 
 def _lengths_array(lengths):
-    arr = lengths.data if isinstance(lengths, Tensor) else np.asarray(lengths)
+    arr = lengths._array if isinstance(lengths, Tensor) else np.asarray(lengths)
     return np.asarray(arr, dtype=np.int64).reshape(-1)
 
 
@@ -38,8 +38,8 @@ class PackedSequence(namedtuple("PackedSequence",
 
     def __new__(cls, data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
         if unsorted_indices is None and sorted_indices is not None:
-            inv = np.empty_like(sorted_indices.data)
-            inv[sorted_indices.data] = np.arange(inv.size)
+            inv = np.empty_like(sorted_indices._array)
+            inv[sorted_indices._array] = np.arange(inv.size)
             unsorted_indices = _index_tensor(inv)
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
@@ -53,7 +53,7 @@ class PackedSequence(namedtuple("PackedSequence",
 
     def _lengths_sorted(self):
         """Each (sorted) sequence's length, from batch_sizes."""
-        bs = self.batch_sizes.data
+        bs = self.batch_sizes._array
         return np.array([(bs > b).sum() for b in range(int(bs[0]) if bs.size else 0)],
                         dtype=np.int64)
 
@@ -91,7 +91,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         raise RuntimeError(f"Expected sequence length to be larger than or equal to "
                            f"{int(lengths[0])}, but got {input.shape[0]}")
     if sorted_indices is not None:
-        input = input[:, sorted_indices.data]  # noqa: A001
+        input = input[:, sorted_indices._array]  # noqa: A001
     data, batch_sizes = _pack_sorted(input, lengths)
     return PackedSequence(data, batch_sizes, sorted_indices)
 
@@ -99,7 +99,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
     """Inverse of ``pack_padded_sequence``: (padded (T, B, *), lengths) in the caller's batch
     order; ``total_length`` pads the time dim further."""
-    data, bs = sequence.data, sequence.batch_sizes.data
+    data, bs = sequence.data, sequence.batch_sizes._array
     lengths = sequence._lengths_sorted()
     t_max, b = int(bs.size), int(bs[0]) if bs.size else 0
     if total_length is not None:
@@ -118,8 +118,8 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     keep = Tensor._wrap(mask.reshape(mask.shape + (1,) * (data.ndim - 1)))
     padded = ew.where(keep, gathered, padding_value)
     if sequence.unsorted_indices is not None:
-        padded = padded[:, sequence.unsorted_indices.data]
-        lengths = lengths[sequence.unsorted_indices.data]
+        padded = padded[:, sequence.unsorted_indices._array]
+        lengths = lengths[sequence.unsorted_indices._array]
     if batch_first:
         padded = padded.transpose(0, 1)
     return padded, Tensor._wrap(lengths)
@@ -163,7 +163,7 @@ def _repack_like(padded, template):
     """Pack time-major ``padded`` (T, B, *) in the caller's batch order with ``template``'s
     batch sizes and indices (a recurrent layer's output for a packed input)."""
     if template.sorted_indices is not None:
-        padded = padded[:, template.sorted_indices.data]
+        padded = padded[:, template.sorted_indices._array]
     data, _ = _pack_sorted(padded, template._lengths_sorted())
     return PackedSequence(data, template.batch_sizes, template.sorted_indices,
                           template.unsorted_indices)
