@@ -1,8 +1,8 @@
 """The Tensor: an array, and what back-propagation needs to know about it.
 
-A Tensor holds its array (``_array``; ``.data`` is the PyTorch-style detached view), whether gradients should flow to it
-(``requires_grad``), the gradient once computed (``grad``) and, when an op made it, the graph
-node that did (``grad_fn``). Every operator and method here only routes to an op in
+A Tensor holds its array (``_array``; ``.data`` is PyTorch's detached view of it), whether
+gradients should flow to it (``requires_grad``), the gradient once computed (``grad``) and,
+when an op made it, the graph node that did (``grad_fn``). Every operator and method here only routes to an op in
 ``chaingrad.ops``, where each op's forward and derivative live side by side.
 """
 from __future__ import annotations
