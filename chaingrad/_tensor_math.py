@@ -370,7 +370,10 @@ class TensorMath:
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        if self.ndim < 2:
+            return self
+        from .autograd.function import backward_named
+        return backward_named(self.transpose(0, 1), "TBackward0")
     def permute(self, *dims): return _shp.permute(self, _shape_args(dims))
     def expand(self, *sizes): return _shp.expand(self, _shape_args(sizes))
     def expand_as(self, other): return _shp.expand(self, other.shape)

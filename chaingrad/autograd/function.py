@@ -76,6 +76,9 @@ class Node:
     _direct = False  # the engine may call backward(grad, F) itself (a single-output Op)
     # what few nodes ever have lives in the instance __dict__, only once set
     _trace = None
+    # PyTorch's name for this node where it is not the class name + "Backward0" (a class
+    # attribute, or set on one node by the function that made it: ``backward_named``)
+    backward_name = None
 
     def __init__(self):
         self._seq = _next_seq()
@@ -88,7 +91,8 @@ class Node:
 
     # -- introspection ---------------------------------------------------------------------
     def name(self) -> str:
-        return type(self).__name__ + "Backward0"  # PyTorch's spelling (MulBackward0)
+        # PyTorch's spelling (MulBackward0), and PyTorch's name where ours differs
+        return self.backward_name or type(self).__name__ + "Backward0"
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -435,6 +439,16 @@ _new_tensor = object.__new__
 _ndarray = _xp.ndarray
 _as_array = _xp.asarray
 _Tensor = _VersionCounter = None  # bound by tensor.py once Tensor exists (it imports us)
+
+
+def backward_named(out, name):
+    """Give the node that made tensor ``out`` PyTorch's name for the function the user called
+    (``x.view`` and ``x.unsqueeze`` share one op here; PyTorch names them ViewBackward0 and
+    UnsqueezeBackward0). Returns ``out``."""
+    fn = out.grad_fn
+    if fn is not None:
+        fn.backward_name = name
+    return out
 
 
 def _bind_tensor(tensor_cls, counter_cls):

@@ -247,6 +247,7 @@ def _path(x, w, p):
 
 class Conv2d(Op):
     """y = conv2d(x, W) (+ b): inputs x (N, C, H, W), W (O, C/G, kh, kw), optional b (O,)."""
+    backward_name = "ConvolutionBackward0"  # PyTorch's name
     save_inputs = (0, 1)
 
     def forward(self, x, w, *b, p):

@@ -153,6 +153,7 @@ class Neg(Op):
 
 class PowScalar(Op):
     """x ** p for a constant exponent p."""
+    backward_name = "PowBackward0"  # PyTorch's name
     quiet = True
     pointwise = True
     save_inputs = (0,)
@@ -175,6 +176,7 @@ class PowScalar(Op):
 
 class Pow(Op):
     """a ** b with both tensors."""
+    backward_name = "PowBackward1"  # PyTorch's name
     quiet = True
     pointwise = True
     save_inputs = (0, 1)
@@ -258,6 +260,7 @@ def pow(base, exponent):  # noqa: A001
 
 
 class Clamp(Op):
+    backward_name = "ClampBackward1"  # PyTorch's name
     pointwise = True
     save_inputs = (0,)
 
@@ -327,6 +330,7 @@ class Where(Op):
 
 
 class Cast(Op):
+    backward_name = "ToCopyBackward0"  # PyTorch's name
     def forward(self, x, dtype):
         self.src = x.dtype
         self.differentiable_out = dtype.kind == "f"
@@ -398,8 +402,14 @@ def where(condition, a=None, b=None):
     try:
         xp.broadcast_shapes(cond.shape, a._array.shape, b._array.shape)
     except ValueError:
-        raise RuntimeError(f"where: the shapes {tuple(cond.shape)} (condition), {tuple(a.shape)} "
-                           f"and {tuple(b.shape)} cannot be broadcast together") from None
+        pairs = [(cond.shape, a._array.shape), (cond.shape, b._array.shape),
+                 (a._array.shape, b._array.shape)]
+        for sa, sb in pairs:  # PyTorch's message, for the first pair that does not fit
+            try:
+                xp.broadcast_shapes(sa, sb)
+            except ValueError:
+                raise broadcast_error(sa, sb, "where") from None
+        raise broadcast_error(cond.shape, a._array.shape, "where") from None
     return Where.apply(a, b, cond=cond.astype(bool, copy=False))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ..autograd.function import Op
+from ..autograd.function import Op, backward_named
 from ..tensor import Tensor
 from .elementwise import as_tensor_operand, _promote
 
@@ -61,12 +61,18 @@ def matmul(a, b):
         raise RuntimeError(f"matmul: shapes cannot be multiplied ({sa} and {sb}): the inner "
                            f"dimensions {ka} and {kb} differ")
     try:
-        return MatMul.apply(a, b)
+        out = MatMul.apply(a, b)
     except ValueError:
         sa = "x".join(map(str, a.shape))
         sb = "x".join(map(str, b.shape))
         raise RuntimeError(f"matmul: the batch dimensions of {sa} and {sb} cannot be "
                            f"broadcast ({tuple(a.shape[:-2])} vs {tuple(b.shape[:-2])})") from None
+    return backward_named(out, _MATMUL_NAMES.get((a.ndim, b.ndim), "UnsafeViewBackward0"))
+
+
+# PyTorch's node for a @ b by the operands' dims (higher dims: a batched product, reshaped)
+_MATMUL_NAMES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
+                 (1, 2): "SqueezeBackward4"}
 
 
 def outer(a, b):

@@ -230,6 +230,7 @@ class CrossEntropy(Op):
     Subtracting the row max first keeps logits of +-1000 finite. ``reduce`` sums the rows
     (the scale already holds the mean's denominator); otherwise one loss per row.
     """
+    backward_name = "NllLossBackward0"  # PyTorch's name
     save_inputs = (0,)
 
     def forward(self, z, t, w, scale, smoothing, reduce):

@@ -42,6 +42,7 @@ class BatchNorm(Op):
     """y = (x - mean) * invstd * w + b per channel (dim 1); the statistics come from the
     caller (batch statistics in training, running ones in eval: ``batch_stats`` says which).
     Inputs x (N, C, ...), w (C,), b (C,) (constants ones/zeros when not affine)."""
+    backward_name = "NativeBatchNormBackward0"  # PyTorch's name
     save_inputs = (0, 1)
 
     def forward(self, x, w, b, mean, invstd, batch_stats, eps):
@@ -102,6 +103,7 @@ class BatchNorm(Op):
 class LayerNorm(Op):
     """y = (x - mu) / sigma * w + b, statistics over the last ``k`` dims of each sample.
     Inputs x, w and b (the normalised shape; constants ones/zeros when not affine)."""
+    backward_name = "NativeLayerNormBackward0"  # PyTorch's name
     save_inputs = (0, 1)
 
     def forward(self, x, w, b, k, eps):

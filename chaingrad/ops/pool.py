@@ -129,6 +129,7 @@ def max_indices(arg, x_shape, p):
 
 class MaxPool2d(Op):
     """y[n, c, oy, ox] = max over the window; the gradient goes to the (first) max."""
+    backward_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's name
 
     def forward(self, x, p, box=None):
         out, arg = maxpool_forward(x, p, need_arg=self.recording or box is not None)
@@ -192,6 +193,7 @@ def avgpool_backward(g, x_shape, p, div):
 
 class AvgPool2d(Op):
     """y = (sum of the window) / divisor;  dx[window] += dy / divisor."""
+    backward_name = "AvgPool2DBackward0"  # PyTorch's name
 
     def forward(self, x, p, div):
         self.p, self.div, self.x_shape = p, div, x.shape

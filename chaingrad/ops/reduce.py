@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import xp
-from ..autograd.function import Op
+from ..autograd.function import Op, backward_named
 from ..tensor import Tensor
 
 
@@ -266,6 +266,7 @@ class Cumsum(Op):
 
 
 class Norm2(Op):
+    backward_name = "LinalgVectorNormBackward0"  # PyTorch's name
     save_inputs = (0,)
     save_output = True
 
@@ -292,7 +293,8 @@ def _out_dtype(x, dtype):
 
 def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001
     x = _out_dtype(x, dtype)
-    return Sum.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    out = Sum.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return out if dim is None else backward_named(out, "SumBackward1")
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -301,7 +303,8 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     if x._array.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
-    return Mean.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    out = Mean.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim)
+    return out if dim is None else backward_named(out, "MeanBackward1")
 
 
 def prod(x, dim=None, keepdim=False, dtype=None):
@@ -354,11 +357,13 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 
 def amax(x, dim=(), keepdim=False):
-    return AmaxAmin.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim, is_max=True)
+    return backward_named(AmaxAmin.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim,
+                                         is_max=True), "AmaxBackward0")
 
 
 def amin(x, dim=(), keepdim=False):
-    return AmaxAmin.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim, is_max=False)
+    return backward_named(AmaxAmin.apply(x, axes=normalize_dims(dim, x.ndim), keepdim=keepdim,
+                                         is_max=False), "AminBackward0")
 
 
 class _ValuesIndices(tuple):
@@ -380,7 +385,8 @@ def _max_min(x, dim, keepdim, is_max, other=None):
     if dim is None:
         if x.numel() == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0.")
-        return AmaxAmin.apply(x, axes=None, keepdim=False, is_max=is_max)
+        return backward_named(AmaxAmin.apply(x, axes=None, keepdim=False, is_max=is_max),
+                              "MaxBackward1" if is_max else "MinBackward1")
     axis = normalize_dims(dim, x.ndim)
     axis = axis[0] if axis else 0
     if x.ndim and x.shape[axis] == 0:
@@ -388,7 +394,8 @@ def _max_min(x, dim, keepdim, is_max, other=None):
                          f"have non-zero size.")
     if x.ndim == 0:
         return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
-    values = MaxMinDim.apply(x, axis=axis, keepdim=keepdim, is_max=is_max)
+    values = backward_named(MaxMinDim.apply(x, axis=axis, keepdim=keepdim, is_max=is_max),
+                            "MaxBackward0" if is_max else "MinBackward0")
     idx = (xp.argmax if is_max else xp.argmin)(x._array, axis=axis, keepdims=keepdim)
     return _ValuesIndices((values, Tensor._wrap(xp.asarray(idx, dtype=np.int64))))
 

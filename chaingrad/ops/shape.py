@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ..backend import xp
-from ..autograd.function import Op
+from ..autograd.function import Op, backward_named
 from ..tensor import Tensor
 from .reduce import normalize_dims
 from .views import mark_view
@@ -20,6 +20,7 @@ def _dim(d, ndim):
 
 
 class Reshape(Op):
+    backward_name = "ViewBackward0"  # PyTorch's name
     def forward(self, x, shape):
         self.in_shape = x.shape
         try:
@@ -231,16 +232,19 @@ def unflatten(x, dim, sizes):
 
 def squeeze(x, dim=None):
     if dim is None:
-        return reshape(x, tuple(s for s in x.shape if s != 1))
+        return backward_named(reshape(x, tuple(s for s in x.shape if s != 1)),
+                              "SqueezeBackward0")
     dims = normalize_dims(dim, x.ndim, empty_means_all=False) or ()
-    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+    return backward_named(
+        reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))),
+        "SqueezeBackward1")
 
 
 def unsqueeze(x, dim):
     d = _dim(dim, x.ndim + 1)
     shape = list(x.shape)
     shape.insert(d, 1)
-    return reshape(x, tuple(shape))
+    return backward_named(reshape(x, tuple(shape)), "UnsqueezeBackward0")
 
 
 def permute(x, dims):
@@ -261,7 +265,8 @@ def transpose(x, dim0, dim1):
     a, b = _dim(dim0, x.ndim), _dim(dim1, x.ndim)
     axes[a], axes[b] = axes[b], axes[a]
     axes = tuple(axes)
-    return mark_view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes))
+    return backward_named(mark_view(Permute.apply(x, axes=axes), x, lambda a: a.transpose(axes)),
+                          "TransposeBackward0")
 
 
 def expand(x, sizes):
@@ -359,7 +364,23 @@ def getitem(x, index):
         raise IndexError(f"{exc} (indexing a tensor of shape {tuple(x.shape)})") from None
     if basic:  # slices and integers give a view in NumPy as in PyTorch
         mark_view(out, x, lambda a: a[idx + (Ellipsis,)] if Ellipsis not in idx else a[idx])
+        backward_named(out, _basic_index_name(idx))
     return out
+
+
+def _basic_index_name(idx):
+    """PyTorch's node name for a basic index: that of its last step that does something
+    (applied left to right: an int selects, a slice slices, None unsqueezes)."""
+    name = "SliceBackward0"
+    for i in idx:
+        if i is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(i, slice):
+            if i != slice(None):
+                name = "SliceBackward0"
+        elif i is not Ellipsis:
+            name = "SelectBackward0"
+    return name
 
 
 def index_scatter(g, shape, index, basic=False):
@@ -409,7 +430,7 @@ def stack(tensors, dim=0):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(shape)} at entry 0 and {list(t.shape)} at another entry")
     d = _dim(dim, tensors[0].ndim + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return backward_named(cat([unsqueeze(t, d) for t in tensors], d), "StackBackward0")
 
 
 def narrow(x, dim, start, length):
@@ -450,7 +471,7 @@ def split(x, split_size_or_sections, dim=0):
                                f"split_sizes={sizes}")
     out, start = [], 0
     for i, s in enumerate(sizes):
-        out.append(narrow(x, d, start, s))
+        out.append(backward_named(narrow(x, d, start, s), "SplitBackward0"))
         out[-1]._multi_view = ("Split", i)
         start += s
     return tuple(out)
@@ -468,7 +489,8 @@ def unbind(x, dim=0):
     d = _dim(dim, x.ndim)
     out = []
     for i in range(x.shape[d]):
-        out.append(x[tuple(i if j == d else slice(None) for j in range(x.ndim))])
+        out.append(backward_named(x[tuple(i if j == d else slice(None) for j in range(x.ndim))],
+                                  "UnbindBackward0"))
         out[-1]._multi_view = ("Unbind", i)
     return tuple(out)
 
@@ -540,7 +562,14 @@ def pad(x, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's name
                                f"{axis} of input {list(x.shape)}")
         if mode == "circular" and (lo > size or hi > size):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-    return Pad.apply(x, widths=tuple(widths), mode=mode, value=value if value is not None else 0.0)
+    out = Pad.apply(x, widths=tuple(widths), mode=mode, value=value if value is not None else 0.0)
+    if mode == "constant":
+        return backward_named(out, "ConstantPadNdBackward0")
+    if mode in ("reflect", "replicate"):
+        k = sum(1 for w in widths if w != (0, 0)) or 1
+        return backward_named(out, f"{'Reflection' if mode == 'reflect' else 'Replication'}"
+                                   f"Pad{max(k, x.ndim - 2)}DBackward0")
+    return out
 
 
 def meshgrid(*tensors, indexing="ij"):

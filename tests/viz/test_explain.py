@@ -58,7 +58,7 @@ def test_two_matmuls_by_hand():
     w1 = cg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     w2 = cg.tensor([[0.5, 1.0], [1.5, 2.0]], requires_grad=True)
     e = viz.explain_backward(((x @ w1) @ w2).sum(), params={"w1": w1, "w2": w2})
-    assert [r["op"] for r in e.rows] == ["SumBackward0", "MatMulBackward0", "MatMulBackward0"]
+    assert [r["op"] for r in e.rows] == ["SumBackward0", "MmBackward0", "MmBackward0"]
     # Sum 2; second matmul: 4 for h and 4 for w2; first: 4 for w1 (x needs no grad)
     assert e.dp_cost == 2 + 8 + 4
     assert [r["macs"] for r in e.rows] == [2, 8, 4]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...tensor import Tensor
 from ...ops import nn_ops
+from ...autograd.function import backward_named
 
 
 def _check_tensor(x, name, fn):
@@ -34,8 +35,12 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's name
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 1-D or 2-D, got {weight.ndim}-D")
     if bias is None:
-        return nn_ops.Linear.apply(input, weight)
-    return nn_ops.Linear.apply(input, weight, bias)
+        out = nn_ops.Linear.apply(input, weight)
+    else:
+        out = nn_ops.Linear.apply(input, weight, bias)
+    # PyTorch's node: addmm (mm without bias) for a batch of vectors, a view otherwise
+    return backward_named(out, ("AddmmBackward0" if bias is not None else "MmBackward0")
+                          if input.ndim == 2 else "ViewBackward0")
 
 
 def bilinear(input1, input2, weight, bias=None):

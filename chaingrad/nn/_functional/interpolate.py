@@ -230,7 +230,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             taps, weights = _linear_taps(n, o, sf, align_corners, ft)
         y = _resample(y, 2 + a, taps, weights)
-    return y
+    if y is input or antialias:
+        return y
+    from ...autograd.function import backward_named
+    kind = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
+            "bilinear": "Bilinear", "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
+    return backward_named(y, f"Upsample{kind}{input.ndim - 2}DBackward0")  # PyTorch's name
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002

@@ -7,6 +7,7 @@ for the two binary cross-entropies, one op each) so higher derivatives come for 
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 from ...backend import xp
@@ -15,6 +16,18 @@ from ...autograd.grad_mode import is_grad_enabled
 from ...ops import nn_ops
 from ...ops import elementwise as ew
 from ...ops.reduce import log_softmax
+from ...autograd.function import backward_named
+
+
+def _node_named(name):
+    """The loss's last node gets PyTorch's name for it (PyTorch computes these losses in one
+    node; here they are a few ops)."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return backward_named(fn(*args, **kwargs), name)
+        return wrapper
+    return decorate
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -101,6 +114,7 @@ def _targets(t, c, ignore_index):
     return xp.where(valid, t, 0), valid
 
 
+@_node_named("NllLossBackward0")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross-entropy between logits and targets: log_softmax over dim 1, then NLL.
@@ -168,6 +182,7 @@ def _soft_cross_entropy(input, target, weight, reduction, e):  # noqa: A002
     return _reduce(loss, reduction)
 
 
+@_node_named("NllLossBackward0")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
              reduce=None, reduction="mean"):
     """Negative log-likelihood: loss_i = -w[t_i] input[i, t_i] (input holds log-probabilities).
@@ -198,6 +213,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
     return out if valid.any() else out + Tensor._wrap(xp.asarray(xp.nan, dtype=dt))
 
 
+@_node_named("MseLossBackward0")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
     """(x - y)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -219,6 +235,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(loss, reduction)
 
 
+@_node_named("SmoothL1LossBackward0")
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
                    beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta  (d = x - y; beta=0 is L1)."""
@@ -234,6 +251,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(loss, reduction)
 
 
+@_node_named("HuberLossBackward0")
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     reduction = _reduction(reduction)
@@ -248,6 +266,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
     return _reduce(loss, reduction)
 
 
+@_node_named("BinaryCrossEntropyBackward0")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
                          reduction="mean"):
     """-w (y log x + (1 - y) log(1 - x)), logs clamped at -100 as PyTorch; x in [0, 1]."""
@@ -264,6 +283,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction)
 
 
+@_node_named("BinaryCrossEntropyWithLogitsBackward0")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002
                                      reduce=None, reduction="mean", pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable op:
