@@ -20,7 +20,7 @@ from .backend import float as float  # noqa: A001,PLC0414
 from .backend import int as int  # noqa: A001,PLC0414
 from .tensor import Tensor, Parameter, Size
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
-                                 inference_mode)
+                                 inference_mode, is_inference_mode_enabled)
 from .random import manual_seed, seed, get_rng_state, set_rng_state, Generator, initial_seed
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like,
                        ones_like, empty_like, full_like, rand, randn, rand_like, randn_like,

@@ -2,7 +2,8 @@
 functions, functional transforms and gradient checks."""
 from __future__ import annotations
 
-from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
+                        is_inference_mode_enabled)
 from .function import Function, Node
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
@@ -48,8 +49,18 @@ def _check_requires_grad(outputs, what="element"):
             raise no_grad_error(o, f"{what} {i} of tensors")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``).
+    ``grad_variables`` is the old name of ``grad_tensors``."""
+    if grad_variables is not None:
+        import warnings
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("'grad_tensors' and 'grad_variables' (deprecated) arguments both "
+                               "passed to backward(). Please only use 'grad_tensors'.")
+        grad_tensors = grad_variables
     outputs = _as_list(tensors)
     grads = _as_list(grad_tensors)
     if retain_graph is None:
@@ -75,11 +86,18 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple; ``.grad`` is left
-    untouched. With ``create_graph=True`` the result is differentiable again."""
+    untouched. With ``create_graph=True`` the result is differentiable again.
+
+    ``is_grads_batched=True``: the first dim of every ``grad_outputs`` entry is a batch of
+    vectors, and each result gets that batch dim (one vector-Jacobian product per row: rows
+    of a Jacobian). ``only_inputs`` is accepted and ignored, as in PyTorch."""
     from ..tensor import Tensor
     from ..backend import xp
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     outputs = _as_list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = _as_list(inputs)
@@ -117,9 +135,47 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    from ..tensor import Tensor
+    from ..ops.shape import stack
+    gos = _as_list(grad_outputs)
+    if gos is None:
+        raise RuntimeError("is_grads_batched=True needs grad_outputs")
+    n = gos[0].shape[0]
+    rows = []
+    for k in range(n):
+        last = k == n - 1
+        rows.append(grad(outputs, inputs, [g[k] if isinstance(g, Tensor) else None for g in gos],
+                         retain_graph=True if not last else retain_graph,
+                         create_graph=create_graph, allow_unused=allow_unused,
+                         materialize_grads=materialize_grads))
+    return tuple(None if rows[0][i] is None else stack([r[i] for r in rows])
+                 for i in range(len(rows[0])))
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        from ..tensor import Tensor
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's pre-0.4 wrapper, kept so old code runs: ``Variable(t, requires_grad=True)``
+    is a tensor sharing t's values (every Tensor is a Variable)."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        t = data.detach()
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+
 from . import functional  # noqa: E402
+from . import graph  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck, numerical_grad, GradcheckError  # noqa: E402
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled", "Variable", "graph",
            "Function", "Node", "detect_anomaly", "set_detect_anomaly", "backward", "grad",
            "functional", "gradcheck", "gradgradcheck", "numerical_grad", "GradcheckError"]

@@ -6,6 +6,7 @@ import threading
 
 class _GradState(threading.local):
     enabled = True  # the default every new thread starts from
+    inference = False  # inside inference_mode()
 
 
 _state = _GradState()  # ops read ``_state.enabled`` directly: one attribute load per op
@@ -20,9 +21,15 @@ def _set(flag: bool) -> None:
 
 
 class _GradModeContext:
-    """Base for context managers that are also decorators (as in PyTorch)."""
+    """Base for context managers that are also decorators (as in PyTorch), with or without
+    the call: ``@cg.no_grad()`` and ``@cg.no_grad``."""
 
     _target: bool
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], bool):
+            return cls()(args[0])  # used as a bare decorator
+        return super().__new__(cls)
 
     def __enter__(self):
         self._prev = is_grad_enabled()
@@ -88,8 +95,36 @@ class set_grad_enabled(_GradModeContext):
         return wrapper
 
 
-class inference_mode(no_grad):
-    """Alias of ``no_grad`` (PyTorch's faster variant has no extra meaning here)."""
+class inference_mode(_GradModeContext):
+    """Context manager / decorator: ``no_grad`` that also says so to
+    ``is_inference_mode_enabled()`` (PyTorch's faster variant; here it records nothing, as
+    no_grad). ``inference_mode(False)`` records, as ``enable_grad``."""
 
     def __init__(self, mode: bool = True):
-        self._target = not mode
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (is_grad_enabled(), _state.inference)
+        _set(not self.mode)  # (inference_mode(False) turns recording on, as PyTorch's)
+        _state.inference = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _set(self._prev[0])
+        _state.inference = self._prev[1]
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether the current thread is inside ``inference_mode()``."""
+    return _state.inference
