@@ -72,11 +72,7 @@ def vsplit(input, sections): return input.vsplit(sections)  # noqa: A002,E704
 def dsplit(input, sections): return input.dsplit(sections)  # noqa: A002,E704
 
 
-class _MinMax(tuple):
-    """(min, max), also as ``.min`` / ``.max`` (PyTorch's return type)."""
-    __slots__ = ()
-    min = property(lambda self: self[0])
-    max = property(lambda self: self[1])
+from .return_types import aminmax as _MinMax  # noqa: E402 - (min, max), also as .min / .max
 
 
 def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import xp
+from . import return_types as _rt
 
 _ew = _red = _shp = _inplace = _sel = _Tensor = _ValuesIndices = None
 
@@ -124,7 +125,7 @@ class TensorExtra:
         return self % other
 
     def __rmod__(self, other):
-        return _Tensor(other, dtype=self.dtype if isinstance(other, int) else None) % self
+        return _ew.remainder(other, self)
 
     # -- order statistics (values, indices) -----------------------------------------------------
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -134,11 +135,11 @@ class TensorExtra:
         if not 1 <= k <= n:
             raise RuntimeError("kthvalue(): selected number k out of range for dimension")
         if self.ndim == 0:
-            return _ValuesIndices((v, i))
+            return _rt.kthvalue((v, i))
         v, i = v.narrow(d, k - 1, 1), i.narrow(d, k - 1, 1)
         if not keepdim:
             v, i = v.squeeze(d), i.squeeze(d)
-        return _ValuesIndices((v, i))
+        return _rt.kthvalue((v, i))
 
     def median(self, dim=None, keepdim=False):
         """The lower median (PyTorch's: no averaging); with ``dim`` a (values, indices) pair."""
@@ -146,7 +147,7 @@ class TensorExtra:
             flat = self.reshape(-1)
             return flat.kthvalue((flat.numel() + 1) // 2, 0)[0]
         n = self.shape[dim % self.ndim] if self.ndim else 1
-        return self.kthvalue((n + 1) // 2, dim, keepdim)
+        return _rt.median(self.kthvalue((n + 1) // 2, dim, keepdim))
 
     def _cum_extreme(self, dim, op):
         d = dim % max(self.ndim, 1)
@@ -157,14 +158,15 @@ class TensorExtra:
         best = a[..., :1].copy() if n else a
         for j in range(1, n):
             cur = a[..., j:j + 1]
-            take = better(cur, best) | (np.isnan(cur) if a.dtype.kind == "f" else False)
-            take &= ~(np.isnan(best) if a.dtype.kind == "f" else False)
+            take = better(cur, best)
+            if a.dtype.kind == "f":  # a NaN wins and then stays
+                take = (take | np.isnan(cur)) & ~np.isnan(best)
             best = np.where(take, cur, best)
             idx[..., j] = np.where(take[..., 0], j, idx[..., j - 1])
         idx = np.moveaxis(idx, -1, d) if self.ndim else idx.reshape(())
         ind = _Tensor._wrap(np.ascontiguousarray(idx))
         vals = self.gather(d, ind) if self.ndim else self.clone()
-        return _ValuesIndices((vals, ind))
+        return getattr(_rt, "cum" + op)((vals, ind))
 
     def cummax(self, dim):
         return self._cum_extreme(dim, "max")

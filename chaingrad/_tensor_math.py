@@ -99,7 +99,25 @@ class TensorMath:
         return _ew.abs(self)
 
     def __invert__(self):
+        if self._array.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and "
+                            "Boolean-type tensors")
         return _ew.bitwise_not(self)
+
+    def __lshift__(self, other):
+        return _ew.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ew.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return _ew.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ew.bitwise_right_shift(other, self)
+
+    def bitwise_left_shift(self, other): return _ew.bitwise_left_shift(self, other)
+    def bitwise_right_shift(self, other): return _ew.bitwise_right_shift(self, other)
 
     def __and__(self, other):
         return _ew.bitwise_and(self, other)

@@ -103,7 +103,7 @@ class TensorMisc:
     def mode(self, dim=-1, keepdim=False):
         """(most frequent value, index of its last occurrence) along ``dim``; ties -> the
         smallest value, as PyTorch."""
-        from .ops.reduce import _ValuesIndices
+        from .return_types import mode as _ValuesIndices
         if self.ndim == 0:
             return _ValuesIndices((self.clone(), _const(np.zeros((), dtype=np.int64))))
         d = dim % self.ndim
@@ -141,7 +141,8 @@ class TensorMisc:
         return (self * self + other * other).sqrt()
 
     def atan2(self, other):
-        other = _other(self, other)
+        from .ops.elementwise import _operands, _float_input
+        self, other = (_float_input(t) for t in _operands(self, _other(self, other)))
         val = _const(np.arctan2(self._array, other._array))
         r2 = (self * self + other * other).detach()
         return val + (self - self.detach()) * (other.detach() / r2) \

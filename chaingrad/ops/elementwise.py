@@ -249,7 +249,12 @@ negative = neg
 
 
 def pow(base, exponent):  # noqa: A001
+    if isinstance(exponent, np.generic):  # a NumPy scalar acts as the Python number
+        exponent = exponent.item()
     if isinstance(base, Tensor) and not isinstance(exponent, (Tensor, np.ndarray)):
+        if (base._array.dtype.kind == "b" and isinstance(exponent, int)
+                and not isinstance(exponent, bool)):
+            base = base.to(backend.int64)
         if base._array.dtype.kind in "iub" and isinstance(exponent, float):
             base = _float_input(base)
         elif (base._array.dtype.kind in "iu" and isinstance(exponent, int)
@@ -459,10 +464,37 @@ def _nograd(fn, name):
     return op
 
 
-floor = _nograd(xp.floor, "floor")
-ceil = _nograd(xp.ceil, "ceil")
-round = _nograd(xp.round, "round")  # noqa: A001
-trunc = _nograd(xp.trunc, "trunc")
+class _Step(Op):
+    """floor / ceil / round / trunc: flat almost everywhere, so the derivative is 0 (PyTorch
+    records them, FloorBackward0 ..., and sends back zeros)."""
+    pointwise = True
+
+    def backward(self, g, F):
+        return g * 0
+
+
+def _step(fn, name):
+    op_cls = type(name.capitalize(), (_Step,), {"forward": staticmethod(fn),
+                                                "__module__": __name__})
+
+    def op(x):
+        if not isinstance(x, Tensor):
+            x = as_tensor_operand(x)
+        if x._array.dtype.kind == "b":
+            raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
+        if x._array.dtype.kind in "iu":  # integers are already whole: an untracked copy
+            return Tensor._wrap(x._array.copy())
+        return op_cls.apply(x)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name} (no dtype change); its derivative is 0."
+    op.op_class = op_cls
+    return op
+
+
+floor = _step(xp.floor, "floor")
+ceil = _step(xp.ceil, "ceil")
+round = _step(xp.round, "round")  # noqa: A001
+trunc = _step(xp.trunc, "trunc")
 isnan = _nograd(xp.isnan, "isnan")
 isinf = _nograd(xp.isinf, "isinf")
 isfinite = _nograd(xp.isfinite, "isfinite")
@@ -470,7 +502,6 @@ logical_not = _nograd(xp.logical_not, "logical_not")
 logical_and = _nograd(xp.logical_and, "logical_and")
 logical_or = _nograd(xp.logical_or, "logical_or")
 logical_xor = _nograd(xp.logical_xor, "logical_xor")
-remainder = _nograd(xp.remainder, "remainder")
 
 
 _TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
@@ -496,10 +527,76 @@ bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
 bitwise_not = _bitwise(xp.invert, "bitwise_not")
 
 
+def _operands(a, b):
+    """Both operands as tensors in PyTorch's result dtype (scalars typed as ``_binary`` does)."""
+    if not isinstance(a, Tensor):
+        a = as_tensor_operand(a, b if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = as_tensor_operand(b, a)
+    if a._array.dtype != b._array.dtype:
+        a, b = _promote(a, b)
+    return a, b
+
+
+def _no_bool(a, b, kernel):
+    if a._array.dtype.kind == "b" and b._array.dtype.kind == "b":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _int_zero_check(a, b):
+    # integer division by zero: PyTorch raises (NumPy would return 0 with a warning)
+    if b._array.dtype.kind in "iub" and a._array.dtype.kind in "iub" and not b._array.all():
+        raise RuntimeError("ZeroDivisionError")
+
+
 def floor_divide(a, b):
-    ad = a._array if isinstance(a, Tensor) else a
-    bd = b._array if isinstance(b, Tensor) else b
-    return Tensor._wrap(xp.asarray(xp.floor_divide(ad, bd)))
+    """floor(a / b) in the operands' promoted dtype (integers stay integers); no gradient
+    (PyTorch has no derivative for it)."""
+    a, b = _operands(a, b)
+    _no_bool(a, b, "div_floor_cpu")
+    _int_zero_check(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Tensor._wrap(xp.asarray(xp.floor_divide(a._array, b._array)))
+
+
+class Remainder(Op):
+    """a mod b with the sign of b (Python's %): a - floor(a / b) b."""
+    quiet = True
+    pointwise = True
+    save_inputs = (0, 1)
+    forward = staticmethod(xp.remainder)
+
+    def backward(self, g, F):  # d(a mod b) = da - floor(a / b) db (the quotient is flat)
+        if not self.next_functions[1]:
+            return g, None
+        a, b = (t._array if F.graph else t for t in self.inputs(F))
+        return g, -g * xp.floor_divide(a, b).astype(a.dtype, copy=False)
+
+
+def remainder(a, b):
+    """``a % b``, the result taking the sign of ``b`` (Python's and PyTorch's rule)."""
+    a, b = _operands(a, b)
+    _no_bool(a, b, "remainder_cpu")
+    _int_zero_check(a, b)
+    return Remainder.apply(a, b)
+
+
+def _shift(fn, name):
+    def op(a, b):
+        a, b = _operands(a, b)
+        for t in (a, b):
+            if t._array.dtype.kind == "f":
+                raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                          f"'{_TORCH_TYPE_NAMES.get(t._array.dtype.name)}'")
+        if a._array.dtype.kind == "b":
+            a = a.to(backend.int64)
+        return Tensor._wrap(xp.asarray(fn(a._array, b._array.astype(a._array.dtype))))
+    op.__name__ = op.__qualname__ = f"bitwise_{name}_shift"
+    return op
+
+
+bitwise_left_shift = _shift(xp.left_shift, "lshift")
+bitwise_right_shift = _shift(xp.right_shift, "rshift")
 
 
 # the one-input functions live in unary.py; here too, for every caller of elementwise

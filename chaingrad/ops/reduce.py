@@ -366,16 +366,9 @@ def amin(x, dim=(), keepdim=False):
                                          is_max=False), "AminBackward0")
 
 
-class _ValuesIndices(tuple):
-    """``(values, indices)`` with attribute access, as PyTorch's named tuple."""
+from .. import return_types as _rt
 
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
+_ValuesIndices = _rt.max  # (values, indices) with attribute access; kept for old callers
 
 
 def _max_min(x, dim, keepdim, is_max, other=None):
@@ -393,11 +386,11 @@ def _max_min(x, dim, keepdim, is_max, other=None):
         raise IndexError(f"{'max' if is_max else 'min'}(): Expected reduction dim {axis} to "
                          f"have non-zero size.")
     if x.ndim == 0:
-        return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
+        return (_rt.max if is_max else _rt.min)((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
     values = backward_named(MaxMinDim.apply(x, axis=axis, keepdim=keepdim, is_max=is_max),
                             "MaxBackward0" if is_max else "MinBackward0")
     idx = (xp.argmax if is_max else xp.argmin)(x._array, axis=axis, keepdims=keepdim)
-    return _ValuesIndices((values, Tensor._wrap(xp.asarray(idx, dtype=np.int64))))
+    return (_rt.max if is_max else _rt.min)((values, Tensor._wrap(xp.asarray(idx, dtype=np.int64))))
 
 
 def max(x, dim=None, keepdim=False):  # noqa: A001

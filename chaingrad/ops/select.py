@@ -17,7 +17,7 @@ from ..backend import xp
 from ..autograd.function import Op
 from ..tensor import Tensor
 from .shape import _dim, _along_axis_index, gather, index_select, permute, index_scatter, stack
-from .reduce import _ValuesIndices
+from .. import return_types as _rt
 
 
 def _sort_index(a, axis, descending):
@@ -38,10 +38,10 @@ def _sort_index(a, axis, descending):
 def sort(x, dim=-1, descending=False, stable=False):
     """(values, indices) of ``x`` sorted along ``dim``; equal values keep their order."""
     if x.ndim == 0:
-        return _ValuesIndices((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
+        return _rt.sort((x.clone(), Tensor._wrap(xp.zeros((), dtype=np.int64))))
     d = _dim(dim, x.ndim)
     idx = Tensor._wrap(_sort_index(x._array, d, descending).astype(np.int64, copy=False))
-    return _ValuesIndices((gather(x, d, idx), idx))
+    return _rt.sort((gather(x, d, idx), idx))
 
 
 def argsort(x, dim=-1, descending=False, stable=False):
@@ -56,10 +56,10 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's nam
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
-        return sort(x)
+        return _rt.topk(sort(x))
     idx = _sort_index(x._array, d, largest)
     idx = Tensor._wrap(xp.ascontiguousarray(xp.take(idx, xp.arange(k), axis=d)).astype(np.int64))
-    return _ValuesIndices((gather(x, d, idx), idx))
+    return _rt.topk((gather(x, d, idx), idx))
 
 
 def _scatter_index(x, d, index, src_shape):

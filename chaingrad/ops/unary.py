@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..backend import xp
 from ..autograd.function import Op
 from ..tensor import Tensor

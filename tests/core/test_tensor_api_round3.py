@@ -1,0 +1,135 @@
+"""Round-3 API audit of the Tensor API against PyTorch: dtype promotion of //, %, ** and
+shifts, step functions' zero gradient, remainder's gradient, named-tuple return types."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import chaingrad as cg
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(expr, **arrays):
+    """Evaluate ``expr`` with ``m`` = torch and chaingrad on the same data."""
+    out = []
+    for m in (torch, cg):
+        env = {k: m.tensor(v) for k, v in arrays.items()}
+        out.append(eval(expr, {"m": m, "np": np, **env}))  # noqa: S307 - test expressions
+    return out
+
+
+def _same(t, c):
+    assert str(c.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    assert tuple(c.shape) == tuple(t.shape)
+    np.testing.assert_allclose(c.detach().numpy().astype(np.float64),
+                               t.detach().numpy().astype(np.float64), rtol=1e-6)
+
+
+I = [1, 2, 3]
+F = [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("expr", [
+    "i // 2.5", "2.5 // i", "i % 2.5", "2.5 % i", "i // sf", "i % sf", "sf % i",
+    "i32 // si", "i32 % np.int64(2)", "np.int64(2) % i32", "i32 ** np.int64(2)",
+    "f // np.float64(2.5)", "f % np.float64(2.5)", "f ** np.float64(2.5)", "f ** np.int64(2)",
+    "i ** np.float64(2.5)", "i ** np.float32(2)", "h ** np.float64(2.5)", "2.5 % h",
+    "h // sf", "h % sd", "b ** 2", "m.pow(b, 2)", "b // 2.5",
+    "i << 1", "i >> 1", "i32 << 1", "u8 >> 1", "b << 1", "1 << i", "m.reciprocal(i)",
+    "m.atan2(i, f)", "m.atan2(i32, i)", "m.floor_divide(i, -2)", "m.remainder(-i, 2)",
+    "m.floor(i)", "m.round(f * 1.5)", "m.trunc(-f / 2)"])
+def test_binary_dtype_promotion_matches_torch(expr):
+    env = dict(i=I, f=F, b=[True, False, True], si=2, sf=2.0)
+    t_c = []
+    for m in (torch, cg):
+        e = {k: m.tensor(v) for k, v in env.items()}
+        e.update(i32=m.tensor(I, dtype=m.int32), h=m.tensor(F, dtype=m.float16),
+                 u8=m.tensor(I, dtype=m.uint8), sd=m.tensor(2.0, dtype=m.float64))
+        t_c.append(eval(expr, {"m": m, "np": np, **e}))  # noqa: S307
+    _same(*t_c)
+
+
+@pytest.mark.parametrize("expr,exc", [
+    ("~f", TypeError), ("f << 1", NotImplementedError), ("2 // b", RuntimeError),
+    ("i % (i - i)", RuntimeError), ("b // b", NotImplementedError),
+    ("m.floor(b)", NotImplementedError)])
+def test_operator_errors_match_torch(expr, exc):
+    for m in (torch, cg):
+        env = {"f": m.tensor(F), "i": m.tensor(I), "b": m.tensor([True, False])}
+        with pytest.raises(exc):
+            eval(expr, {"m": m, **env})  # noqa: S307
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc"])
+def test_step_functions_record_a_zero_gradient(name):
+    grads = []
+    for m in (torch, cg):
+        x = m.tensor([1.5, -2.5, 0.2], requires_grad=True)
+        y = getattr(x, name)()
+        assert y.requires_grad and y.grad_fn.name() == name.capitalize() + "Backward0"
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_remainder_gradient_matches_torch():
+    out = []
+    for m in (torch, cg):
+        a = m.tensor([1.5, -2.5, 7.0, -0.3], dtype=m.float64, requires_grad=True)
+        b = m.tensor([2.0, 2.0, -3.0, 0.7], dtype=m.float64, requires_grad=True)
+        y = a % b
+        assert y.requires_grad
+        y.sum().backward()
+        out.append((y.detach().numpy(), a.grad.numpy(), b.grad.numpy()))
+    for c, t in zip(out[1], out[0]):
+        np.testing.assert_allclose(c, t, rtol=1e-12)
+
+
+def test_remainder_passes_gradcheck():
+    a = cg.tensor([1.5, -2.5, 7.0], dtype=cg.float64, requires_grad=True)
+    b = cg.tensor([2.0, 2.1, -3.0], dtype=cg.float64, requires_grad=True)
+    assert cg.autograd.gradcheck(lambda x, y: cg.remainder(x, y), (a, b))
+
+
+@pytest.mark.parametrize("expr,name", [
+    ("x.max(0)", "max"), ("x.min(dim=1)", "min"), ("m.max(x, 1)", "max"),
+    ("x.sort(1)", "sort"), ("m.sort(x, descending=True)", "sort"), ("x.topk(2)", "topk"),
+    ("x.kthvalue(2, 1)", "kthvalue"), ("x.median(1)", "median"), ("x.mode(1)", "mode"),
+    ("x.cummax(1)", "cummax"), ("m.cummin(x, 0)", "cummin"), ("m.aminmax(x, dim=0)", "aminmax"),
+    ("m.tensor(3.).max(0)", "max"), ("m.tensor(3.).sort()", "sort")])
+def test_return_types_are_named_like_torch(expr, name):
+    t, c = _pair(expr, x=[[3, 1, 2], [0, 5, 4]])
+    assert isinstance(c, tuple) and type(c).__name__ == type(t).__name__ == name
+    assert c.n_fields == t.n_fields == 2 and c.n_sequence_fields == 2
+    fields = ("min", "max") if name == "aminmax" else ("values", "indices")
+    assert c._fields == fields
+    for k, f in enumerate(fields):
+        assert getattr(c, f) is c[k]
+        _same(getattr(t, f), getattr(c, f))
+    a, b = c  # unpacking
+    assert a is c[0] and b is c[1] and len(c) == 2
+    assert repr(c).startswith(f"chaingrad.return_types.{name}(\n{fields[0]}=tensor(")
+    assert repr(t).startswith(f"torch.return_types.{name}(\n{fields[0]}=tensor(")
+
+
+def test_return_type_is_a_plain_tuple_too():
+    r = cg.tensor([[3.0, 1.0], [0.0, 5.0]]).max(1)
+    assert r == (r[0], r[1]) and r + (1,) == (r[0], r[1], 1)
+    assert type(r) is cg.return_types.max
+    again = cg.return_types.max((r.values, r.indices))
+    assert again.values is r.values
+    with pytest.raises(TypeError):
+        cg.return_types.max((r.values,))
+    assert pickle.loads(pickle.dumps(cg.return_types.sort((1, 2)))) == (1, 2)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "bool"])
+def test_cummax_cummin_of_every_dtype(dtype):
+    data = [[3, 1, 2, 5], [0, 5, 4, 4]] if dtype != "bool" else [[True, False, True, False]]
+    for op in ("cummax", "cummin"):
+        t, c = _pair(f"x.to(m.{dtype}).{op}(1)", x=data)
+        _same(t.values, c.values)
+        _same(t.indices, c.indices)
