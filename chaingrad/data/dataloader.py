@@ -13,30 +13,65 @@ same order from the next batch: this is what makes a resumed training run bit-id
 from __future__ import annotations
 
 import collections.abc as abc
+import copy
 
 from ..backend import xp
 from ..tensor import Tensor
-from .dataset import IterableDataset
+from .dataset import IterableDataset, _has_batch
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .. import random as _random
 
 
 def _stack(arrays):
     arrays = [xp.asarray(a) for a in arrays]
-    for a in arrays[1:]:
+    for i, a in enumerate(arrays[1:], 1):
         if a.shape != arrays[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at "
-                               f"another entry")
+                               f"entry {i}")
     return Tensor._wrap(xp.stack(arrays))
+
+
+_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+
+
+def _is_numpy(obj) -> bool:
+    # PyTorch's test: NumPy arrays and scalars, but not NumPy's string scalars
+    return type(obj).__module__ == "numpy" and type(obj).__name__ not in ("str_", "bytes_")
+
+
+def _rebuild_mapping(elem, values):
+    """``values`` (a dict) in ``elem``'s mapping type (OrderedDict, defaultdict ...)."""
+    try:
+        if isinstance(elem, abc.MutableMapping):
+            clone = copy.copy(elem)
+            clone.update(values)
+            return clone
+        return type(elem)(values)
+    except TypeError:
+        return values
+
+
+def _rebuild_sequence(elem, items):
+    """``items`` (a list) in ``elem``'s sequence type where it can be rebuilt, else a list."""
+    try:
+        if isinstance(elem, abc.MutableSequence):
+            clone = copy.copy(elem)
+            for i, v in enumerate(items):
+                clone[i] = v
+            return clone
+        return type(elem)(items)
+    except TypeError:
+        return items
 
 
 def default_collate(batch):
     """Join a list of samples into a batch, field by field (PyTorch's rules).
 
-    Tensors and arrays are stacked on a new first dimension; Python floats become a float64
-    tensor, ints an int64 tensor; strings stay a list; dicts, namedtuples and sequences are
-    collated per key / position.
+    Tensors and arrays are stacked on a new first dimension; NumPy scalars become a tensor of
+    their dtype, Python floats a float64 tensor, ints (and bools) ``cg.tensor(batch)``;
+    strings and bytes stay a list; mappings (their type kept), namedtuples and sequences are
+    collated per key / position (a tuple sample gives a list of fields).
 
     Example::
 
@@ -47,43 +82,77 @@ def default_collate(batch):
     if isinstance(elem, Tensor):
         return _stack([b._array for b in batch])
     if isinstance(elem, xp.ndarray):
-        if elem.dtype.kind in "OUS":
-            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
-                            f"dicts or lists; found {elem.dtype}")
+        if elem.dtype.kind in "OUSa":
+            raise TypeError(_ERR.format(elem.dtype))
         return _stack(batch)
-    if isinstance(elem, xp.generic):
+    if isinstance(elem, (xp.bool_, xp.number, xp.object_)):
         return Tensor._wrap(xp.asarray(batch))
-    if isinstance(elem, bool):
-        return Tensor._wrap(xp.asarray(batch, dtype=xp.bool_))
     if isinstance(elem, float):
         return Tensor._wrap(xp.asarray(batch, dtype=xp.float64))
-    if isinstance(elem, int):
-        return Tensor._wrap(xp.asarray(batch, dtype=xp.int64))
+    if isinstance(elem, int):  # bool included; cg.tensor's inference (an int then a float: float32)
+        from ..creation import tensor
+        return tensor(batch)
     if isinstance(elem, (str, bytes)):
         return batch  # as given: a list at the top, a tuple inside a sequence (PyTorch's)
     if isinstance(elem, abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        return _rebuild_mapping(elem, {key: default_collate([d[key] for d in batch])
+                                       for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         if any(len(e) != len(elem) for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(s) for s in zip(*batch)]
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
-                    f"or lists; found {type(elem).__name__}")
+        fields = [default_collate(s) for s in zip(*batch)]
+        return fields if isinstance(elem, tuple) else _rebuild_sequence(elem, fields)
+    raise TypeError(_ERR.format(type(elem)))
 
 
 def default_convert(data):
-    """Arrays to tensors, recursively (what ``batch_size=None`` uses instead of collation)."""
-    if isinstance(data, xp.ndarray) and data.dtype.kind not in "OUS":
-        return Tensor._wrap(data)
+    """NumPy arrays and scalars to tensors, recursively through mappings and sequences (what
+    ``batch_size=None`` uses instead of collation); anything else is returned unchanged."""
+    if isinstance(data, Tensor):
+        return data
+    if _is_numpy(data):
+        if isinstance(data, xp.ndarray) and data.dtype.kind in "OUSa":
+            return data
+        return Tensor._wrap(xp.asarray(data))
     if isinstance(data, abc.Mapping):
-        return {k: default_convert(v) for k, v in data.items()}
+        return _rebuild_mapping(data, {k: default_convert(data[k]) for k in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, tuple):
         return [default_convert(d) for d in data]
+    if isinstance(data, abc.Sequence) and not isinstance(data, (str, bytes)):
+        return _rebuild_sequence(data, [default_convert(d) for d in data])
     return data
+
+
+class _LoaderIter:
+    """What ``iter(loader)`` returns: an iterator that also knows its length (PyTorch's
+    ``_SingleProcessDataLoaderIter``)."""
+
+    def __init__(self, loader, gen):
+        self._loader = loader
+        self._gen = gen
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._gen)
+
+    def __len__(self):
+        return len(self._loader)
+
+
+_FROZEN = frozenset(("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                     "persistent_workers"))
+
+
+def _index(i):
+    # samplers may yield NumPy integers; a dataset gets Python ints (or whatever keys a custom
+    # sampler yields, unchanged)
+    return int(i) if isinstance(i, xp.integer) else i
 
 
 class DataLoader:
@@ -94,12 +163,17 @@ class DataLoader:
         batch_size (int or None, default 1): samples per batch; None yields single samples.
         shuffle (bool, default False): a new random order every pass.
         sampler / batch_sampler: custom index orders (exclusive with shuffle / batch_size).
-        num_workers (int, default 0): accepted for compatibility; loading is in-process.
-        collate_fn (callable, optional): joins a list of samples (default ``default_collate``).
+        num_workers (int, default 0): accepted for compatibility; loading is in-process
+            (``worker_init_fn`` is therefore never called, as with ``num_workers=0``).
+        collate_fn (callable, optional): joins a list of samples (default ``default_collate``;
+            ``default_convert`` when ``batch_size=None``).
         drop_last (bool, default False): drop the last incomplete batch.
         generator (cg.Generator, optional): the shuffle order's random stream
             (default: chaingrad's global generator, so ``cg.manual_seed`` fixes it).
         seed (int, optional): shorthand for ``generator=cg.Generator().manual_seed(seed)``.
+        pin_memory, timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
+            persistent_workers, pin_memory_device, in_order: checked and stored as PyTorch
+            does; they change nothing in-process.
 
     Example::
 
@@ -112,24 +186,48 @@ class DataLoader:
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
                  prefetch_factor=None, persistent_workers=False, pin_memory_device="",
-                 seed=None):
-        if not isinstance(num_workers, int) or num_workers < 0:
+                 in_order=True, seed=None):
+        if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         if seed is not None:
             if generator is not None:
                 raise ValueError("DataLoader: give generator or seed, not both")
             generator = _random.Generator().manual_seed(seed)
         self.dataset = dataset
         self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
         self.generator = generator
-        self.collate_fn = collate_fn
-        self.drop_last = drop_last
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
-            if shuffle or sampler is not None or batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified "
-                                 "shuffle, sampler and batch_sampler options")
+            # PyTorch checks each separately, naming the value given
+            if shuffle not in (None, False):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle "
+                                 f"option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler "
+                                 f"option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
         elif sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -149,15 +247,31 @@ class DataLoader:
         if not self._iterable and batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
+        self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
         self._skip = 0
         self._done = 0
         self._in_pass = False
+        self._initialized = True
+
+    def __setattr__(self, name, value):
+        if name in _FROZEN and self.__dict__.get("_initialized", False):
+            raise ValueError(f"{name} attribute should not be set after "
+                             f"{type(self).__name__} is initialized")
+        super().__setattr__(name, value)
 
     @property
     def _auto_collation(self):
-        return self.batch_sampler is not None
+        return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
+
+    @property
+    def _index_sampler(self):
+        return self.batch_sampler if self.batch_sampler is not None else self.sampler
 
     def __len__(self):
         if self._iterable:
@@ -165,46 +279,44 @@ class DataLoader:
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-        return len(self.batch_sampler) if self._auto_collation else len(self.sampler)
+        return len(self._index_sampler)
 
-    def _fetch(self, indices):
-        fast = self.collate_fn is None and callable(getattr(self.dataset, "_get_batch", None))
+    def _fetch(self, indices, fast):
         if fast:
             out = self.dataset._get_batch(indices)
             return list(out) if isinstance(out, tuple) else out
-        collate = self.collate_fn or default_collate
-        return collate([self.dataset[int(i)] for i in indices])
+        indices = [_index(i) for i in indices]
+        getitems = getattr(self.dataset, "__getitems__", None)
+        samples = getitems(indices) if getitems else [self.dataset[i] for i in indices]
+        return self.collate_fn(samples)
 
     def __iter__(self):
-        if self._iterable:
-            return self._iter_stream()
-        return self._iter_map()
+        return _LoaderIter(self, self._iter_stream() if self._iterable else self._iter_map())
 
     def _iter_map(self):
         skip, self._skip = self._skip, 0
         self._done = skip
         self._in_pass = True
-        if not self._auto_collation:
-            convert = self.collate_fn or default_convert
+        if self.batch_sampler is None:
             indices = list(self.sampler)
             for i in indices[skip:]:
                 self._done += 1
-                yield convert(self.dataset[i])
+                yield self.collate_fn(self.dataset[_index(i)])
             self._in_pass = False
             return
-        if hasattr(self.batch_sampler, "index_batches"):
+        fast = self.collate_fn is default_collate and _has_batch(self.dataset)
+        if fast and hasattr(self.batch_sampler, "index_batches"):
             batches = self.batch_sampler.index_batches()
         else:
             batches = list(self.batch_sampler)
         for b in batches[skip:]:
-            data = self._fetch(b)
+            data = self._fetch(b, fast)
             self._done += 1
             yield data
         self._in_pass = False
 
     def _iter_stream(self):
-        collate = self.collate_fn or (default_collate if self.batch_size is not None
-                                      else default_convert)
+        collate = self.collate_fn
         if self.batch_size is None:
             for sample in self.dataset:
                 yield collate(sample)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 
 from ..backend import xp
 from ..tensor import Tensor
@@ -26,7 +27,7 @@ class Dataset:
     """
 
     def __getitem__(self, index):
-        raise NotImplementedError("subclasses of Dataset should implement __getitem__")
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
     def __add__(self, other):
         return ConcatDataset([self, other])
@@ -36,7 +37,7 @@ class IterableDataset(Dataset):
     """A dataset that is an iterable stream of samples (``__iter__``), with no indexing."""
 
     def __iter__(self):
-        raise NotImplementedError("subclasses of IterableDataset should implement __iter__")
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
     def __add__(self, other):  # iterable + iterable chains them, as PyTorch
         from .dataset_extra import ChainDataset
@@ -49,6 +50,14 @@ def _index_array(indices):
 
 class _SizeMismatch(ValueError, AssertionError):
     """PyTorch asserts the sizes (AssertionError); a ValueError is the clearer type, so both."""
+
+
+class _NoTensors(ValueError, IndexError):
+    """PyTorch fails on ``tensors[0]`` (IndexError); a ValueError says why, so both."""
+
+
+class _IterableInConcat(TypeError, AssertionError):
+    """PyTorch asserts (AssertionError); TypeError is what chaingrad raised before, so both."""
 
 
 class TensorDataset(Dataset):
@@ -67,7 +76,7 @@ class TensorDataset(Dataset):
         tensors = tuple(t if isinstance(t, Tensor) else Tensor._wrap(xp.asarray(t))
                         for t in tensors)
         if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
+            raise _NoTensors("TensorDataset needs at least one tensor")
         n = tensors[0].shape[0]
         if any(t.shape[0] != n for t in tensors):
             raise _SizeMismatch("Size mismatch between tensors")
@@ -85,7 +94,16 @@ class TensorDataset(Dataset):
 
 
 def _has_batch(dataset) -> bool:
-    return callable(getattr(dataset, "_get_batch", None))
+    """Whether ``dataset._get_batch`` may stand in for reading samples one by one: it exists,
+    and the ``__getitem__`` / ``__getitems__`` in effect are those of the class that provides
+    it (a subclass that overrides them, e.g. to augment samples, is read sample by sample)."""
+    if not callable(getattr(dataset, "_get_batch", None)):
+        return False
+    cls = type(dataset)
+    owner = next((c for c in cls.__mro__ if "_get_batch" in vars(c) or "__getattr__" in vars(c)),
+                 cls)
+    return (cls.__getitem__ is owner.__getitem__ and
+            getattr(cls, "__getitems__", None) is getattr(owner, "__getitems__", None))
 
 
 class Subset(Dataset):
@@ -99,6 +117,12 @@ class Subset(Dataset):
         if isinstance(idx, list):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
+
+    def __getitems__(self, indices):
+        # PyTorch's batched read: the dataset's own __getitems__ when it has one
+        if callable(getattr(self.dataset, "__getitems__", None)):
+            return self.dataset.__getitems__([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self):
         return len(self.indices)
@@ -123,7 +147,7 @@ class ConcatDataset(Dataset):
             raise AssertionError("datasets should not be an empty iterable")  # PyTorch's assert
         for d in self.datasets:
             if isinstance(d, IterableDataset):
-                raise TypeError("ConcatDataset does not support IterableDataset")
+                raise _IterableInConcat("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = []
         total = 0
         for d in self.datasets:
@@ -181,6 +205,10 @@ def random_split(dataset, lengths, generator=None):
             sizes.append(int(math.floor(n * frac)))
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
+        for i, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              f"empty dataset.")
         lengths = sizes
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")

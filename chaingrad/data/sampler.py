@@ -86,25 +86,30 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
-    """The given ``indices`` in a random order."""
+    """The given ``indices`` in a random order (``indices`` kept as given)."""
 
     def __init__(self, indices, generator=None):
-        self.indices = np.asarray(list(indices), dtype=np.int64)
+        self.indices = indices
         self.generator = generator
 
     def __len__(self):
         return len(self.indices)
 
     def index_array(self):
-        return self.indices[_random.permutation_array(len(self.indices), generator=self.generator)]
+        idx = np.asarray(list(self.indices), dtype=np.int64)
+        return idx[_random.permutation_array(len(idx), generator=self.generator)]
 
     def __iter__(self):
-        return iter(self.index_array().tolist())
+        order = _random.permutation_array(len(self.indices), generator=self.generator).tolist()
+        return iter([self.indices[i] for i in order])
 
 
 class WeightedRandomSampler(Sampler):
     """``num_samples`` indices in [0, len(weights)) drawn with probability proportional to
-    ``weights`` (with replacement by default, as PyTorch).
+    ``weights`` (with replacement by default, as PyTorch). ``weights`` is kept as a float64
+    tensor; invalid weights (negative, inf/nan, all zero) raise ``RuntimeError`` when drawn,
+    as ``torch.multinomial`` does. Without replacement, the draw is sequential sampling
+    without replacement (zero-weight indices come last).
 
         sampler = WeightedRandomSampler([0.1, 0.9], num_samples=10)
         loader = DataLoader(dataset, batch_size=4, sampler=sampler)
@@ -122,12 +127,8 @@ class WeightedRandomSampler(Sampler):
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{tuple(w.shape)}")
-        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not replacement and num_samples > np.count_nonzero(w):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               "replacement")
-        self.weights = w
+        from ..tensor import Tensor
+        self.weights = Tensor._wrap(w)
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
@@ -135,10 +136,31 @@ class WeightedRandomSampler(Sampler):
     def __len__(self):
         return self.num_samples
 
+    def _probabilities(self):
+        w = self.weights._array
+        if (w < 0).any() or np.isnan(w).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry < 0)")
+        if np.isinf(w).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry = infinity or NaN)")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if not self.replacement and self.num_samples > len(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        return w / w.sum()
+
     def index_array(self):
+        p = self._probabilities()
         rng = np.random.default_rng(int(_random._rng(self.generator).integers(0, 2 ** 63 - 1)))
-        return rng.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
-                          p=self.weights / self.weights.sum()).astype(np.int64)
+        if self.replacement:
+            return rng.choice(len(p), size=self.num_samples, p=p).astype(np.int64)
+        # sequential draws without replacement = sorting exponential keys E_i / w_i
+        # (zero weights get infinite keys: drawn only once the others are used up)
+        with np.errstate(divide="ignore"):
+            keys = rng.exponential(size=len(p)) / p
+        return np.argsort(keys, kind="stable")[:self.num_samples].astype(np.int64)
 
     def __iter__(self):
         return iter(self.index_array().tolist())

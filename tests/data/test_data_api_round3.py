@@ -1,0 +1,199 @@
+"""Round-3 conformance of chaingrad.data with torch.utils.data: collation of nested and NumPy
+samples, DataLoader options, attributes and errors, samplers, datasets (compared directly)."""
+import collections
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.utils.data as TD
+
+import chaingrad as cg
+import chaingrad.utils.data as CD
+
+Pt = collections.namedtuple("Pt", "x y")
+
+
+def _norm(r):
+    """A library-neutral description of a (nested) result."""
+    if isinstance(r, (torch.Tensor, cg.Tensor)):
+        return ("T", str(r.dtype).split(".")[-1], tuple(r.shape), r.tolist())
+    if isinstance(r, dict):
+        return (type(r).__name__, {k: _norm(v) for k, v in r.items()})
+    if isinstance(r, tuple) and hasattr(r, "_fields"):
+        return ("namedtuple", tuple(_norm(x) for x in r))
+    if isinstance(r, (list, tuple)):
+        return (type(r).__name__, [_norm(x) for x in r])
+    return (type(r).__name__, r)
+
+
+def _both(f):
+    """f(module, lib) for torch and chaingrad: equal results or the same error type."""
+    out = []
+    for mod, lib in ((TD, torch), (CD, cg)):
+        try:
+            out.append(("ok", _norm(f(mod, lib))))
+        except Exception as e:  # noqa: BLE001 - compared below
+            out.append(("err", [c.__name__ for c in type(e).__mro__
+                                if c.__module__ == "builtins"][0]))
+    assert out[0] == out[1]
+
+
+BATCHES = {
+    "np scalars": lambda L: [np.float32(1), np.float32(2)],
+    "np int64": lambda L: [np.int64(1), np.int64(2)],
+    "np bool_": lambda L: [np.bool_(True), np.bool_(False)],
+    "tuple with str": lambda L: [(1, 2.0, "a"), (3, 4.0, "b")],
+    "ordered dict": lambda L: [collections.OrderedDict(a=1), collections.OrderedDict(a=2)],
+    "defaultdict": lambda L: [collections.defaultdict(int, a=1.0), collections.defaultdict(int, a=2.0)],
+    "nested": lambda L: [{"x": (np.zeros(2), {"z": 1})}, {"x": (np.ones(2), {"z": 2})}],
+    "range": lambda L: [range(2), range(2)],
+    "int then float": lambda L: [1, 2.5],
+    "namedtuple": lambda L: [Pt(np.int32(1), 2.0), Pt(np.int32(3), 4.0)],
+    "mismatched": lambda L: [L.zeros(2), L.ones(3)],
+    "object": lambda L: [None, None],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BATCHES))
+def test_default_collate_and_convert_like_torch(name):
+    _both(lambda M, L: M.default_collate(BATCHES[name](L)))
+    if name != "mismatched":
+        _both(lambda M, L: M.default_convert(BATCHES[name](L)))
+
+
+def test_stack_error_names_the_entry():
+    with pytest.raises(RuntimeError, match="at entry 0 and \\[3\\] at entry 2"):
+        CD.default_collate([cg.zeros(2), cg.zeros(2), cg.zeros(3)])
+
+
+def test_loader_attributes_and_default_collate_fn():
+    for kw in ({"batch_size": 3}, {"batch_size": None}, {"batch_size": 2, "num_workers": 2}):
+        t, c = TD.DataLoader(list(range(5)), **kw), CD.DataLoader(list(range(5)), **kw)
+        for name in ("batch_size", "drop_last", "num_workers", "timeout", "pin_memory",
+                     "prefetch_factor", "persistent_workers", "worker_init_fn",
+                     "pin_memory_device", "in_order"):
+            assert getattr(c, name) == getattr(t, name), name
+        assert c.collate_fn is (CD.default_collate if kw["batch_size"] else CD.default_convert)
+        assert type(c.sampler).__name__ == type(t.sampler).__name__
+        assert (c.batch_sampler is None) == (t.batch_sampler is None)
+
+
+@pytest.mark.parametrize("kw", [dict(timeout=-1), dict(prefetch_factor=2),
+                                dict(persistent_workers=True), dict(num_workers=-1),
+                                dict(num_workers=2, prefetch_factor=-1)])
+def test_loader_option_errors(kw):
+    _both(lambda M, L: M.DataLoader(list(range(5)), **kw))
+
+
+@pytest.mark.parametrize("name", ["batch_size", "sampler", "batch_sampler", "drop_last",
+                                  "dataset", "persistent_workers"])
+def test_loader_attributes_frozen_after_init(name):
+    loader = CD.DataLoader(list(range(5)), batch_size=2)
+    with pytest.raises(ValueError, match=f"{name} attribute should not be set"):
+        setattr(loader, name, None)
+    loader.collate_fn = lambda b: len(b)  # allowed, as in PyTorch
+    assert list(loader) == [2, 2, 1]
+
+
+def test_iterator_has_length_and_is_its_own_iterator():
+    for mod in (TD, CD):
+        it = iter(mod.DataLoader(list(range(5)), batch_size=2))
+        assert len(it) == 3 and iter(it) is it and next(it).tolist() == [0, 1]
+
+
+def test_custom_keys_pass_through_unchanged():
+    # a sampler may yield any keys (here dict keys); PyTorch hands them over as they are
+    d = {"a": 1, "b": 2}
+    for kw in (dict(sampler=["a", "b"]), dict(sampler=["a", "b"], batch_size=2),
+               dict(batch_sampler=[["a", "b"]]), dict(sampler=["b"], batch_size=None)):
+        _both(lambda M, L: list(M.DataLoader(d, **kw)))
+
+
+def test_subclass_overriding_getitem_is_honoured():
+    class Doubled(CD.TensorDataset):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            return x * 2, y
+
+    ds = Doubled(cg.arange(6.0), cg.arange(6))
+    xb, yb = next(iter(CD.DataLoader(ds, batch_size=6)))
+    assert xb.tolist() == [0, 2, 4, 6, 8, 10] and yb.tolist() == list(range(6))
+
+
+def test_getitems_is_used_for_batches():
+    class Batched(CD.Dataset):
+        calls = []
+
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            raise AssertionError("per-sample read although __getitems__ exists")
+
+        def __getitems__(self, idx):
+            self.calls.append(list(idx))
+            return [float(i) for i in idx]
+
+    assert [b.tolist() for b in CD.DataLoader(Batched(), batch_size=3)] == [[0, 1, 2], [3, 4]]
+    assert Batched.calls == [[0, 1, 2], [3, 4]]
+    sub = CD.Subset(Batched(), [4, 2])
+    assert sub.__getitems__([0, 1]) == [4.0, 2.0]
+
+
+def test_iterable_dataset_errors_name_the_option():
+    class It(CD.IterableDataset):
+        def __iter__(self):
+            return iter(range(5))
+
+    for kw, word in ((dict(shuffle=True), "shuffle"), (dict(sampler=[0]), "sampler"),
+                     (dict(batch_sampler=[[0]]), "batch_sampler")):
+        with pytest.raises(ValueError, match=f"expected unspecified {word} option"):
+            CD.DataLoader(It(), **kw)
+    assert [b.tolist() for b in CD.DataLoader(It(), batch_size=2, shuffle=False)] == \
+        [[0, 1], [2, 3], [4]]
+    with pytest.raises(AssertionError):
+        CD.ConcatDataset([It()])
+
+
+def test_weighted_sampler_like_torch():
+    s = CD.WeightedRandomSampler([1, 2], 3)
+    assert s.weights.dtype == cg.float64 and s.weights.tolist() == [1.0, 2.0]
+    for w in ([-1.0, 1.0], [0.0, 0.0], [float("inf"), 1.0]):
+        t, c = TD.WeightedRandomSampler(w, 2), CD.WeightedRandomSampler(w, 2)  # no error yet
+        with pytest.raises(RuntimeError) as et:
+            list(t)
+        with pytest.raises(RuntimeError) as ec:
+            list(c)
+        assert str(ec.value) == str(et.value)
+    # as torch: len(weights) bounds a draw without replacement, zero weights come last
+    assert list(CD.WeightedRandomSampler([1.0, 0.0], 2, replacement=False)) == [0, 1]
+    got = sorted(CD.WeightedRandomSampler([1.0, 5.0, 2.0], 3, replacement=False))
+    assert got == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="without replacement"):
+        list(CD.WeightedRandomSampler([1.0, 1.0], 3, replacement=False))
+
+
+def test_subset_random_sampler_keeps_indices():
+    s = CD.SubsetRandomSampler([5, 3, 9], generator=cg.Generator().manual_seed(0))
+    assert s.indices == [5, 3, 9] and sorted(s) == [3, 5, 9]
+    keys = CD.SubsetRandomSampler(["a", "b"])
+    assert sorted(keys) == ["a", "b"]
+
+
+def test_random_split_zero_length_warns():
+    for fn in (TD.random_split, CD.random_split):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            parts = fn(range(2), [0.5, 0.4, 0.1])
+        assert [len(p) for p in parts] == [2, 0, 0]
+        assert any("Length of split at index 1 is 0" in str(x.message) for x in w)
+
+
+def test_dataset_messages_and_empty_tensor_dataset():
+    with pytest.raises(NotImplementedError, match="Subclasses of Dataset should implement"):
+        CD.Dataset()[0]
+    with pytest.raises(IndexError):
+        CD.TensorDataset()
+    with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+        CD.TensorDataset(cg.zeros(2), cg.zeros(3))
