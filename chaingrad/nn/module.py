@@ -118,7 +118,7 @@ class Module(StateDictMixin):
     def __dir__(self):
         keys = list(super().__dir__())
         keys += list(self._parameters) + list(self._buffers) + list(self._modules)
-        return sorted(set(keys))
+        return sorted({k for k in keys if not k[0].isdigit()})  # only valid identifiers
 
     # -- registration -----------------------------------------------------------------------
     def _check_name(self, name, what, table):

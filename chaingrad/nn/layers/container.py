@@ -7,7 +7,7 @@ from itertools import groupby, islice
 import operator
 
 from ..module import Module, _addindent
-from ...tensor import Parameter
+from .param_containers import ParameterList, ParameterDict  # noqa: F401 - re-exported
 
 
 def _renumber(modules, items):
@@ -89,6 +89,30 @@ class Sequential(_ModuleSequence):
         if not isinstance(other, Sequential):
             raise ValueError("add operator supports only objects of Sequential class")
         return Sequential(*self, *other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(other)
+
+    def _check_factor(self, other):
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+
+    def __mul__(self, other):
+        """``seq * n``: a new Sequential running the same modules n times (shared, not
+        copied)."""
+        self._check_factor(other)
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        self._check_factor(other)
+        return self.extend(list(self) * (other - 1))
 
     def insert(self, index, module):
         n = len(self._modules)
@@ -235,61 +259,6 @@ class ModuleDict(_RegisteredDict):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward; index it instead")
-
-
-class ParameterList(Module):
-    """A list of Parameters registered on the module (names ``'0'``, ``'1'``, ...)."""
-
-    def __init__(self, values=None):
-        super().__init__()
-        self._size = 0
-        for v in values or ():
-            self.append(v)
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return ParameterList(list(self)[idx])
-        idx = operator.index(idx) % max(self._size, 1)
-        return getattr(self, str(idx))
-
-    def __setitem__(self, idx, param):
-        idx = operator.index(idx) % max(self._size, 1)
-        setattr(self, str(idx), param if isinstance(param, Parameter) else Parameter(param))
-
-    def __len__(self):
-        return self._size
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    def append(self, value):
-        self._size += 1
-        self[self._size - 1] = value
-        return self
-
-    def extend(self, values):
-        for v in values:
-            self.append(v)
-        return self
-
-
-class ParameterDict(_RegisteredDict):
-    """A dict of Parameters registered on the module."""
-
-    _STORE = "_parameters"
-
-    def __init__(self, parameters=None):
-        super().__init__(parameters)
-
-    def __setitem__(self, key, value):
-        self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
-
-    def update(self, values):
-        # PyTorch sorts the keys of a plain mapping (an OrderedDict/ParameterDict keeps order)
-        from collections import OrderedDict
-        if isinstance(values, dict) and not isinstance(values, OrderedDict):
-            values = sorted(values.items())
-        super().update(values)
 
 
 class Identity(Module):

@@ -35,6 +35,8 @@ class _Conv1dBase(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -47,8 +49,15 @@ class Conv1d(_Conv1dBase):
         super().__init__()
         if in_channels % groups or out_channels % groups:
             raise ValueError("in_channels and out_channels must be divisible by groups")
-        if isinstance(padding, str) and padding == "same" and _one(stride) != 1:
-            raise ValueError("padding='same' is not supported for strided convolutions")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                                 f"{{'valid', 'same'}}")
+            if padding == "same" and _one(stride) != 1:
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"padding_mode must be one of ['zeros', 'reflect', 'replicate', "
+                             f"'circular'], but got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride = (_one(kernel_size),), (_one(stride),)
         self.padding = padding if isinstance(padding, str) else (_one(padding),)
@@ -60,8 +69,13 @@ class Conv1d(_Conv1dBase):
         self.reset_parameters()
 
     def forward(self, input):  # noqa: A002
-        if self.padding_mode != "zeros" and not isinstance(self.padding, str):
-            x = _pad(input, [self.padding[0]] * 2, mode=self.padding_mode)
+        if self.padding_mode != "zeros":
+            if self.padding == "same":  # PyTorch's split: the odd pixel goes on the right
+                total = self.dilation[0] * (self.kernel_size[0] - 1)
+                pads = [total // 2, total - total // 2]
+            else:
+                pads = [0, 0] if self.padding == "valid" else [self.padding[0]] * 2
+            x = _pad(input, pads, mode=self.padding_mode)
             return conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
                       self.groups)
