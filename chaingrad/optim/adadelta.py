@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
+from .optimizer import (Optimizer, _advance, _check, _check_lr, _state_tensor, _step_tensor,
+                       effective_grad)
 
 
 class Adadelta(Optimizer):
@@ -27,8 +28,12 @@ class Adadelta(Optimizer):
         opt = cg.optim.Adadelta(model.parameters())
     """
 
+    _group_setdefaults = dict(foreach=None, maximize=False, differentiable=False,
+                             capturable=False)
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
+        _check_lr(lr)
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         _check(eps >= 0.0, f"Invalid epsilon value: {eps}")

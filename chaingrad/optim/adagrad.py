@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
+from .optimizer import (Optimizer, _advance, _check, _check_fused, _check_lr, _state_tensor,
+                       _step_tensor, effective_grad)
 
 
 class Adagrad(Optimizer):
@@ -29,9 +30,12 @@ class Adagrad(Optimizer):
         opt = cg.optim.Adagrad(model.parameters(), lr=0.1)
     """
 
+    _group_setdefaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None):
+        _check_lr(lr)
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(lr_decay >= 0.0, f"Invalid lr_decay value: {lr_decay}")
         _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
@@ -42,6 +46,7 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def _init_group_state(self, group):
         # Adagrad's accumulator exists from construction on, as in PyTorch

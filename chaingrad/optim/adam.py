@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
+from .optimizer import (Optimizer, _advance, _check, _check_fused, _check_lr, _state_tensor,
+                       _step_tensor, effective_grad)
 
 
 def lerp_(a, b, weight, tmp=None):
@@ -44,19 +45,26 @@ class Adam(Optimizer):
         opt = cg.optim.Adam(model.parameters(), lr=1e-3)
     """
 
+    _group_setdefaults = dict(amsgrad=False, maximize=False, foreach=None, capturable=False,
+                             differentiable=False, decoupled_weight_decay=False, fused=None)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_lr(lr)
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
         _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
         _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        _check(isinstance(betas[0], float) and isinstance(betas[1], float),
+               "betas must be either both floats or both Tensors")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def _update_group(self, group):
         lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
@@ -129,3 +137,8 @@ class AdamW(Adam):
                          amsgrad=amsgrad, foreach=foreach, maximize=maximize,
                          capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:  # an AdamW stays decoupled whatever it loads
+            group["decoupled_weight_decay"] = True

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from ..backend import xp
 from .adam import adam_moments_, lerp_
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
+from .optimizer import (Optimizer, _advance, _check, _check_lr, _state_tensor, _step_tensor,
+                       effective_grad)
 
 
 def _check_adam_like(lr, betas, eps, weight_decay):
+    _check_lr(lr)
     _check(lr >= 0.0, f"Invalid learning rate: {lr}")
     _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
     _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
@@ -31,6 +33,9 @@ class Adamax(Optimizer):
     Args: lr (default 2e-3), betas ((0.9, 0.999)), eps (1e-8), weight_decay (0, L2),
     maximize (False).
     """
+
+    _group_setdefaults = dict(foreach=None, maximize=False, differentiable=False,
+                             capturable=False)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
@@ -79,6 +84,9 @@ class NAdam(Optimizer):
     Args: lr (default 2e-3), betas, eps, weight_decay (0), momentum_decay (4e-3),
     decoupled_weight_decay (False: L2; True: AdamW-style), maximize (False).
     """
+
+    _group_setdefaults = dict(maximize=False, foreach=None, capturable=False,
+                             differentiable=False, decoupled_weight_decay=False)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
@@ -140,6 +148,9 @@ class RAdam(Optimizer):
     Args: lr (default 1e-3), betas, eps, weight_decay (0), decoupled_weight_decay (False),
     maximize (False).
     """
+
+    _group_setdefaults = dict(foreach=None, maximize=False, differentiable=False,
+                             decoupled_weight_decay=False, capturable=False)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,

@@ -17,7 +17,10 @@ refuses to back-propagate through it.
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
+import functools
+import itertools
+import warnings
+from collections import OrderedDict, defaultdict
 
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import xp
@@ -35,12 +38,69 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_handle_ids = itertools.count()
+
+
 class _Handle:
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
+    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks):
+        self.id = next(_handle_ids)
+        self._hooks = hooks
 
     def remove(self):
-        self._hooks.pop(self._key, None)
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(table, hook, prepend=False):
+    handle = _Handle(table)
+    table[handle.id] = hook
+    if prepend:
+        table.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _typename(obj):
+    """``torch.typename``'s wording: ``'float'``, ``'chaingrad.FloatTensor'``..."""
+    if isinstance(obj, Tensor):
+        kind = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+                "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}.get(str(obj.dtype).split(".")[-1], "")
+        return f"chaingrad.{kind}Tensor"
+    module = type(obj).__module__
+    name = type(obj).__qualname__
+    return name if module in ("builtins", None) else f"{module}.{name}"
+
+
+def _hook_step(step):
+    """Wrap a class's ``step`` so that the step pre- and post-hooks run around it, with
+    PyTorch's arguments: ``hook(optimizer, args, kwargs)`` where ``args`` starts with the
+    optimizer itself; a pre-hook may return new ``(args, kwargs)``."""
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        for pre_hook in list(self._step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+        out = step(*args, **kwargs)
+        for post_hook in list(self._step_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True
+    return wrapper
 
 
 class Optimizer:
@@ -57,14 +117,13 @@ class Optimizer:
     def __init__(self, params, defaults: dict):
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
-                            f"Tensors or dicts, but got {type(params).__name__}")
+                            f"Tensors or dicts, but got {_typename(params)}")
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups: list[dict] = []
-        self._step_pre_hooks: dict = {}
-        self._step_post_hooks: dict = {}
-        self._hook_id = 0
+        self._init_hooks()
         self._buffers: dict = {}  # scratch arrays reused across steps (not state)
+        self._patch_step_function()
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -73,11 +132,28 @@ class Optimizer:
         for group in param_groups:
             self.add_param_group(group)
 
+    def _init_hooks(self):
+        for name in ("_step_pre_hooks", "_step_post_hooks", "_state_dict_pre_hooks",
+                     "_state_dict_post_hooks", "_load_state_dict_pre_hooks",
+                     "_load_state_dict_post_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
+
+    def _patch_step_function(self):
+        """Make the class's ``step`` run the step hooks (once per class, as PyTorch)."""
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _hook_step(cls.step)
+
     # -- groups --------------------------------------------------------------------------------
     def add_param_group(self, param_group: dict) -> None:
-        """Add a group of parameters (e.g. layers unfrozen while fine-tuning)."""
+        """Add a group of parameters (e.g. layers unfrozen while fine-tuning).
+
+        As in PyTorch the dict itself becomes the group: its ``'params'`` is turned into a
+        list (``(name, tensor)`` pairs give ``'param_names'``) and missing hyper-parameters
+        are filled in from ``defaults``.
+        """
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -87,34 +163,42 @@ class Optimizer:
                             "Please use a list instead.")
         else:
             params = list(params)
-        names = None
-        if params and isinstance(params[0], tuple):
-            names = [n for n, _ in params]
-            params = [p for _, p in params]
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        param_group["params"] = params
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            param_group["param_names"] = names
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__name__}")
-            if not p.is_leaf:
+                                + _typename(p))
+            if not self.defaults.get("differentiable", None) and not (
+                    p.is_leaf or getattr(p, "retains_grad", False)):
                 raise ValueError("can't optimize a non-leaf Tensor")
-        group = dict(param_group)
-        group["params"] = params
-        if names is not None:
-            group["param_names"] = names
         for name, default in self.defaults.items():
-            if default is required and name not in group:
+            if default is required and name not in param_group:
                 raise ValueError("parameter group didn't specify a value of required "
                                  f"optimization parameter {name}")
-            group.setdefault(name, default)
+            param_group.setdefault(name, default)
         if len({id(p) for p in params}) != len(params):
-            import warnings
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
-                          "future, this will cause an error", UserWarning, stacklevel=3)
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
-        self.param_groups.append(group)
-        self._init_group_state(group)
+        self.param_groups.append(param_group)
+        self._init_group_state(param_group)
 
     def _init_group_state(self, group):
         """Hook for optimizers whose state exists before the first step (Adagrad)."""
@@ -145,11 +229,6 @@ class Optimizer:
         ``closure``: optional callable re-evaluating the model and returning the loss (run with
         gradients enabled); its result is returned.
         """
-        for hook in list(self._step_pre_hooks.values()):
-            res = hook(self, (), {})
-            if res is not None:
-                raise RuntimeError("optimizer step pre-hooks may not return new arguments here")
-        self._opt_called = True  # lets a scheduler warn when it is stepped first
         loss = None
         if closure is not None:
             with enable_grad():
@@ -157,8 +236,6 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 self._update_group(group)
-        for hook in list(self._step_post_hooks.values()):
-            hook(self, (), {})
         return loss
 
     def _update_group(self, group):  # pragma: no cover - abstract
@@ -208,16 +285,31 @@ class Optimizer:
                    *[b[:stop - start] for b in bufs], *scalars)
 
     def register_step_pre_hook(self, hook):
-        """``hook(optimizer, args, kwargs)`` runs before each ``step``."""
-        self._hook_id += 1
-        self._step_pre_hooks[self._hook_id] = hook
-        return _Handle(self._step_pre_hooks, self._hook_id)
+        """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` runs before each
+        ``step``; ``args`` are ``step``'s positional arguments, the optimizer first."""
+        return _add_hook(self._step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` runs after each ``step``."""
-        self._hook_id += 1
-        self._step_post_hooks[self._hook_id] = hook
-        return _Handle(self._step_post_hooks, self._hook_id)
+        return _add_hook(self._step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer)`` runs before ``state_dict()`` builds the dict."""
+        return _add_hook(self._state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer, state_dict) -> None or new state_dict`` runs on the result of
+        ``state_dict()``."""
+        return _add_hook(self._state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer, state_dict) -> None or new state_dict`` runs on (a shallow copy
+        of) the dict given to ``load_state_dict`` before it is loaded."""
+        return _add_hook(self._load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False):
+        """``hook(optimizer)`` runs after ``load_state_dict``."""
+        return _add_hook(self._load_state_dict_post_hooks, hook, prepend)
 
     # -- saving -------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -226,27 +318,42 @@ class Optimizer:
         Parameters are replaced by their index (counted across groups in order); the state
         values are the optimizer's own tensors (not copies), as in PyTorch.
         """
-        index = {}
+        for pre_hook in list(self._state_dict_pre_hooks.values()):
+            pre_hook(self)
+        index: dict = {}
         groups = []
+        start = 0
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            ids = []
-            for p in group["params"]:
-                index.setdefault(id(p), len(index))
-                ids.append(index[id(p)])
-            packed["params"] = ids
+            for i, p in enumerate(group["params"], start):
+                index.setdefault(id(p), i)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
             groups.append(packed)
-        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        state = {(index[id(p)] if isinstance(p, Tensor) else p): s
+                 for p, s in self.state.items() if not isinstance(p, Tensor) or id(p) in index}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in list(self._state_dict_post_hooks.values()):
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore state and hyper-parameters saved by ``state_dict()``.
 
-        The saved groups must match this optimizer's groups in number and size. State tensors
-        are copied and cast to their parameter's dtype (``step`` is kept as saved).
+        The saved groups must match this optimizer's groups in number and size; their
+        hyper-parameters replace the current ones. As in PyTorch, a state tensor is cast to
+        its parameter's floating dtype (``step`` is kept as saved) and is *not* copied when it
+        already has that dtype: the loaded state shares those tensors with ``state_dict``.
         """
-        saved_groups = state_dict["param_groups"]
+        state_dict = dict(state_dict)
+        for pre_hook in list(self._load_state_dict_pre_hooks.values()):
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         for g, sg in zip(groups, saved_groups):
@@ -262,20 +369,23 @@ class Optimizer:
             key = int(k) if isinstance(k, str) and k.isdigit() else k
             if key in id_map:
                 p = id_map[key]
-                state[p] = {name: _cast_state(p, name, val) for name, val in v.items()}
+                state[p] = _cast_state(p, v)
             else:
-                state[k] = copy.deepcopy(v)
+                state[k] = v
         new_groups = []
-        for g, sg in zip(groups, saved_groups):
-            ng = {k: copy.deepcopy(v) for k, v in sg.items() if k != "params"}
+        for g, ng in zip(groups, saved_groups):
             if isinstance(ng.get("betas"), list):
                 ng["betas"] = tuple(ng["betas"])
             ng["params"] = g["params"]
             if "param_names" in g and "param_names" not in ng:
                 ng["param_names"] = g["param_names"]
             new_groups.append(ng)
-        self.state = state
-        self.param_groups = new_groups
+        self.__setstate__({"state": state, "param_groups": new_groups})
+        for post_hook in list(self._load_state_dict_post_hooks.values()):
+            post_hook(self)
+
+    # keys PyTorch's ``__setstate__`` fills into groups loaded without them (older checkpoints)
+    _group_setdefaults: dict = {}
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -283,9 +393,11 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.__dict__.setdefault("_buffers", {})
-        self.__dict__.setdefault("_step_pre_hooks", {})
-        self.__dict__.setdefault("_step_post_hooks", {})
-        self.__dict__.setdefault("_hook_id", 0)
+        self._init_hooks()
+        for group in self.param_groups:
+            for name, value in self._group_setdefaults.items():
+                group.setdefault(name, value)
+        self.defaults.setdefault("differentiable", False)
 
     def __repr__(self):
         lines = [self.__class__.__name__ + " ("]
@@ -298,19 +410,45 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def _cast_state(param, name, value):
+def _cast_state(param, value, key=None):
+    """PyTorch's cast of loaded state: tensors to the parameter's floating dtype (``step``
+    untouched; no copy when nothing changes), dicts and sequences entry by entry."""
     if isinstance(value, Tensor):
-        arr = value._array
-        if name != "step" and arr.dtype.kind == "f" and param._array.dtype.kind == "f":
-            arr = arr.astype(param._array.dtype)
-        return Tensor._wrap(xp.array(arr, copy=True))
-    return copy.deepcopy(value)
+        if key == "step":
+            return value
+        pdt, vdt = param._array.dtype, value._array.dtype
+        if pdt.kind in "fc" and vdt != pdt:
+            return Tensor._wrap(value._array.astype(pdt))
+        if not value._array.flags.writeable:  # e.g. read from a file: updated in place later
+            return Tensor._wrap(value._array.copy())
+        return value
+    if isinstance(value, dict):
+        return {k: _cast_state(param, v, key=k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, v) for v in value)
+    return value
 
 
 def _check(ok: bool, message: str):
     """Validate a hyper-parameter in ``__init__`` (PyTorch's wording)."""
     if not ok:
         raise ValueError(message)
+
+
+def _check_lr(lr):
+    """A tensor learning rate must hold one number (PyTorch's check, made before the others)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+
+
+def _check_fused(fused, foreach, differentiable):
+    """``fused`` (accepted for compatibility; the update is the same) refuses the options
+    PyTorch's fused kernels refuse."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 def _state_tensor(arr):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from ..backend import xp
 from .adam import lerp_
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor, effective_grad
+from .optimizer import (Optimizer, _advance, _check, _check_lr, _state_tensor, _step_tensor,
+                       effective_grad)
 
 
 class RMSprop(Optimizer):
@@ -34,9 +35,13 @@ class RMSprop(Optimizer):
         opt = cg.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
     """
 
+    _group_setdefaults = dict(momentum=0, centered=False, foreach=None, maximize=False,
+                             differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
+        _check_lr(lr)
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
         _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")

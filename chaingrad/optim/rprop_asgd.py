@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _advance, _check, _state_tensor, _step_tensor
+from .optimizer import Optimizer, _advance, _check, _check_lr, _state_tensor, _step_tensor
 
 
 class Rprop(Optimizer):
@@ -20,8 +20,12 @@ class Rprop(Optimizer):
         opt = cg.optim.Rprop(model.parameters(), lr=0.01)
     """
 
+    _group_setdefaults = dict(foreach=None, maximize=False, differentiable=False,
+                             capturable=False)
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
+        _check_lr(lr)
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 < etas[0] < 1.0 < etas[1], f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
@@ -63,8 +67,12 @@ class ASGD(Optimizer):
         opt = cg.optim.ASGD(model.parameters(), lr=0.01)
     """
 
+    _group_setdefaults = dict(foreach=None, maximize=False, differentiable=False,
+                             capturable=False)
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
+        _check_lr(lr)
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
-from .optimizer import Optimizer, _check, _state_tensor, effective_grad
+from .optimizer import Optimizer, _check, _check_fused, _check_lr, _state_tensor, effective_grad
 
 
 class SGD(Optimizer):
@@ -31,8 +31,12 @@ class SGD(Optimizer):
         opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
+    _group_setdefaults = dict(nesterov=False, maximize=False, foreach=None,
+                             differentiable=False, fused=False)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
+        _check_lr(lr)
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
         _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
@@ -42,6 +46,7 @@ class SGD(Optimizer):
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def _update_group(self, group):
         lr, momentum, dampening = float(group["lr"]), group["momentum"], group["dampening"]

@@ -254,10 +254,12 @@ def test_add_param_group_and_named_params():
     a, b = cg.Parameter(cg.zeros(2)), cg.Parameter(cg.zeros(2))
     opt = cg.optim.Adam([("a", a)], lr=0.1)
     assert opt.param_groups[0]["param_names"] == ["a"]
-    opt.add_param_group({"params": b, "lr": 0.01})
+    with pytest.raises(ValueError, match="with/without names"):  # as PyTorch: all or none named
+        opt.add_param_group({"params": b, "lr": 0.01})
+    opt.add_param_group({"params": [("b", b)], "lr": 0.01})
     assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["betas"] == (0.9, 0.999)
     with pytest.raises(ValueError, match="more than one"):
-        opt.add_param_group({"params": [a]})
+        opt.add_param_group({"params": [("a", a)]})
 
 
 def test_float32_params_stay_float32():
