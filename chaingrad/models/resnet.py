@@ -12,6 +12,7 @@ the incoming gradient unchanged down the shortcut, which is why very deep ResNet
 from __future__ import annotations
 
 import os
+import warnings
 
 from .. import nn
 from ..nn import init
@@ -203,6 +204,15 @@ def load_weights(model, weights, strict=True):
 
 
 def _resnet(block, layers, weights, progress, kwargs):
+    if "pretrained" in kwargs:
+        # torchvision < 0.13's keyword: still accepted there with a deprecation warning
+        pretrained = kwargs.pop("pretrained")
+        warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed "
+                      "in the future, please use 'weights' instead.", UserWarning, stacklevel=3)
+        if pretrained and weights is None:
+            raise ValueError("pretrained=True would download torchvision's weights; chaingrad "
+                             "does not download: pass weights= a local file (see `chaingrad "
+                             "convert-torch`)")
     model = ResNet(block, layers, **kwargs)
     return load_weights(model, weights)
 
