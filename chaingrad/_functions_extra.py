@@ -129,3 +129,44 @@ for _name in ("mode logaddexp logaddexp2 hypot atan2 arctan2 xlogy logit sinc de
               "frac").split():
     globals()[_name] = _method_spelling(_name)
     __all__.append(_name)
+
+
+# -- stacking helpers (PyTorch's hstack / vstack / dstack / column_stack / row_stack) ----------
+def hstack(tensors):
+    """Concatenated along dim 1 (dim 0 for 1-D tensors), as ``numpy.hstack``."""
+    ts = [t if t.ndim else t.reshape(1) for t in tensors]
+    return _cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Rows stacked: 1-D tensors become rows (1, n), then concatenated along dim 0."""
+    return _cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors):
+    """Stacked along a third dim: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), then dim 2."""
+    def three(t):
+        if t.ndim == 0 or t.ndim == 1:
+            return t.reshape(1, -1, 1)
+        return t.unsqueeze(-1) if t.ndim == 2 else t
+    return _cat([three(t) for t in tensors], 2)
+
+
+def column_stack(tensors):
+    """1-D (and 0-d) tensors as columns (n, 1), then concatenated along dim 1."""
+    return _cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
+
+
+def unflatten(input, dim, sizes):  # noqa: A002
+    return input.unflatten(dim, sizes)
+
+
+def _cat(ts, dim):
+    from .ops.shape import cat
+    return cat(ts, dim)
+
+
+__all__ += ["hstack", "vstack", "row_stack", "dstack", "column_stack", "unflatten"]

@@ -182,6 +182,31 @@ class TensorMath:
     def __itruediv__(self, other):
         return self.div_(other)
 
+    # (without these Python would fall back to x = x ** y, a new tensor of maybe another dtype)
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     def __getitem__(self, index):
         if index.__class__ is slice or index.__class__ is tuple:
             for part in (index,) if index.__class__ is slice else index:
@@ -326,6 +351,10 @@ class TensorMath:
     def where(self, condition, other): return _ew.where(condition, self, other)
     def masked_fill(self, mask, value): return _ew.where(mask, value, self)
     def masked_fill_(self, mask, value):
+        if not isinstance(value, Tensor):  # the value takes this tensor's dtype (PyTorch)
+            value = Tensor._wrap(xp.asarray(value).astype(self._array.dtype))
+        elif value._array.dtype != self._array.dtype:
+            value = value.to(self.dtype)
         return _inplace.apply_inplace(self, lambda t: _ew.where(mask, value, t))
     def type_as(self, other): return self.to(other.dtype)
     def lerp(self, end, weight): return self + (end - self) * weight
@@ -384,7 +413,9 @@ class TensorMath:
     def squeeze(self, dim=None): return _shp.squeeze(self, dim)
     def unsqueeze(self, dim): return _shp.unsqueeze(self, dim)
     def transpose(self, dim0, dim1): return _shp.transpose(self, dim0, dim1)
-    swapaxes = transpose
+    swapaxes = swapdims = transpose
+    def fliplr(self): return _shp.flip(self, (1,))
+    def flipud(self): return _shp.flip(self, (0,))
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")

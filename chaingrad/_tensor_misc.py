@@ -28,7 +28,8 @@ INPLACE_OF = ("exp log log2 log10 log1p expm1 exp2 sin cos tan asin acos atan si
               "logical_not logical_and logical_or logical_xor fmod remainder floor_divide "
               "cumsum cumprod hypot atan2 arctan2 xlogy copysign heaviside nan_to_num deg2rad "
               "rad2deg sinc float_power lerp clamp_min clamp_max bitwise_and bitwise_or "
-              "bitwise_xor bitwise_not maximum minimum fmax fmin").split()
+              "bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift maximum minimum fmax "
+              "fmin").split()
 
 
 def _bind(Tensor, inplace):

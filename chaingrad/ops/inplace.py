@@ -36,7 +36,8 @@ def _check_leaf(t: Tensor, what: str):
 
 def _cast_into(t: Tensor, arr):
     if arr.dtype != t._array.dtype:
-        if t._array.dtype.kind in "iub" and arr.dtype.kind == "f":
+        if (t._array.dtype.kind in "iub" and arr.dtype.kind == "f") or (
+                t._array.dtype.kind == "b" and arr.dtype.kind in "iu"):
             raise RuntimeError(f"result type {arr.dtype} can't be cast to the desired output "
                                f"type {t._array.dtype}")
         arr = arr.astype(t._array.dtype)
@@ -215,13 +216,37 @@ class IndexPut(Op):
         return g * mask, F.getitem(g, self.index)
 
 
+def _fit_value(t: Tensor, idx, value: Tensor) -> Tensor:
+    """The value broadcast to the indexed region as PyTorch does: leading size-1 dimensions
+    the region lacks are dropped (``x[0] = t[None]``); a value that does not fit raises
+    PyTorch's RuntimeError."""
+    region = xp.broadcast_to(xp.empty((), dtype=bool), t._array.shape)[idx].shape
+    v = value
+    while v._array.ndim > len(region) and v._array.shape[0] == 1:
+        v = v.reshape(v._array.shape[1:])
+    try:
+        xp.broadcast_shapes(v._array.shape, region)
+        if v._array.ndim > len(region):
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(region)}") from None
+    return v
+
+
 def setitem(t: Tensor, index, value):
     from .shape import _convert_index
     from .elementwise import as_tensor_operand
-    idx, _ = _convert_index(index)
+    from .shape import split_int_index
+    idx, _ = _convert_index(index, t._array.shape)
+    parts = split_int_index(idx)
+    if parts is not None:  # integers select first, as PyTorch (see split_int_index)
+        return setitem(t[parts[0]], parts[1], value)
     value = as_tensor_operand(value, t)
     if value._array.dtype != t._array.dtype:
         value = value.to(t.dtype)
+    if value._array.ndim:
+        value = _fit_value(t, idx, value)
     recording = is_grad_enabled() and (t._requires_grad or value._requires_grad)
     if not recording:
         t._array[idx] = value._array

@@ -333,31 +333,66 @@ def roll(x, shifts, dims=None):
     return out
 
 
-def _convert_index(index):
-    """Tensors in an index become arrays; say whether it is basic (no copy, no repeats)."""
+def _convert_index(index, shape=None):
+    """Tensors in an index become arrays; say whether it is basic (no copy, no repeats).
+    With the indexed tensor's ``shape``, a bool mask must match the dimensions it covers."""
     if not isinstance(index, tuple):
         index = (index,)
     out, basic = [], True
+    dim = 0  # the indexed tensor's dimension the next part applies to (None: after an ...)
     for i in index:
         if isinstance(i, Tensor):
             i = i._array
         if isinstance(i, (list, np.ndarray)):
-            i = xp.asarray(i)
+            i = xp.asarray(i) if not (isinstance(i, list) and not i) else xp.zeros(0, np.int64)
             if i.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             basic = False
             if i.dtype.kind == "b":  # a mask is the tuple of its nonzero coordinates
+                if shape is not None and dim is not None:
+                    _check_mask(i, shape, dim)
+                    dim += i.ndim
                 out.extend(xp.nonzero(i))
                 continue
         elif not (i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer))):
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
                              f"byte Variables are valid indices (got {type(i).__name__})")
+        if i is Ellipsis:
+            dim = None
+        elif i is not None and dim is not None:
+            dim += 1
         out.append(i)
     return tuple(out), basic
 
 
+def _check_mask(mask, shape, dim):
+    for k, n in enumerate(mask.shape):
+        if dim + k < len(shape) and n != shape[dim + k]:
+            raise IndexError(f"The shape of the mask {list(mask.shape)} at index {k} does not "
+                             f"match the shape of the indexed tensor {list(shape)} at index "
+                             f"{dim + k}")
+
+
+def split_int_index(idx):
+    """For an index mixing integers with index arrays: (the basic part, the rest), applied one
+    after the other as PyTorch does (an integer selects first; NumPy would turn it into an
+    index array, which moves the result's dimensions when the arrays are not adjacent:
+    ``x[0, :, [0, 1]]`` is (3, 2) in PyTorch for x of shape (2, 3, 4), (2, 3) in NumPy).
+    None when the index does not mix them."""
+    ints = [isinstance(p, (int, np.integer)) for p in idx]
+    if not any(ints) or not any(isinstance(p, np.ndarray) and p.ndim for p in idx):
+        return None
+    first = tuple(slice(None) if isinstance(p, np.ndarray) else p for p in idx)
+    rest = tuple(slice(None) if p is None else p for p, k in zip(idx, ints) if not k)
+    return first, rest
+
+
 def getitem(x, index):
-    idx, basic = _convert_index(index)
+    idx, basic = _convert_index(index, x._array.shape)
+    if not basic:
+        parts = split_int_index(idx)
+        if parts is not None:
+            return getitem(getitem(x, parts[0]), parts[1])
     try:
         out = Index.apply(x, index=idx, basic=basic)
     except IndexError as exc:
@@ -417,7 +452,12 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, axis=axis)
 
 
-concat = concatenate = cat
+concat = cat
+
+
+def concatenate(tensors, axis=0):
+    """``cat`` with NumPy's keyword (PyTorch's alias)."""
+    return cat(tensors, axis)
 
 
 def stack(tensors, dim=0):

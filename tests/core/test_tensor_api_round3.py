@@ -133,3 +133,61 @@ def test_cummax_cummin_of_every_dtype(dtype):
         t, c = _pair(f"x.to(m.{dtype}).{op}(1)", x=data)
         _same(t.values, c.values)
         _same(t.indices, c.indices)
+
+
+# -- in-place dtype rules and setitem ---------------------------------------------------------
+def _run(stmt, m):
+    env = {"m": m, "i": m.tensor(I), "f": m.tensor(F), "b": m.tensor([True, False, True]),
+           "x": m.arange(24.0).reshape(2, 3, 4)}
+    exec(stmt, env)  # noqa: S102 - test statements
+    return env["_r"]
+
+
+@pytest.mark.parametrize("stmt", [
+    "v = i[1:]; i **= 2; _r = v", "v = i[:]; i //= 2; _r = v", "v = f[:]; f %= 2; _r = v",
+    "i %= 2; _r = i", "b &= b; _r = b", "b |= m.tensor([False, True, False]); _r = b",
+    "b ^= True; _r = b", "i <<= 1; _r = i", "i >>= 1; _r = i", "f **= 2; _r = f",
+    "i.masked_fill_(i > 1, 0.5); _r = i", "b.masked_fill_(b, 0); _r = b",
+    "f[0] = m.tensor([9.]); _r = f", "x[0, 1] = m.ones(1, 1, 4); _r = x",
+    "x[:, 0] = m.tensor([[1.], [2.]]); _r = x", "f[m.tensor([True, False, True])] = 0; _r = f",
+    "x[x > 5] = -1; _r = x", "i[0] = 5.5; _r = i"])
+def test_inplace_keeps_dtype_and_memory_as_torch(stmt):
+    _same(_run(stmt, torch), _run(stmt, cg))
+
+
+@pytest.mark.parametrize("stmt,exc", [
+    ("i **= 0.5", RuntimeError), ("b += 1", RuntimeError), ("i += 1.5", RuntimeError),
+    ("f[0] = m.tensor([1., 2.])", RuntimeError), ("x[0, 0] = m.ones(2, 4)", RuntimeError),
+    ("f[m.tensor([True, False])] = 0", IndexError), ("_r = f[m.tensor([True, False])]", IndexError),
+    ("_r = x[m.ones(2, 2, dtype=m.bool)]", IndexError)])
+def test_inplace_and_index_errors_as_torch(stmt, exc):
+    for m in (torch, cg):
+        with pytest.raises(exc):
+            _run(stmt + "; _r = 0", m)
+
+
+# -- indexing, shape helpers --------------------------------------------------------------------
+@pytest.mark.parametrize("expr", [
+    "x[0, :, m.tensor([0, 1])]", "x[1, :, [3, 0, 3]]", "x[:, 0, m.tensor([0, 1])]",
+    "x[m.tensor([1, 0]), :, 0]", "x[0, m.tensor([[0, 1]]), 1:]", "x[None, 1, :, m.tensor([2])]",
+    "x[..., 0, m.tensor([1, 2])]", "x[[]]", "x[0, [], 1]",
+    "m.hstack([y, y])", "m.vstack([y, y[0]])", "m.row_stack([y[0], y[1]])", "m.dstack([y, y])",
+    "m.column_stack([y[0], y[1]])", "m.hstack([y[0], y[1]])", "m.concatenate([y, y], axis=1)",
+    "m.unflatten(x, 1, (3, 1))", "y.fliplr()", "y.flipud()", "x.swapdims(0, 2)"])
+def test_index_and_stack_shapes_match_torch(expr):
+    t, c = _pair(expr, x=np.arange(24.0).reshape(2, 3, 4).tolist(),
+                 y=np.arange(6).reshape(2, 3).tolist())
+    _same(t, c)
+
+
+def test_mixed_int_and_array_index_gradient_and_assignment_match_torch():
+    out = []
+    for m in (torch, cg):
+        w = m.arange(24.0, dtype=m.float64).reshape(2, 3, 4).requires_grad_()
+        h = w * 2
+        h[0, :, m.tensor([0, 1])] = -m.ones(3, 2, dtype=m.float64)
+        z = h[1, :, m.tensor([[0, 3]])]
+        (h.sum() + (z * z).sum()).backward()
+        out.append((h.detach().numpy(), z.detach().numpy(), w.grad.numpy()))
+    for c, t in zip(out[1], out[0]):
+        np.testing.assert_array_equal(c, t)
