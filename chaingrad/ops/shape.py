@@ -383,7 +383,8 @@ def split_int_index(idx):
     if not any(ints) or not any(isinstance(p, np.ndarray) and p.ndim for p in idx):
         return None
     first = tuple(slice(None) if isinstance(p, np.ndarray) else p for p in idx)
-    rest = tuple(slice(None) if p is None else p for p, k in zip(idx, ints) if not k)
+    rest = tuple(p if isinstance(p, np.ndarray) or p is Ellipsis else slice(None)
+                 for p, k in zip(idx, ints) if not k)  # (slices and None: done in first)
     return first, rest
 
 
