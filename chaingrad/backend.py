@@ -155,7 +155,7 @@ class Device:
         spec = str(spec)
         if ":" in spec:
             spec, idx = spec.split(":", 1)
-            index = int(idx)
+            index = builtins.int(idx)
         if spec not in ("cpu", "cuda"):
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
         self.type = spec
