@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ._scheduler import LRScheduler, _per_group
+from ._scheduler import LRScheduler, _per_group, _warn_get_lr_called_within_step
 
 
 class CyclicLR(LRScheduler):
@@ -78,6 +78,7 @@ class CyclicLR(LRScheduler):
         return self.gamma ** x
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         if x <= self.step_ratio:

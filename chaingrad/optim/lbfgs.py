@@ -63,7 +63,6 @@ class LBFGS(Optimizer):
         """Run up to ``max_iter`` L-BFGS iterations; returns the loss of the first closure call."""
         if closure is None:
             raise RuntimeError("LBFGS requires a closure that re-evaluates the loss")
-        self._opt_called = True
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]

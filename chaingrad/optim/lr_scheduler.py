@@ -15,7 +15,8 @@ import math
 from bisect import bisect_right
 from collections import Counter
 
-from ._scheduler import LRScheduler, _LambdaScheduler
+from ._scheduler import (EPOCH_DEPRECATION_WARNING, LRScheduler, _LambdaScheduler,
+                         _warn_get_lr_called_within_step)
 from .one_cycle import OneCycleLR, ReduceLROnPlateau
 from .cyclic import CyclicLR
 from .composite import (MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts,
@@ -27,6 +28,10 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "ChainedScheduler", "CyclicLR"]
 
 
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name of ``LRScheduler`` (kept for code that subclasses it)."""
+
+
 class LambdaLR(_LambdaScheduler):
     """``lr = base_lr * lr_lambda(epoch)``; ``lr_lambda`` a function or one per group.
 
@@ -36,6 +41,7 @@ class LambdaLR(_LambdaScheduler):
     """
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
@@ -52,6 +58,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -74,6 +81,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
         factor = self.gamma ** self.milestones[self.last_epoch]
@@ -96,6 +104,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -121,6 +130,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         t, T, lo = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
@@ -159,6 +169,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._current_lrs()]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -188,6 +199,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         if self.last_epoch == 0:
             return [lr * self.factor for lr in self._current_lrs()]
         if self.last_epoch != self.total_iters:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import math
+import warnings
 
-from ._scheduler import LRScheduler, _per_group
+from ._scheduler import (EPOCH_DEPRECATION_WARNING, LRScheduler, _per_group,
+                         _warn_get_lr_called_within_step)
 from .optimizer import Optimizer
 
 
@@ -100,6 +102,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
+        _warn_get_lr_called_within_step(self)
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"Tried to step {step} times. The specified number of total steps "
@@ -181,7 +184,11 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics, epoch=None):
         """Record this epoch's metric; reduce the lrs if it has plateaued."""
         current = float(metrics)
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0
@@ -202,7 +209,10 @@ class ReduceLROnPlateau(LRScheduler):
             if self.default_min_lr is None:
                 raise RuntimeError(f"The number of param groups in the `optimizer` "
                                    f"({len(groups)}) differs from when `ReduceLROnPlateau` was "
-                                   f"initialized ({len(self.min_lrs)}); set `min_lrs` to match.")
+                                   f"initialized ({len(self.min_lrs)}), usually due to a new "
+                                   "param group being added to the optimizer. Please modify the "
+                                   "`min_lrs` field to match the length of the `optimizer` param "
+                                   "groups.")
             self.min_lrs = [self.default_min_lr] * len(groups)
         for group, lo in zip(groups, self.min_lrs):
             old = float(group["lr"])
