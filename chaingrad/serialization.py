@@ -38,6 +38,7 @@ import hashlib
 import json
 import math
 import os
+import pickle
 import struct
 import tempfile
 from collections import OrderedDict
@@ -45,7 +46,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import backend
-from .tensor import Parameter, Tensor
+from .tensor import Parameter, Size, Tensor
 
 __all__ = ["save", "load", "SerializationError", "FORMAT_VERSION"]
 
@@ -58,8 +59,21 @@ _DTYPES = {np.dtype(t).newbyteorder("<").str for t in (
     np.float16, np.float32, np.float64, np.complex64, np.complex128)}
 
 
-class SerializationError(RuntimeError, ValueError):
-    """A file that ``cg.load`` cannot read: empty, truncated, corrupted, foreign or pickled."""
+class SerializationError(RuntimeError, ValueError, pickle.UnpicklingError):
+    """A file that ``cg.load`` cannot read: empty, truncated, corrupted, foreign or pickled.
+    (Also a ``pickle.UnpicklingError``, what ``torch.load`` raises for a file it refuses.)"""
+
+
+class _EmptyFileError(SerializationError, EOFError):
+    """An empty file (``torch.load`` raises EOFError there)."""
+
+
+class _NoParentError(RuntimeError, FileNotFoundError):
+    """``cg.save`` into a directory that does not exist (PyTorch: RuntimeError)."""
+
+
+class _SaveToDirectoryError(RuntimeError, IsADirectoryError):
+    """``cg.save`` to a path that is a directory (PyTorch: RuntimeError)."""
 
 
 class _DirectoryError(SerializationError, IsADirectoryError):
@@ -98,7 +112,7 @@ class _Encoder:
             node = {"$tensor": self._array(obj._array)}
             if isinstance(obj, Parameter):
                 node["parameter"] = True
-            if obj.requires_grad and obj.is_leaf:
+            if obj.requires_grad:  # a non-leaf too: it loads as a leaf requiring grad
                 node["requires_grad"] = True
             return node
         if isinstance(obj, np.ndarray):
@@ -111,6 +125,22 @@ class _Encoder:
             return {"$bytes": base64.b64encode(bytes(obj)).decode("ascii")}
         if isinstance(obj, backend.DType):
             return {"$dtype": obj.name}
+        if isinstance(obj, backend.Device):
+            return {"$device": str(obj)}
+        if isinstance(obj, np.dtype):
+            return {"$npdtype": obj.str}
+        if isinstance(obj, Size):
+            return {"$size": [int(d) for d in obj]}
+        if isinstance(obj, slice):
+            return {"$slice": [self.encode(obj.start), self.encode(obj.stop),
+                               self.encode(obj.step)]}
+        if isinstance(obj, range):
+            return {"$range": [obj.start, obj.stop, obj.step]}
+        if obj is Ellipsis:
+            return {"$ellipsis": None}
+        if isinstance(obj, (set, frozenset)):
+            tag = "$frozenset" if isinstance(obj, frozenset) else "$set"
+            return {tag: [self.encode(v, f"{where} element") for v in obj]}
         if isinstance(obj, (list, tuple, dict)):
             if id(obj) in self._path:
                 raise ValueError(f"cg.save cannot store a container that contains itself "
@@ -131,8 +161,8 @@ class _Encoder:
         elif type(obj).__module__.split(".")[0] == "torch":
             hint = "; convert PyTorch objects first (tensor.numpy(), `chaingrad convert-torch`)"
         raise TypeError(f"cg.save cannot store an object of type {type(obj).__name__} at "
-                        f"{where}: only tensors, arrays, numbers, strings, bytes, None, lists, "
-                        f"tuples and dicts{hint}")
+                        f"{where}: only tensors, arrays, numbers, strings, bytes, None, dtypes, "
+                        f"devices, lists, tuples, sets and dicts{hint}")
 
 
 def _layout(arrays):
@@ -172,12 +202,17 @@ def _encode_file(obj):
     return _PREFIX.pack(MAGIC, FORMAT_VERSION, 0, header_len, payload_len, h.digest()), chunks
 
 
-def save(obj, f) -> None:
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False) -> None:
     """Save ``obj`` (a tensor, a state dict, a checkpoint dict ...) to ``f``.
 
     Args:
-        obj: tensors, arrays, numbers, strings, None, and lists/tuples/dicts of them.
-        f: a path (str or os.PathLike), written atomically, or a binary file object.
+        obj: tensors, arrays, numbers, strings, None, dtypes, devices, and lists/tuples/sets/
+            dicts of them.
+        f: a path (str or os.PathLike), written atomically, or a binary file object (written
+            at its position; several objects may follow one another in one stream).
+        pickle_module, pickle_protocol, ...: accepted for PyTorch compatibility (chaingrad
+            never pickles).
 
     Example::
 
@@ -193,6 +228,11 @@ def save(obj, f) -> None:
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise _SaveToDirectoryError(f"cg.save: {path} is a directory: open file failed "
+                                    f"with strerror: Is a directory")
+    if not os.path.isdir(directory):
+        raise _NoParentError(f"Parent directory {directory} does not exist.")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
     try:
@@ -223,10 +263,21 @@ def save(obj, f) -> None:
 
 
 # -- reading -----------------------------------------------------------------------------------
+def _read_stream(f):
+    """One object's bytes from a stream, leaving it just after them (as pickle does), so that
+    objects saved one after another load one after another."""
+    head = f.read(_PREFIX.size)
+    if len(head) == _PREFIX.size and head[:8] == MAGIC:
+        header_len, payload_len = _PREFIX.unpack_from(head, 0)[3:5]
+        need = header_len + (-header_len % _ALIGN) + payload_len
+        body = f.read(need)
+        return bytearray(head) + body
+    return bytearray(head) + f.read()  # not ours: read it all for the error message
+
+
 def _read_all(f, name):
     if hasattr(f, "read"):
-        data = f.read()
-        return bytearray(data) if not isinstance(data, bytearray) else data
+        return _read_stream(f)
     path = os.fspath(f)
     if os.path.isdir(path):
         raise _DirectoryError(f"cg.load: {path} is a directory, not a chaingrad file")
@@ -279,6 +330,23 @@ def _decode(node, arrays, tensors):
         return base64.b64decode(v)
     if tag == "$dtype":
         return backend.to_dtype(v)
+    if tag == "$device":
+        return backend.Device(str(v))
+    if tag == "$npdtype":
+        if not isinstance(v, str) or np.dtype(v).kind == "O":
+            raise SerializationError(f"invalid NumPy dtype in the file's tree: {str(v)[:40]}")
+        return np.dtype(v)
+    if tag == "$size":
+        return Size(int(d) for d in v)
+    if tag == "$slice":
+        return slice(*(_decode(x, arrays, tensors) for x in v))
+    if tag == "$range":
+        return range(*(int(x) for x in v))
+    if tag == "$ellipsis":
+        return Ellipsis
+    if tag in ("$set", "$frozenset"):
+        items = [_decode(x, arrays, tensors) for x in v]
+        return set(items) if tag == "$set" else frozenset(items)
     if tag in ("$list", "$tuple"):
         items = [_decode(x, arrays, tensors) for x in v]
         return items if tag == "$list" else tuple(items)
@@ -310,15 +378,16 @@ def _arrays(buf, table, start, payload_len):
     return out
 
 
-def load(f, map_location=None, weights_only=True, **kwargs):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
+         **pickle_load_args):
     """Load an object written by :func:`save`.
 
     Args:
-        f: a path or a binary file object.
+        f: a path or a binary file object (read from its position, up to the object's end).
         map_location: accepted for PyTorch compatibility; a device (``'cpu'``, ``'cuda'``)
             moves every tensor there; None, a dict or a callable keep them on the CPU.
-        weights_only: accepted for PyTorch compatibility (a chaingrad file only ever holds
-            data).
+        pickle_module, weights_only, mmap: accepted for PyTorch compatibility (a chaingrad
+            file only ever holds data, so every load is "weights only").
 
     Raises:
         SerializationError: empty, truncated, corrupted (checksum), foreign or pickled file,
@@ -333,7 +402,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
     buf = _read_all(f, name)
     where = f"cg.load: {name}"
     if len(buf) == 0:
-        raise SerializationError(f"{where} is empty (0 bytes), not a chaingrad file")
+        raise _EmptyFileError(f"{where} is empty (0 bytes), not a chaingrad file")
     if len(buf) < _PREFIX.size or bytes(buf[:8]) != MAGIC:
         if bytes(buf[:8]) == MAGIC[: min(8, len(buf))] and len(buf) < _PREFIX.size:
             raise SerializationError(f"{where} is truncated ({len(buf)} bytes, shorter than "
