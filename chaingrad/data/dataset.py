@@ -90,7 +90,9 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, indices):
         idx = _index_array(indices)
-        return tuple(Tensor._wrap(t._array[idx]) for t in self.tensors)
+        # a tensor that requires grad is indexed through autograd, as per-sample reads are
+        return tuple(t[idx] if t.requires_grad else Tensor._wrap(t._array[idx])
+                     for t in self.tensors)
 
 
 def _has_batch(dataset) -> bool:

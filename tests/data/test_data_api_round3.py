@@ -197,3 +197,12 @@ def test_dataset_messages_and_empty_tensor_dataset():
         CD.TensorDataset()
     with pytest.raises(AssertionError, match="Size mismatch between tensors"):
         CD.TensorDataset(cg.zeros(2), cg.zeros(3))
+
+
+def test_batches_of_a_tensor_requiring_grad_stay_in_the_graph():
+    for mod, lib in ((TD, torch), (CD, cg)):
+        w = lib.ones(4, requires_grad=True)
+        (b,) = next(iter(mod.DataLoader(mod.TensorDataset(w), batch_size=2, sampler=[3, 0])))
+        assert b.requires_grad
+        (b * 3).sum().backward()
+        assert w.grad.tolist() == [3.0, 0.0, 0.0, 3.0]
