@@ -22,6 +22,7 @@ from .tensor import Tensor, Parameter, Size
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                                  inference_mode, is_inference_mode_enabled)
 from .random import manual_seed, seed, get_rng_state, set_rng_state, Generator, initial_seed
+from .random import default_generator_object as default_generator
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like,
                        ones_like, empty_like, full_like, rand, randn, rand_like, randn_like,
                        randint, randperm, arange, linspace, logspace, eye, tril, triu,

@@ -72,6 +72,35 @@ class Generator:
         self.rng.bit_generator.state = state
 
 
+class _DefaultGenerator(Generator):
+    """``cg.default_generator``: the global stream as a Generator object (torch's
+    ``torch.default_generator``); seeding it is ``cg.manual_seed``."""
+
+    def __init__(self):  # no stream of its own: it reads the module's, whatever reseeds it
+        self.device = "cpu"
+
+    @property
+    def rng(self):
+        return _generator
+
+    @property
+    def _seed(self):
+        return _initial_seed
+
+    def manual_seed(self, seed):
+        manual_seed(seed)
+        return self
+
+    def get_state(self):
+        return get_rng_state()
+
+    def set_state(self, state):
+        set_rng_state(state)
+
+
+default_generator_object = _DefaultGenerator()
+
+
 def _rng(generator=None) -> np.random.Generator:
     if generator is None:
         return _generator

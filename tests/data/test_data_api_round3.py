@@ -206,3 +206,31 @@ def test_batches_of_a_tensor_requiring_grad_stay_in_the_graph():
         assert b.requires_grad
         (b * 3).sum().backward()
         assert w.grad.tolist() == [3.0, 0.0, 0.0, 3.0]
+
+
+def _order(loader):
+    return [int(v) for (b,) in loader for v in b]
+
+
+def test_generator_semantics_of_shuffling():
+    ds = CD.TensorDataset(cg.arange(12))
+    cg.manual_seed(0)
+    a = _order(CD.DataLoader(ds, batch_size=5, shuffle=True))
+    cg.default_generator.manual_seed(0)  # torch.default_generator's spelling: the same stream
+    assert _order(CD.DataLoader(ds, batch_size=5, shuffle=True)) == a
+    loader = CD.DataLoader(ds, batch_size=5, shuffle=True)
+    assert sorted(_order(loader)) == list(range(12)) and _order(loader) != _order(loader)
+    # a loader's own generator: reproducible, and it leaves the global stream alone
+    cg.manual_seed(5)
+    x = cg.rand(3)
+    cg.manual_seed(5)
+    g1, g2 = cg.Generator().manual_seed(1), cg.Generator().manual_seed(1)
+    assert _order(CD.DataLoader(ds, batch_size=5, shuffle=True, generator=g1)) == \
+        _order(CD.DataLoader(ds, batch_size=5, shuffle=True, generator=g2))
+    assert cg.rand(3).tolist() == x.tolist()
+    cg.manual_seed(2)
+    first = CD.random_split(range(10), [0.5, 0.5])[0].indices
+    parts = CD.random_split(range(10), [0.5, 0.5],
+                            generator=cg.default_generator.manual_seed(2))
+    assert parts[0].indices == first and isinstance(cg.default_generator, cg.Generator)
+    assert cg.default_generator.initial_seed() == 2 == cg.initial_seed()
