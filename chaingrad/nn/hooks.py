@@ -8,6 +8,7 @@ the pre-hooks), then the input node, where ``grad_input`` is complete and the ho
 from __future__ import annotations
 
 import itertools
+import warnings
 
 from ..tensor import Tensor
 from ..autograd.function import Function
@@ -81,19 +82,24 @@ class _BackwardHookState:
         return grad_input
 
     def wrap_inputs(self, args):
+        """Route the tensor inputs that need a gradient through an identity node. As in
+        PyTorch, ``grad_input`` has one entry per positional argument: None for a non-tensor
+        (or when no input needs a gradient), zeros for a tensor that got no gradient."""
         pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        self.n_inputs = len(pos)
+        self.n_inputs = len(args)
         self.input_positions = [i for i in pos if args[i].requires_grad]
         if not self.input_positions:
             return args
+        zeros = {i: args[i].detach() * 0 for i in pos if i not in self.input_positions}
 
         def on_grads(grads):
             full = [None] * self.n_inputs
-            slots = [pos.index(i) for i in self.input_positions]
-            for s, g in zip(slots, grads):
-                full[s] = g
+            for i, z in zeros.items():
+                full[i] = z
+            for i, g in zip(self.input_positions, grads):
+                full[i] = g if g is not None else args[i].detach() * 0
             full = self._run_hooks(tuple(full))
-            return tuple(full[s] for s in slots)
+            return tuple(full[i] for i in self.input_positions)
 
         outs = _Identity.apply(on_grads, *[args[i] for i in self.input_positions])
         args = list(args)
@@ -102,6 +108,8 @@ class _BackwardHookState:
         return tuple(args)
 
     def wrap_outputs(self, out):
+        """``grad_output`` has one entry per output: None for a non-tensor, a tensor that does
+        not need a gradient, or an output the loss did not use."""
         single = isinstance(out, Tensor)
         outs = (out,) if single else out
         if not isinstance(outs, tuple):
@@ -109,16 +117,25 @@ class _BackwardHookState:
         idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
         if not idx:
             return out
+        n_out = len(outs)
 
         def on_grads(grads):
+            full = [None] * n_out
+            for i, g in zip(idx, grads):
+                full[i] = g
+            full = tuple(full)
             for hook in list(self.module.__dict__["_backward_pre_hooks"].values()):
-                res = hook(self.module, tuple(grads))
+                res = hook(self.module, full)
                 if res is not None:
-                    grads = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-            self.grad_output = tuple(grads)
+                    full = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+                    if len(full) != n_out:
+                        raise RuntimeError(f"Backward pre hook returned an invalid number of "
+                                           f"grad_output, got {len(full)}, but expected "
+                                           f"{n_out}")
+            self.grad_output = full
             if not self.input_positions:  # no input needs a gradient: hooks run here
                 self._run_hooks((None,) * max(self.n_inputs, 1))
-            return grads
+            return tuple(full[i] for i in idx)
 
         wrapped = _Identity.apply(on_grads, *[outs[i] for i in idx])
         outs = list(outs)
@@ -150,7 +167,24 @@ def call_with_hooks(module, args, kwargs):
     if bw:
         state = _BackwardHookState(module)
         args = state.wrap_inputs(args)
-    out = module.forward(*args, **kwargs)
+    always = d.get("_forward_hooks_always_called", ())
+    try:
+        out = module.forward(*args, **kwargs)
+    except Exception:
+        # hooks registered with always_call=True still run (output None), then the error
+        # propagates; an error inside such a hook is turned into a warning
+        for hid, hook in list(post.items()):
+            if hid in always:
+                try:
+                    if hid in d["_forward_hooks_with_kwargs"]:
+                        hook(module, args, kwargs, None)
+                    else:
+                        hook(module, args, None)
+                except Exception as e:  # noqa: BLE001 - PyTorch silences it the same way
+                    warnings.warn(f"forward hook with ``always_call=True`` raised an exception "
+                                  f"that was silenced as another error was raised in forward: "
+                                  f"{e}")
+        raise
     for hid, hook in list(post.items()):
         if hid in d["_forward_hooks_with_kwargs"]:
             res = hook(module, args, kwargs, out)

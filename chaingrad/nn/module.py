@@ -175,6 +175,18 @@ class Module(StateDictMixin):
             mod = mod._modules[item]
         return mod
 
+    def set_submodule(self, target, module, strict=False):
+        """Replace (or, unless ``strict``, add) the submodule at dotted path ``target``."""
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise TypeError(f"`module` is not an nn.Module, found {type(module)}")
+        setattr(parent, name, module)
+
     def get_parameter(self, target):
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
@@ -264,6 +276,12 @@ class Module(StateDictMixin):
             p.requires_grad_(requires_grad)
         return self
 
+    def share_memory(self):
+        return self  # one process: the arrays are already shared
+
+    def compile(self, *args, **kwargs):
+        """PyTorch's ``torch.compile`` hook: nothing to compile here, the module runs as is."""
+
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's ``.grad`` (to None by default, else to zeros)."""
         for p in self.parameters():
@@ -342,7 +360,10 @@ class Module(StateDictMixin):
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
         """``hook(module, args, output)`` runs after ``forward``; may return a new output."""
-        return _hooks.add(self, "_forward_hooks", hook, prepend, with_kwargs)
+        handle = _hooks.add(self, "_forward_hooks", hook, prepend, with_kwargs)
+        if always_call:  # also runs (with output None) when forward raises
+            self.__dict__.setdefault("_forward_hooks_always_called", set()).add(handle.id)
+        return handle
 
     def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to

@@ -65,6 +65,7 @@ class _InstanceNorm(Module):
     ``num_batches_tracked``, never advanced, as PyTorch) updated in training from the batch
     average of the per-plane statistics, and normalises with them in eval mode."""
     _batched_ndim = 3
+    _version = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device=None, dtype=None):

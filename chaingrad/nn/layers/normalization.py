@@ -58,6 +58,8 @@ class _BatchNorm(_AffineNorm):
     num_batches_tracked; eval uses the running statistics.
     """
 
+    _version = 2  # the state-dict version that has num_batches_tracked
+
     _dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
@@ -85,17 +87,13 @@ class _BatchNorm(_AffineNorm):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
-        # checkpoints from before PyTorch 0.4.1 (and some converted ones) have no
-        # num_batches_tracked: start it at 0 instead of failing, as PyTorch does for them
+        # a state dict of version < 2 (or one without the version, e.g. converted weights)
+        # may lack num_batches_tracked: the current count is kept, as PyTorch does
         key = prefix + "num_batches_tracked"
-        if self.track_running_stats and key not in state_dict:
-            before = len(missing_keys)
-            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
-                                          missing_keys, unexpected_keys, error_msgs)
-            if key in missing_keys[before:]:
-                missing_keys.remove(key)
-                self.num_batches_tracked._array[...] = 0
-            return
+        version = local_metadata.get("version")
+        if (version is None or version < 2) and self.track_running_stats \
+                and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 

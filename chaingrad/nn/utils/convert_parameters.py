@@ -21,6 +21,9 @@ def vector_to_parameters(vec, parameters):
     i = 0
     for p in parameters:
         n = p.numel()
+        if i + n > vec.numel():
+            raise RuntimeError(f"shape '{list(p.shape)}' is invalid for input of size "
+                               f"{max(vec.numel() - i, 0)}")
         p._array = vec._array[i:i + n].reshape(p.shape).astype(p._array.dtype, copy=True)
         p._version_counter.value += 1
         i += n

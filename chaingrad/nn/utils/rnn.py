@@ -47,6 +47,18 @@ class PackedSequence(namedtuple("PackedSequence",
         return type(self)(self.data.to(*args, **kwargs), self.batch_sizes, self.sorted_indices,
                           self.unsorted_indices)
 
+    def double(self):
+        return self.to(dtype="float64")
+
+    def float(self):
+        return self.to(dtype="float32")
+
+    def half(self):
+        return self.to(dtype="float16")
+
+    def cpu(self):
+        return self
+
     @property
     def is_cuda(self):
         return False
