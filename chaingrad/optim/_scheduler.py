@@ -106,7 +106,7 @@ class LRScheduler:
         return self._last_lr
 
     def _current_lrs(self):
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return _param_groups_val_list(self.optimizer, "lr")
 
     def step(self, epoch=None):
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the groups' lrs."""
@@ -147,7 +147,7 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self._current_lrs()
 
     def state_dict(self) -> dict:
@@ -159,6 +159,21 @@ class LRScheduler:
 
     def __repr__(self):
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
+
+
+def _param_groups_val_list(optimizer, key):
+    """``[group[key] for each group]``, tensors cloned (a caller may change them in place)."""
+    return [g[key].clone() if isinstance(g[key], Tensor) else g[key]
+            for g in optimizer.param_groups]
+
+
+def _update_param_group_val(group, key, value):
+    """Set ``group[key]``: a tensor learning rate is filled in place (it stays the same tensor,
+    as in PyTorch), anything else is replaced."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(value)
+    else:
+        group[key] = value
 
 
 def _per_group(name, optimizer, value):

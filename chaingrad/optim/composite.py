@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
-from ._scheduler import LRScheduler, _LambdaScheduler, _warn_get_lr_called_within_step
+from ._scheduler import (LRScheduler, _LambdaScheduler, _param_groups_val_list,
+                         _update_param_group_val, _warn_get_lr_called_within_step)
 
 
 class MultiplicativeLR(_LambdaScheduler):
@@ -106,7 +107,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self._current_lrs()
 
 
@@ -162,7 +163,7 @@ class SequentialLR(_Composite):
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _update_param_group_val(group, "lr", group["initial_lr"])
         for s in self._schedulers:  # undo the initial step each child made when built
             s.last_epoch -= 1
         first = self._schedulers[bisect_right(self._milestones, 0)]
@@ -188,9 +189,9 @@ class ChainedScheduler(_Composite):
         _check_children("ChainedScheduler", optimizer, schedulers)
         self._schedulers = list(schedulers)
         self.optimizer = optimizer
-        self._last_lr = [g["lr"] for g in optimizer.param_groups]
+        self._last_lr = _param_groups_val_list(optimizer, "lr")
 
     def step(self):
         for s in self._schedulers:
             s.step()
-        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+        self._last_lr = _param_groups_val_list(self.optimizer, "lr")

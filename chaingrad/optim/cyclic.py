@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ._scheduler import LRScheduler, _per_group, _warn_get_lr_called_within_step
+from ._scheduler import (LRScheduler, _per_group, _update_param_group_val,
+                         _warn_get_lr_called_within_step)
 
 
 class CyclicLR(LRScheduler):
@@ -32,7 +33,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _update_param_group_val(group, "lr", lr)
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up

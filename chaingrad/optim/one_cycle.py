@@ -5,7 +5,7 @@ import math
 import warnings
 
 from ._scheduler import (EPOCH_DEPRECATION_WARNING, LRScheduler, _per_group,
-                         _warn_get_lr_called_within_step)
+                         _update_param_group_val, _warn_get_lr_called_within_step)
 from .optimizer import Optimizer
 
 
@@ -218,7 +218,7 @@ class ReduceLROnPlateau(LRScheduler):
             old = float(group["lr"])
             new = max(old * self.factor, lo)
             if old - new > self.eps:
-                group["lr"] = new
+                _update_param_group_val(group, "lr", new)
 
     @property
     def in_cooldown(self) -> bool:

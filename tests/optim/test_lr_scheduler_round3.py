@@ -185,3 +185,20 @@ def test_per_group_length_messages():
 
 def test_old_base_class_name():
     assert issubclass(cg.optim.lr_scheduler._LRScheduler, cg.optim.lr_scheduler.LRScheduler)
+
+
+@pytest.mark.parametrize("key", ["step", "cos", "chained", "sequential", "cyclic"])
+def test_tensor_lr_is_updated_in_place_and_last_lr_is_a_copy(key):
+    def run(lib):
+        opt = lib.optim.SGD([lib.zeros(2, requires_grad=True)], lr=lib.tensor(0.1), momentum=0.9)
+        lr_tensor = opt.param_groups[0]["lr"]
+        sched = SCHEDULES[key](lib.optim.lr_scheduler, opt)
+        out = []
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            last = sched.get_last_lr()[0]
+            out.append((type(last).__name__, round(float(last), 7), last is lr_tensor,
+                        opt.param_groups[0]["lr"] is lr_tensor))
+        return out
+    _same(run)
