@@ -126,7 +126,12 @@ def _method_spelling(name):
 for _name in ("mode logaddexp logaddexp2 hypot atan2 arctan2 xlogy logit sinc deg2rad rad2deg "
               "copysign signbit logcumsumexp heaviside sgn asin arcsin acos arccos atan arctan "
               "sinh cosh asinh arcsinh acosh arccosh atanh arctanh exp2 erf erfinv erfc "
-              "frac").split():
+              "frac fmax fmin msort nanmedian take_along_dim inner kron isposinf isneginf isreal "
+              "positive absolute fix is_nonzero is_same_size is_complex is_floating_point "
+              "ravel t swapaxes swapdims clamp_min clamp_max true_divide greater less "
+              "greater_equal less_equal not_equal").split():
+    if _name in globals():
+        continue
     globals()[_name] = _method_spelling(_name)
     __all__.append(_name)
 
@@ -170,3 +175,45 @@ def _cat(ts, dim):
 
 
 __all__ += ["hstack", "vstack", "row_stack", "dstack", "column_stack", "unflatten"]
+
+
+def mv(input, vec):  # noqa: A002
+    return input.mv(vec)
+
+
+def vdot(input, other):  # noqa: A002
+    return input.dot(other)
+
+
+def ger(input, vec2):  # noqa: A002
+    return input.outer(vec2)
+
+
+def rsub(input, other, *, alpha=1):  # noqa: A002
+    """other - alpha * input."""
+    return other - input * alpha if alpha != 1 else other - input
+
+
+def tensordot(a, b, dims=2):
+    """Sum of products over ``dims``: the last ``dims`` dims of a with b's first (an int), or
+    the listed pairs (``([1, 0], [0, 1])``)."""
+    from .ops.linalg import einsum
+    if isinstance(dims, int):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da, db = [d % a.ndim for d in da], [d % b.ndim for d in db]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    la = [next(letters) for _ in range(a.ndim)]
+    lb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(da, db):
+        lb[j] = la[i]
+    out = [c for k, c in enumerate(la) if k not in da] + [c for k, c in enumerate(lb) if k not in db]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", a, b)
+
+
+__all__ += ["mv", "vdot", "ger", "rsub", "tensordot"]
+
+from .creation import randint_like, scalar_tensor, poisson  # noqa: E402
+
+__all__ += ["randint_like", "scalar_tensor", "poisson"]

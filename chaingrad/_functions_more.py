@@ -326,3 +326,17 @@ channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 __all__ += ["memory_format", "contiguous_format", "preserve_format", "channels_last",
             "channels_last_3d"]
+
+
+class layout:  # noqa: N801 - PyTorch's name
+    """PyTorch's layout tag: every chaingrad tensor is dense and strided (``t.layout``)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"chaingrad.{self.name}"
+
+
+strided = layout("strided")
+__all__ += ["layout", "strided"]

@@ -91,6 +91,10 @@ class TensorExtra:
         if self._array.dtype != other._array.dtype:
             raise RuntimeError(f"{self.dtype} did not match {other.dtype}")
         a, b = self._array, other._array
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise _ew.broadcast_error(a.shape, b.shape, "isclose") from None
         if a.dtype.kind in "iub":
             a64, b64 = a.astype(np.float64), b.astype(np.float64)
             return _Tensor._wrap(xp.asarray(xp.isclose(a64, b64, rtol=rtol, atol=atol)))

@@ -190,6 +190,109 @@ class TensorMisc:
     def floor_divide(self, other):
         return self // other
 
+    # -- comparison spellings, predicates, small helpers (round-3 audit) -----------------
+    def greater(self, other): return self > other
+    def greater_equal(self, other): return self >= other
+    def less(self, other): return self < other
+    def less_equal(self, other): return self <= other
+    def not_equal(self, other): return self != other
+    def true_divide(self, other): return self / other
+    def positive(self):
+        if self._array.dtype.kind == "b":
+            raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+    def absolute(self): return self.abs()
+    def fix(self): return self.trunc()
+    def is_complex(self) -> bool: return self._array.dtype.kind == "c"
+    @property
+    def layout(self):
+        from ._functions_more import strided
+        return strided
+    def is_signed(self) -> bool: return self._array.dtype.kind in "if"
+    def is_same_size(self, other) -> bool: return self.shape == other.shape
+
+    def is_nonzero(self) -> bool:
+        n = self._array.size
+        if n != 1:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if n == 0
+                               else "Boolean value of Tensor with more than one value is "
+                                    "ambiguous")
+        return bool(self._array.reshape(()))
+
+    def isposinf(self): return _const(np.isposinf(self._array))
+    def isneginf(self): return _const(np.isneginf(self._array))
+    def isreal(self): return _const(np.ones(self._array.shape, dtype=bool))
+
+    def fmax(self, other):
+        """max(a, b) ignoring NaN (NaN only where both are); the gradient goes to the one
+        chosen, ``a`` on ties (PyTorch's rule)."""
+        from .ops.elementwise import _operands
+        a, b = _operands(self, other)
+        bn = _const(np.isnan(b._array)) if b._array.dtype.kind == "f" else None
+        pick = (a >= b) if bn is None else (a >= b) | bn
+        return a.where(pick, b)
+
+    def fmin(self, other):
+        from .ops.elementwise import _operands
+        a, b = _operands(self, other)
+        bn = _const(np.isnan(b._array)) if b._array.dtype.kind == "f" else None
+        pick = (a <= b) if bn is None else (a <= b) | bn
+        return a.where(pick, b)
+
+    def msort(self): return self.sort(0)[0]
+
+    def nanmedian(self, dim=None, keepdim=False):
+        """The lower median of the non-NaN values (NaN where all are NaN)."""
+        from .return_types import nanmedian as _nm
+        a = self._array
+        if dim is None:
+            v = a.reshape(-1)
+            v = np.sort(v[~np.isnan(v)]) if a.dtype.kind == "f" else np.sort(v)
+            if v.size == 0:
+                return _const(np.array(np.nan, dtype=a.dtype))
+            flat = self.reshape(-1)
+            k = int(np.flatnonzero(flat._array == v[(v.size - 1) // 2])[0])
+            return flat[k]
+        d = dim % max(self.ndim, 1)
+        x = np.moveaxis(a, d, -1) if self.ndim else a.reshape(1)
+        key = np.where(np.isnan(x), np.inf, x) if a.dtype.kind == "f" else x
+        order = np.argsort(key, axis=-1, kind="stable")
+        count = (~np.isnan(x)).sum(-1) if a.dtype.kind == "f" else np.full(x.shape[:-1], x.shape[-1])
+        k = np.maximum((count - 1) // 2, 0)
+        idx = np.take_along_axis(order, k[..., None], -1)
+        idx = np.moveaxis(idx, -1, d) if self.ndim else idx.reshape(())
+        ind = _const(idx.astype(np.int64))
+        vals = self.gather(d, ind) if self.ndim else self.clone()
+        if not keepdim and self.ndim:
+            vals, ind = vals.squeeze(d), ind.squeeze(d)
+        return _nm((vals, ind))
+
+    def take_along_dim(self, indices, dim=None):
+        if dim is None:
+            return self.reshape(-1).gather(0, indices.reshape(-1))
+        shape = list(np.broadcast_shapes(
+            tuple(s if k != dim % self.ndim else 1 for k, s in enumerate(self.shape)),
+            tuple(s if k != dim % self.ndim else 1 for k, s in enumerate(indices.shape))))
+        ishape, xshape = list(shape), list(shape)
+        ishape[dim % self.ndim] = indices.shape[dim % self.ndim]
+        xshape[dim % self.ndim] = self.shape[dim % self.ndim]
+        return self.expand(xshape).gather(dim, indices.expand(ishape))
+
+    def inner(self, other):
+        """sum over the last dimension of both: a_{..i} b_{..i}."""
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        return _inner_nd(self, other)
+
+    def kron(self, other):
+        n = max(self.ndim, other.ndim)
+        a = self.reshape((1,) * (n - self.ndim) + tuple(self.shape))
+        b = other.reshape((1,) * (n - other.ndim) + tuple(other.shape))
+        # a[i] b[j] at position i * len(b) + j, one dimension at a time
+        ea = a.reshape(sum(((s, 1) for s in a.shape), ()))
+        eb = b.reshape(sum(((1, s) for s in b.shape), ()))
+        return (ea * eb).reshape(tuple(x * y for x, y in zip(a.shape, b.shape)))
+
     # -- random fills (chaingrad.random, so cg.manual_seed makes them reproducible) --------
     def _fill_random(self, arr):
         arr = arr.astype(self._array.dtype)
@@ -228,3 +331,11 @@ class TensorMisc:
             base = base.base
         start = self._array.__array_interface__["data"][0]
         return (start - base.__array_interface__["data"][0]) // self._array.itemsize
+
+
+def _inner_nd(a, b):
+    """inner for N-D: sum over the last dims of both, the rest kept (a's dims, then b's)."""
+    from .ops.linalg import einsum
+    la = "abcdefghij"[:a.ndim - 1]
+    lb = "klmnopqrst"[:b.ndim - 1]
+    return einsum(f"{la}z,{lb}z->{la}{lb}", a, b)

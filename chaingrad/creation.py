@@ -49,7 +49,7 @@ def _np_scalar_dtype(data):
     return None
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
+def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64;
     NumPy arrays, alone or in a list, keep their dtype)."""
     if data is None:
@@ -67,6 +67,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
             raise ValueError("too many dimensions 'str'")  # PyTorch's message
         if dtype is None and isinstance(data, (list, tuple)):
             dtype = _np_scalar_dtype(data)
+        if dtype is None and isinstance(data, int) and not -2**63 <= data < 2**63:
+            raise ValueError("Overflow when unpacking long long")  # PyTorch's error
         arr = backend.as_array(data, dtype)
         if isinstance(data, np.ndarray) and arr is data:
             arr = arr.copy()
@@ -100,6 +102,10 @@ def _size(size, kwargs, name):
         if size:
             raise TypeError(f"{name}() got multiple values for argument 'size'")
         size = (kwargs.pop("size"),)
+    for accepted in ("layout", "pin_memory", "memory_format"):  # one layout here: ignored
+        kwargs.pop(accepted, None)
+    if kwargs.get("out", 0) is None:
+        kwargs.pop("out")
     if kwargs:
         raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
     shape = _shape_args(size)
@@ -120,26 +126,32 @@ def empty(*size, dtype=None, requires_grad=False, device=None, **kwargs):
     return _finish(xp.empty(_size(size, kwargs, "empty"), dtype=_float_or(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(size, fill_value, *, dtype=None, requires_grad=False, device=None, out=None,
+         layout=None, pin_memory=False):
     if dtype is None:
         dtype = backend.as_array(fill_value).dtype
     return _finish(xp.full(_shape_args((size,)), fill_value, dtype=backend.np_dtype(dtype)),
                    requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+# (*_like: device / layout / memory_format are accepted as PyTorch's keywords; one CPU layout)
+def zeros_like(t, dtype=None, requires_grad=False, *, device=None, layout=None,
+               memory_format=None):
     return _finish(xp.zeros(t.shape, dtype=backend.np_dtype(dtype) or t._array.dtype), requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t, dtype=None, requires_grad=False, *, device=None, layout=None,
+              memory_format=None):
     return _finish(xp.ones(t.shape, dtype=backend.np_dtype(dtype) or t._array.dtype), requires_grad)
 
 
-def empty_like(t, dtype=None, requires_grad=False):
+def empty_like(t, dtype=None, requires_grad=False, *, device=None, layout=None,
+               memory_format=None):
     return zeros_like(t, dtype, requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
+def full_like(t, fill_value, dtype=None, requires_grad=False, *, device=None, layout=None,
+              memory_format=None):
     return _finish(xp.full(t.shape, fill_value, dtype=backend.np_dtype(dtype) or t._array.dtype),
                    requires_grad)
 
@@ -164,12 +176,16 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None, *
                    requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def rand_like(t, dtype=None, requires_grad=False, *, device=None, layout=None,
+              memory_format=None, generator=None):
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
+                generator=generator)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def randn_like(t, dtype=None, requires_grad=False, *, device=None, layout=None,
+               memory_format=None, generator=None):
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
+                 generator=generator)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad=False):
@@ -190,7 +206,10 @@ def randperm(n, dtype=None, generator=None):
     return Tensor._wrap(_random.permutation_array(n, generator).astype(backend.np_dtype(dtype) or np.int64))
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
+           out=None, layout=None, pin_memory=False):
+    """Values from ``start`` up to (not including) ``end`` by ``step``; ``arange(end)`` counts
+    from 0. Integers give int64, any float the default float dtype."""
     if end is None:
         start, end = 0, start
     vals = [start, end, step]
@@ -205,14 +224,39 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _finish(xp.arange(*vals, dtype=backend.np_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def _linspace_array(start, end, steps, dtype):
+    """PyTorch's linspace: the first half counted up from ``start``, the second half down
+    from ``end`` (so both ends are exact and the values symmetric)."""
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    work = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    if steps == 1:
+        return xp.full((1,), start, dtype=work).astype(dtype)
+    i = np.arange(steps, dtype=work)
+    step = (work.type(end) - work.type(start)) / work.type(steps - 1)
+    half = steps // 2
+    out = np.where(i < half, work.type(start) + i * step, work.type(end) - (steps - 1 - i) * step)
+    return xp.asarray(out.astype(dtype))
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None,
+             layout=None):
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _finish(xp.linspace(start, end, int(steps), dtype=_float_or(dtype)), requires_grad)
+    dt = np.dtype(_float_or(dtype))
+    return _finish(_linspace_array(start, end, int(steps), dt), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None):
-    return Tensor._wrap(xp.logspace(start, end, int(steps), base=base, dtype=_float_or(dtype)))
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
+             out=None, layout=None):
+    """``base ** linspace(start, end, steps)``."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = np.dtype(_float_or(dtype))
+    work = dt if dt.kind == "f" else np.dtype(np.float64)
+    expo = _linspace_array(start, end, int(steps), work)
+    return _finish(xp.asarray(np.power(work.type(base), expo).astype(dt)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
@@ -227,10 +271,64 @@ def triu(t, diagonal=0):
     return t * Tensor._wrap(xp.triu(xp.ones(t.shape[-2:], dtype=bool), diagonal))
 
 
-def multinomial(probs, num_samples, replacement=False, generator=None):
-    p = probs._array.astype(np.float64)
+def multinomial(input, num_samples, replacement=False, *, generator=None):  # noqa: A002
+    """``num_samples`` category indices per row of the (unnormalised) probabilities ``input``
+    (1-D or 2-D). Without replacement each category comes at most once; rows are drawn as an
+    exponential race (key = E / p, E ~ Exp(1), the smallest keys first), which is the same
+    law as drawing one by one, and puts zero-probability categories last, as PyTorch."""
+    if input._array.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_TORCH_NAME.get(input._array.dtype.name, input.dtype.name)}")
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    p = input._array.astype(np.float64)
     p2 = p.reshape(-1, p.shape[-1])
+    if not replacement and num_samples > p2.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if not np.all(np.isfinite(p2)) or np.any(p2 < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(p2.sum(-1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _random._rng(generator)
-    out = np.stack([rng.choice(p2.shape[1], size=num_samples, replace=replacement,
-                               p=row / row.sum()) for row in p2])
-    return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
+    if replacement:
+        out = np.stack([rng.choice(p2.shape[1], size=num_samples, replace=True,
+                                   p=row / row.sum()) for row in p2])
+    else:
+        e = rng.exponential(size=p2.shape)
+        with np.errstate(divide="ignore"):
+            keys = np.where(p2 > 0, e / np.where(p2 > 0, p2, 1), np.inf)
+        out = np.argsort(keys, axis=-1, kind="stable")[:, :num_samples]
+    return Tensor._wrap(np.ascontiguousarray(out.reshape(p.shape[:-1] + (num_samples,)))
+                        .astype(np.int64))
+
+
+_TORCH_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+               "uint8": "Byte", "bool": "Bool"}
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False,  # noqa: A002
+                 generator=None, device=None, layout=None, memory_format=None):
+    """Integers in [low, high) shaped like ``input``, of its dtype unless ``dtype``;
+    ``randint_like(x, high)`` counts from 0."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   generator=generator, requires_grad=requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+    """A 0-d tensor holding ``s`` (the default float dtype unless ``dtype``)."""
+    return _finish(xp.asarray(s.item() if isinstance(s, Tensor) else s,
+                              dtype=_float_or(dtype)), requires_grad)
+
+
+def poisson(input, generator=None):  # noqa: A002
+    """A Poisson draw per element, with rate ``input`` (same shape and dtype, no gradient)."""
+    lam = input._array.astype(np.float64)
+    if np.any(lam < 0) or not np.all(np.isfinite(lam)):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return Tensor._wrap(xp.asarray(_random._rng(generator).poisson(lam).astype(input._array.dtype)))

@@ -443,7 +443,7 @@ def compare(kind, a, b):
     if not isinstance(a, Tensor):
         a = as_tensor_operand(a, b)
     if not isinstance(b, (Tensor, np.ndarray, int, float, bool, np.generic)):
-        if b is None:
+        if b is None or isinstance(b, str):  # never equal (PyTorch: False / True)
             return False if kind == "eq" else (True if kind == "ne" else NotImplemented)
         try:
             b = backend.as_array(b)

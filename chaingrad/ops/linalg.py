@@ -48,11 +48,10 @@ def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}-D "
                            f"and {b.ndim}-D tensors")
-    if a._array.dtype != b._array.dtype:
-        a, b = _promote(a, b)
-        if a._array.dtype != b._array.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{a.dtype.name} != {b.dtype.name}")
+    if a._array.dtype != b._array.dtype:  # PyTorch does not promote here
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != "
+                           f"{_C_NAMES.get(b.dtype.name, b.dtype.name)}")
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
@@ -70,6 +69,11 @@ def matmul(a, b):
     return backward_named(out, _MATMUL_NAMES.get((a.ndim, b.ndim), "UnsafeViewBackward0"))
 
 
+# the C type names PyTorch's dtype errors use
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
 # PyTorch's node for a @ b by the operands' dims (higher dims: a batched product, reshaped)
 _MATMUL_NAMES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
                  (1, 2): "SqueezeBackward4"}
@@ -80,6 +84,11 @@ def outer(a, b):
     for name, t in (("self", a), ("vec2", b)):
         if t.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    if a._array.dtype != b._array.dtype:  # outer is a product: it promotes, as a * b does
+        a, b = _promote(a, b)
+        if a._array.dtype != b._array.dtype:
+            dt = np.result_type(a._array.dtype, b._array.dtype)
+            a, b = a.to(dt), b.to(dt)
     return matmul(a.reshape(-1, 1), b.reshape(1, -1))
 
 

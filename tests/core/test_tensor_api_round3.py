@@ -191,3 +191,71 @@ def test_mixed_int_and_array_index_gradient_and_assignment_match_torch():
         out.append((h.detach().numpy(), z.detach().numpy(), w.grad.numpy()))
     for c, t in zip(out[1], out[0]):
         np.testing.assert_array_equal(c, t)
+
+
+# -- creation, linear algebra dtypes, small functions -----------------------------------------
+@pytest.mark.parametrize("expr", [
+    "m.arange(end=4)", "m.arange(start=1, end=4)", "m.linspace(-1, 1, 4, dtype=m.float64)",
+    "m.linspace(0, 1, 7, dtype=m.float64)", "m.linspace(3, -2, 6)", "m.linspace(0, 1, 1)",
+    "m.logspace(-1, 1, 5, dtype=m.float64)", "m.logspace(0, 3, 4, base=2)",
+    "m.scalar_tensor(3)", "m.scalar_tensor(3, dtype=m.int64)",
+    "m.randint_like(m.zeros(2, 3), 1, 2)", "m.randint_like(m.zeros(4, dtype=m.int32), 1)",
+    "m.zeros(2, 3, out=None, layout=m.strided)", "m.ones_like(m.zeros(2), device='cpu')",
+    "m.zeros_like(m.zeros(2), memory_format=m.preserve_format)",
+    "m.multinomial(m.tensor([0., 1., 0.]), 2)", "m.multinomial(m.tensor([[0., 0., 5.]]), 1)",
+    "m.poisson(m.zeros(3))", "m.outer(m.arange(3.), m.arange(2., dtype=m.float64))",
+    "m.fmax(m.tensor([1., float('nan'), 3.]), m.tensor([2., 2., float('nan')]))",
+    "m.fmin(m.tensor([1., float('nan'), 3.]), m.tensor([2., 2., float('nan')]))",
+    "m.inner(m.arange(6.).reshape(2, 3), m.arange(3.))", "m.kron(m.eye(2), m.arange(3.))",
+    "m.tensordot(m.arange(24.).reshape(2, 3, 4), m.arange(12.).reshape(3, 4))",
+    "m.tensordot(m.arange(6.).reshape(2, 3), m.arange(6.).reshape(3, 2), dims=([1], [0]))",
+    "m.mv(m.eye(2), m.ones(2))", "m.vdot(m.ones(3), m.arange(3.))", "m.rsub(m.ones(2), 5)",
+    "m.nanmedian(m.tensor([[1., float('nan'), 0., 2.], [2., 3., float('nan'), float('nan')]]), 1)",
+    "m.nanmedian(m.tensor([1., float('nan'), 0., 2.]))", "m.msort(m.tensor([[3, 1], [0, 5]]))",
+    "m.take_along_dim(m.tensor([[3, 1, 2], [0, 5, 4]]), m.tensor([[0], [2]]), 1)",
+    "m.isposinf(m.tensor([float('inf'), -float('inf')]))", "m.ones(2).greater_equal(1)",
+    "m.ones(2).less(2)", "m.ones(2).not_equal(1)", "m.absolute(-m.ones(2))"])
+def test_creation_and_helpers_match_torch(expr):
+    for m in (torch, cg):
+        m.manual_seed(0)
+    t = eval(expr, {"m": torch})  # noqa: S307
+    c = eval(expr, {"m": cg, "np": np})  # noqa: S307
+    if isinstance(t, tuple):
+        for a, b in zip(t, c):
+            _same(a, b)
+    else:
+        _same(t, c)
+
+
+@pytest.mark.parametrize("expr,exc", [
+    ("m.ones(2, 2) @ m.ones(2, 2, dtype=m.int64)", RuntimeError),
+    ("m.ones(2, 2, dtype=m.int64).mm(m.ones(2, 2))", RuntimeError),
+    ("m.ones(2, 2) @ m.ones(2, 2, dtype=m.float64)", RuntimeError),
+    ("m.multinomial(m.tensor([1, 1]), 1)", RuntimeError),
+    ("m.multinomial(m.tensor([1., 1.]), 3)", RuntimeError),
+    ("m.multinomial(m.tensor([-1., 1.]), 1)", RuntimeError),
+    ("m.multinomial(m.tensor([0., 0.]), 1)", RuntimeError),
+    ("m.tensor(2 ** 63)", ValueError), ("m.isclose(m.ones(3), m.ones(2))", RuntimeError),
+    ("m.is_nonzero(m.ones(2))", RuntimeError)])
+def test_creation_and_linalg_errors_match_torch(expr, exc):
+    for m in (torch, cg):
+        with pytest.raises(exc):
+            eval(expr, {"m": m})  # noqa: S307
+
+
+def test_matmul_dtype_error_names_the_c_types():
+    with pytest.raises(RuntimeError, match="float != long int"):
+        cg.ones(2, 2) @ cg.ones(2, 2, dtype=cg.int64)
+
+
+def test_multinomial_without_replacement_follows_the_sequential_law():
+    cg.manual_seed(0)
+    x = cg.multinomial(cg.tensor([[1.0, 2.0, 3.0, 4.0]] * 4000), 2)
+    first = np.bincount(x[:, 0].numpy(), minlength=4) / 4000
+    np.testing.assert_allclose(first, [0.1, 0.2, 0.3, 0.4], atol=0.03)
+    assert (x[:, 0] != x[:, 1]).all()
+
+
+def test_comparison_with_a_string_is_false():
+    f = cg.ones(2)
+    assert (f == "a") is False and (f != "a") is True
