@@ -80,6 +80,9 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
+        if any(b.requires_grad for b in batch):  # through autograd, as torch.stack
+            from ..ops.shape import stack
+            return stack(list(batch))
         return _stack([b._array for b in batch])
     if isinstance(elem, xp.ndarray):
         if elem.dtype.kind in "OUSa":

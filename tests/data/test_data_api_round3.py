@@ -234,3 +234,22 @@ def test_generator_semantics_of_shuffling():
                             generator=cg.default_generator.manual_seed(2))
     assert parts[0].indices == first and isinstance(cg.default_generator, cg.Generator)
     assert cg.default_generator.initial_seed() == 2 == cg.initial_seed()
+
+
+def test_default_collate_of_tensors_requiring_grad_is_differentiable():
+    for mod, lib in ((TD, torch), (CD, cg)):
+        w = lib.ones(2, requires_grad=True)
+        batch = mod.default_collate([w * 2, w * 3])
+        assert batch.requires_grad
+        batch.sum().backward()
+        assert w.grad.tolist() == [5.0, 5.0]
+
+
+def test_torch_submodule_spellings_import():
+    from chaingrad.utils.data.dataloader import default_collate
+    from chaingrad.utils.data.distributed import DistributedSampler
+    from chaingrad.utils.data.sampler import RandomSampler
+    from chaingrad.utils.data.dataset import Subset
+    assert RandomSampler is CD.RandomSampler and Subset is CD.Subset
+    assert default_collate is CD.default_collate
+    assert DistributedSampler is CD.DistributedSampler
