@@ -68,13 +68,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Args: ``query`` (..., L, E), ``key`` (..., S, E), ``value`` (..., S, Ev);
     ``attn_mask=None``: broadcastable to (..., L, S), bool (True = may attend) or float (added
     to the scores); ``dropout_p=0.0`` (applied to the weights whenever > 0, as PyTorch);
-    ``is_causal=False``: query i sees keys j <= i (not together with ``attn_mask``);
+    ``is_causal=False``: query i sees keys j <= i (with an ``attn_mask`` too, both apply for
+    4-D inputs without dropout, else RuntimeError, as PyTorch 2.13 on CPU);
     ``scale=None``: 1/sqrt(E). A query that may attend to no key gets a zero output.
     Returns (..., L, Ev).
 
         out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     """
-    if is_causal and attn_mask is not None:
+    if is_causal and attn_mask is not None and not (
+            query.ndim == key.ndim == value.ndim == 4 and dropout_p == 0.0):
+        # PyTorch 2.13 on CPU: its fused kernel (4-D inputs, no dropout) applies both masks,
+        # the reference path refuses the pair
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")
     if query.shape[-1] != key.shape[-1]:
@@ -89,9 +93,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     bias = masked = None
     if is_causal:
         masked = ~xp.tril(xp.ones((L, S), dtype=bool))
-    elif attn_mask is not None:
+    if attn_mask is not None:
         if attn_mask._array.dtype == bool:
-            masked = ~attn_mask._array
+            masked = ~attn_mask._array if masked is None else masked | ~attn_mask._array
         elif attn_mask._array.dtype.kind == "f":
             bias = attn_mask
         else:
