@@ -7,7 +7,7 @@
         train_one_epoch(model, opt)
         if epoch >= swa_start:
             swa_model.update_parameters(model); swa_sched.step()
-    update_bn(loader, swa_model)                     # BatchNorm statistics for the averaged weights
+    update_bn(loader, swa_model)                     # BatchNorm statistics of the average
 
 The SWA average after n + 1 models is ``avg <- avg + (w - avg) / (n + 1)`` (the exact mean);
 an EMA (``multi_avg_fn=get_ema_multi_avg_fn(decay)``) is ``avg <- lerp(avg, w, 1 - decay)``.
