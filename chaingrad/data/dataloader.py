@@ -18,6 +18,7 @@ import copy
 from ..backend import xp
 from ..tensor import Tensor
 from .dataset import IterableDataset, _has_batch
+from ._workers import start_workers
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .. import random as _random
 
@@ -148,6 +149,8 @@ class _LoaderIter:
         return len(self._loader)
 
 
+_END = object()  # a worker's stream is exhausted
+
 _FROZEN = frozenset(("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
                      "persistent_workers"))
 
@@ -166,17 +169,21 @@ class DataLoader:
         batch_size (int or None, default 1): samples per batch; None yields single samples.
         shuffle (bool, default False): a new random order every pass.
         sampler / batch_sampler: custom index orders (exclusive with shuffle / batch_size).
-        num_workers (int, default 0): accepted for compatibility; loading is in-process
-            (``worker_init_fn`` is therefore never called, as with ``num_workers=0``).
+        num_workers (int, default 0): loading is in-process, but with ``N > 0`` the code it
+            runs sees N workers as in PyTorch (``get_worker_info()``, ``worker_init_fn``, the
+            batch order of an ``IterableDataset``, per-worker random streams; see
+            ``chaingrad.data._workers``).
         collate_fn (callable, optional): joins a list of samples (default ``default_collate``;
             ``default_convert`` when ``batch_size=None``).
         drop_last (bool, default False): drop the last incomplete batch.
         generator (cg.Generator, optional): the shuffle order's random stream
             (default: chaingrad's global generator, so ``cg.manual_seed`` fixes it).
         seed (int, optional): shorthand for ``generator=cg.Generator().manual_seed(seed)``.
-        pin_memory, timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
-            persistent_workers, pin_memory_device, in_order: checked and stored as PyTorch
-            does; they change nothing in-process.
+        worker_init_fn (callable, optional): called with each worker's id as it starts.
+        persistent_workers (bool, default False): keep the workers (their random streams,
+            ``worker_init_fn`` called once) from one pass to the next.
+        pin_memory, timeout, multiprocessing_context, prefetch_factor, pin_memory_device,
+            in_order: checked and stored as PyTorch does; they change nothing in-process.
 
     Example::
 
@@ -260,6 +267,7 @@ class DataLoader:
         self._skip = 0
         self._done = 0
         self._in_pass = False
+        self._workers = None
         self._initialized = True
 
     def __setattr__(self, name, value):
@@ -294,17 +302,28 @@ class DataLoader:
         return self.collate_fn(samples)
 
     def __iter__(self):
-        return _LoaderIter(self, self._iter_stream() if self._iterable else self._iter_map())
+        workers = None
+        if self.num_workers > 0:
+            workers = self._workers if self.persistent_workers else None
+            if workers is None:
+                workers = start_workers(self)
+                self._workers = workers if self.persistent_workers else None
+        gen = self._iter_stream(workers) if self._iterable else self._iter_map(workers)
+        return _LoaderIter(self, gen)
 
-    def _iter_map(self):
+    def _iter_map(self, workers=None):
         skip, self._skip = self._skip, 0
         self._done = skip
         self._in_pass = True
         if self.batch_sampler is None:
             indices = list(self.sampler)
-            for i in indices[skip:]:
+            for k, i in enumerate(indices[skip:], skip):
                 self._done += 1
-                yield self.collate_fn(self.dataset[_index(i)])
+                if workers:
+                    yield workers[k % len(workers)].run(
+                        lambda j: self.collate_fn(self.dataset[_index(j)]), i)
+                else:
+                    yield self.collate_fn(self.dataset[_index(i)])
             self._in_pass = False
             return
         fast = self.collate_fn is default_collate and _has_batch(self.dataset)
@@ -312,13 +331,41 @@ class DataLoader:
             batches = self.batch_sampler.index_batches()
         else:
             batches = list(self.batch_sampler)
-        for b in batches[skip:]:
-            data = self._fetch(b, fast)
+        for k, b in enumerate(batches[skip:], skip):
+            data = (workers[k % len(workers)].run(self._fetch, b, fast) if workers
+                    else self._fetch(b, fast))
             self._done += 1
             yield data
         self._in_pass = False
 
-    def _iter_stream(self):
+    def _next_batch(self, it):
+        """A worker's next batch from its stream ``it``, or ``_END``."""
+        if self.batch_size is None:
+            sample = next(it, _END)
+            return _END if sample is _END else self.collate_fn(sample)
+        batch = []
+        for sample in it:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                break
+        if not batch or (self.drop_last and len(batch) < self.batch_size):
+            return _END
+        return self.collate_fn(batch)
+
+    def _iter_stream(self, workers=None):
+        if workers:
+            # each worker iterates its own copy of the stream; batches come round-robin, a
+            # worker leaving the rotation when its stream ends (PyTorch's in-order delivery)
+            streams = [w.run(iter, self.dataset) for w in workers]
+            active = list(range(len(workers)))
+            while active:
+                for i in list(active):
+                    batch = workers[i].run(self._next_batch, streams[i])
+                    if batch is _END:
+                        active.remove(i)
+                    else:
+                        yield batch
+            return
         collate = self.collate_fn
         if self.batch_size is None:
             for sample in self.dataset:

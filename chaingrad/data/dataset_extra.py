@@ -45,9 +45,4 @@ class StackDataset(Dataset):
         return self._length
 
 
-def get_worker_info():
-    """Information about the current loader worker process: None in the main process (and
-    chaingrad's DataLoader loads in the main process)."""
-    return None
-
-
+from ._workers import WorkerInfo, get_worker_info  # noqa: E402,F401

@@ -253,3 +253,78 @@ def test_torch_submodule_spellings_import():
     assert RandomSampler is CD.RandomSampler and Subset is CD.Subset
     assert default_collate is CD.default_collate
     assert DistributedSampler is CD.DistributedSampler
+
+
+def _sharded(mod):
+    class Range(mod.IterableDataset):
+        """torch's documented example: each worker takes its share of [start, end)."""
+
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            info = mod.get_worker_info()
+            lo, hi = self.start, self.end
+            if info is not None:
+                per = -(-(self.end - self.start) // info.num_workers)
+                lo = self.start + info.id * per
+                hi = min(lo + per, self.end)
+            return iter(range(lo, hi))
+    return Range
+
+
+def _flat(x):
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    return [_flat(t) for t in x] if isinstance(x, (list, tuple)) else x
+
+
+@pytest.mark.parametrize("kw", [dict(num_workers=2), dict(num_workers=3, batch_size=2),
+                                dict(num_workers=2, batch_size=2, drop_last=True)])
+def test_iterable_dataset_with_workers_orders_batches_as_torch(kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: "suggested max number of worker"
+        ref = _flat(list(TD.DataLoader(_sharded(TD)(3, 10), **kw)))
+    assert _flat(list(CD.DataLoader(_sharded(CD)(3, 10), **kw))) == ref
+    # without sharding every worker yields the whole stream, as in PyTorch
+    assert len(_flat(list(CD.DataLoader(_sharded(CD)(0, 0), **kw)))) == 0
+
+
+def test_workers_info_init_fn_and_random_streams():
+    seen = []
+
+    class Rand(CD.Dataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            info = CD.get_worker_info()
+            return info.id, float(cg.rand(1)), info.seed - i % 2 * 0
+
+    def init(worker_id):
+        info = CD.get_worker_info()
+        seen.append((worker_id, info.id, info.num_workers))
+
+    assert CD.get_worker_info() is None
+    cg.manual_seed(0)
+    before = cg.rand(2).tolist()
+    cg.manual_seed(0)
+    loader = CD.DataLoader(Rand(), batch_size=None, num_workers=2, worker_init_fn=init,
+                           generator=cg.Generator().manual_seed(3))
+    first = list(loader)
+    assert cg.rand(2).tolist() == before  # the main process's stream untouched
+    assert seen == [(0, 0, 2), (1, 1, 2)] and CD.get_worker_info() is None
+    assert [int(w) for w, _, _ in first] == [0, 1, 0, 1, 0, 1]
+    assert first[1][2] == first[0][2] + 1  # seed = base_seed + worker id
+    again = list(CD.DataLoader(Rand(), batch_size=None, num_workers=2,
+                               generator=cg.Generator().manual_seed(3)))
+    assert [r[1] for r in again] == [r[1] for r in first]  # reproducible from the generator
+    with pytest.raises(RuntimeError, match="Cannot assign attributes"):
+        loader2 = CD.DataLoader(Rand(), num_workers=1, worker_init_fn=lambda i: setattr(
+            CD.get_worker_info(), "id", 5))
+        list(loader2)
+    seen.clear()
+    persistent = CD.DataLoader(Rand(), num_workers=2, worker_init_fn=init,
+                               persistent_workers=True)
+    list(persistent), list(persistent)
+    assert len(seen) == 2  # started once
