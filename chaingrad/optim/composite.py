@@ -111,19 +111,32 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._current_lrs()
 
 
-def _check_children(owner, optimizer, schedulers):
+def _check_children(owner, optimizer, schedulers, what="scheduler"):
+    """PyTorch's checks (and messages) of the schedulers given to SequentialLR / Chained."""
     from .one_cycle import ReduceLROnPlateau
     if len(schedulers) < 1:
-        raise ValueError(f"{owner} expects at least one scheduler, but got no scheduler.")
+        raise ValueError(f"{owner} expects at least one {what}, but got no scheduler.")
     for i, s in enumerate(schedulers):
         if not hasattr(s, "optimizer"):
             raise TypeError(f"{owner} at index {i} should have `optimizer` as its attribute.")
         if isinstance(s, ReduceLROnPlateau):
             raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it "
-                             f"requires a metric in `step` (index {i}).")
-        if s.optimizer is not optimizer:
+                             "requires additional kwargs to be specified when calling `step`, "
+                             f"but got one at index {i} in the given schedulers sequence.")
+        if optimizer != s.optimizer:
             raise ValueError(f"{owner} expects all schedulers to belong to the same optimizer, "
-                             f"but scheduler {type(s).__name__} at index {i} has another one.")
+                             f"but got scheduler {type(s).__name__} at index {i} has "
+                             f"{s.optimizer}, which is different from "
+                             f"{type(optimizer).__name__}.")
+
+
+def _undo_initial_steps(sched):
+    """Take back the initial step each scheduler made when built (nested ones included)."""
+    if hasattr(sched, "_schedulers"):
+        for s in sched._schedulers:
+            _undo_initial_steps(s)
+    elif hasattr(sched, "last_epoch"):
+        sched.last_epoch -= 1
 
 
 class _Composite(LRScheduler):
@@ -164,8 +177,7 @@ class SequentialLR(_Composite):
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             _update_param_group_val(group, "lr", group["initial_lr"])
-        for s in self._schedulers:  # undo the initial step each child made when built
-            s.last_epoch -= 1
+        _undo_initial_steps(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]
         first._initial_step()
         self._last_lr = first.get_last_lr()
@@ -185,7 +197,9 @@ class ChainedScheduler(_Composite):
     """Step several schedulers of one optimizer together, each applying its factor."""
 
     def __init__(self, schedulers, optimizer=None):
-        optimizer = optimizer or (schedulers[0].optimizer if schedulers else None)
+        if len(schedulers) < 1:
+            _check_children("ChainedScheduler", None, schedulers, "scheduler to be chained")
+        optimizer = optimizer or schedulers[0].optimizer
         _check_children("ChainedScheduler", optimizer, schedulers)
         self._schedulers = list(schedulers)
         self.optimizer = optimizer

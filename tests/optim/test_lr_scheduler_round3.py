@@ -202,3 +202,42 @@ def test_tensor_lr_is_updated_in_place_and_last_lr_is_a_copy(key):
                         opt.param_groups[0]["lr"] is lr_tensor))
         return out
     _same(run)
+
+
+COMPOSITE_ERRORS = {
+    "seq empty": lambda S, a, b: S.SequentialLR(a, [], []),
+    "chained empty": lambda S, a, b: S.ChainedScheduler([]),
+    "seq plateau": lambda S, a, b: S.SequentialLR(a, [S.StepLR(a, 2), S.ReduceLROnPlateau(a)],
+                                                  [2]),
+    "chained plateau": lambda S, a, b: S.ChainedScheduler([S.StepLR(a, 2),
+                                                           S.ReduceLROnPlateau(a)]),
+    "seq other optimizer": lambda S, a, b: S.SequentialLR(a, [S.StepLR(a, 2), S.StepLR(b, 2)],
+                                                          [2]),
+    "chained other optimizer": lambda S, a, b: S.ChainedScheduler([S.StepLR(a, 2),
+                                                                   S.StepLR(b, 2)]),
+    "seq not a scheduler": lambda S, a, b: S.SequentialLR(a, [S.StepLR(a, 2), 3], [2]),
+    "seq milestones": lambda S, a, b: S.SequentialLR(a, [S.StepLR(a, 2), S.StepLR(a, 3)],
+                                                     [2, 4]),
+}
+
+
+@pytest.mark.parametrize("key", sorted(COMPOSITE_ERRORS))
+def test_composite_scheduler_errors(key):
+    _same(lambda lib: COMPOSITE_ERRORS[key](lib.optim.lr_scheduler, _opt(lib), _opt(lib))
+          and None)
+
+
+def test_sequential_of_a_chained_scheduler():
+    def run(lib):
+        S = lib.optim.lr_scheduler
+        opt = _opt(lib)
+        sched = S.SequentialLR(opt, [S.ChainedScheduler([S.ConstantLR(opt, 0.5, 3),
+                                                         S.ExponentialLR(opt, 0.9)]),
+                                     S.StepLR(opt, 2)], [4])
+        out = [sched.get_last_lr()]
+        for _ in range(10):
+            opt.step()
+            sched.step()
+            out.append([round(x, 14) for x in sched.get_last_lr()])
+        return out
+    _same(run)
