@@ -78,6 +78,22 @@ def _typename(obj):
     return name if module in ("builtins", None) else f"{module}.{name}"
 
 
+_global_optimizer_pre_hooks: OrderedDict = OrderedDict()
+_global_optimizer_post_hooks: OrderedDict = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Register ``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` to run before the
+    ``step`` of every optimizer (before the optimizer's own pre-hooks)."""
+    return _add_hook(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)`` to run after the ``step`` of every optimizer
+    (after the optimizer's own post-hooks)."""
+    return _add_hook(_global_optimizer_post_hooks, hook)
+
+
 def _hook_step(step):
     """Wrap a class's ``step`` so that the step pre- and post-hooks run around it, with
     PyTorch's arguments: ``hook(optimizer, args, kwargs)`` where ``args`` starts with the
@@ -86,7 +102,8 @@ def _hook_step(step):
     @functools.wraps(step)
     def wrapper(*args, **kwargs):
         self = args[0]
-        for pre_hook in list(self._step_pre_hooks.values()):
+        for pre_hook in [*_global_optimizer_pre_hooks.values(),
+                         *self._step_pre_hooks.values()]:
             result = pre_hook(self, args, kwargs)
             if result is not None:
                 if isinstance(result, tuple) and len(result) == 2:
@@ -95,7 +112,8 @@ def _hook_step(step):
                     raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
                                        f"new_kwargs), but got {result}.")
         out = step(*args, **kwargs)
-        for post_hook in list(self._step_post_hooks.values()):
+        for post_hook in [*self._step_post_hooks.values(),
+                          *_global_optimizer_post_hooks.values()]:
             post_hook(self, args, kwargs)
         return out
 

@@ -205,3 +205,25 @@ def test_loading_an_old_state_dict_fills_group_keys(name, kw):
     t, c = run(torch), run(cg)
     assert [k for k, _ in t] == [k for k, _ in c] and dict(t) == {
         k: v for k, v in c if k != "params"} | {"params": dict(t)["params"]}
+
+
+def test_global_step_hooks_run_around_every_optimizer():
+    def run(lib):
+        from importlib import import_module
+        mod = import_module(lib.__name__ + ".optim.optimizer")
+        log = []
+        a = lib.ones(2, requires_grad=True)
+        opt = lib.optim.Adam([a])
+        opt.register_step_pre_hook(lambda o, args, kw: log.append("pre"))
+        opt.register_step_post_hook(lambda o, args, kw: log.append("post"))
+        handles = [mod.register_optimizer_step_pre_hook(lambda o, args, kw: log.append("gpre")),
+                   mod.register_optimizer_step_post_hook(lambda o, args, kw: log.append("gpost"))]
+        try:
+            a.grad = lib.ones(2)
+            opt.step()
+        finally:
+            for h in handles:
+                h.remove()
+        opt.step()
+        return log
+    _same(run)
