@@ -61,13 +61,22 @@ class Lambda:
 
 
 class ToTensor:
-    """uint8 pixels in [0, 255] -> float32 in [0, 1] (floats are only cast to float32);
-    (H, W) images get a channel dimension. Returns a Tensor."""
+    """An image as torchvision's ``ToTensor`` makes it: a NumPy ``(H, W, C)`` (or ``(H, W)``)
+    array becomes a ``(C, H, W)`` Tensor, uint8 pixels scaled to float32 in [0, 1], other
+    dtypes kept. chaingrad extensions: a ``(B, C, H, W)`` array batch (kept in that layout) and
+    a Tensor are cast to float32 (uint8 scaled by 1/255)."""
 
-    def __call__(self, x):
-        arr = x._array if isinstance(x, Tensor) else xp.asarray(x)
-        if arr.ndim == 2:
-            arr = arr[None]
+    def __call__(self, pic):
+        arr = pic._array if isinstance(pic, Tensor) else xp.asarray(pic)
+        if not isinstance(pic, Tensor) and arr.ndim in (2, 3):
+            if arr.ndim == 2:
+                arr = arr[:, :, None]
+            arr = xp.ascontiguousarray(arr.transpose(2, 0, 1))
+            if arr.dtype == xp.uint8:
+                arr = arr.astype(xp.float32) * xp.float32(1.0 / 255.0)
+            return Tensor._wrap(arr)
+        if not isinstance(pic, Tensor) and arr.ndim != 4:
+            raise ValueError(f"pic should be 2/3 dimensional. Got {arr.ndim} dimensions.")
         if arr.dtype == xp.uint8:
             arr = arr.astype(xp.float32) * xp.float32(1.0 / 255.0)
         else:

@@ -328,3 +328,16 @@ def test_workers_info_init_fn_and_random_streams():
                                persistent_workers=True)
     list(persistent), list(persistent)
     assert len(seen) == 2  # started once
+
+
+def test_to_tensor_takes_hwc_arrays_as_torchvision():
+    from chaingrad.data import transforms as T
+    img = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)  # H, W, C
+    out = T.ToTensor()(img)
+    assert tuple(out.shape) == (4, 2, 3) and out.dtype == cg.float32
+    np.testing.assert_allclose(out.numpy(), torch.from_numpy(img).permute(2, 0, 1).numpy() / 255,
+                               rtol=1e-6)
+    assert T.ToTensor()(np.ones((2, 3))).dtype == cg.float64  # non-uint8 dtypes kept
+    assert tuple(T.ToTensor()(np.ones((2, 3), np.uint8)).shape) == (1, 2, 3)
+    with pytest.raises(ValueError, match="pic should be 2/3 dimensional"):
+        T.ToTensor()(np.ones(3))
