@@ -32,6 +32,8 @@ def _bags(input, offsets, include_last_offset):  # noqa: A002
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
                            "has to start from position 0. However, got " + str(int(off[0])))
     starts = off[:-1] if include_last_offset else off
+    if include_last_offset and off.size:
+        idx = idx[:int(off[-1])]  # indices after the last offset belong to no bag
     ends = np.append(starts[1:], off[-1] if include_last_offset else idx.size)
     bag_of = np.repeat(np.arange(starts.size), ends - starts)
     return idx, bag_of, starts.size

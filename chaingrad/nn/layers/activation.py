@@ -5,7 +5,7 @@ from ..module import Module
 from .. import functional as F
 
 
-def _simple(name, fn, doc, inplace_arg=True):
+def _simple(name, fn, doc, inplace_arg=True, repr_inplace=True):
     """A parameter-free activation module calling ``fn`` (with ``inplace`` if it has one)."""
     def __init__(self, inplace=False):
         Module.__init__(self)
@@ -15,7 +15,7 @@ def _simple(name, fn, doc, inplace_arg=True):
         return fn(input, inplace=self.inplace) if inplace_arg else fn(input)
 
     def extra_repr(self):
-        return "inplace=True" if inplace_arg and self.inplace else ""
+        return "inplace=True" if repr_inplace and inplace_arg and self.inplace else ""
 
     init = __init__ if inplace_arg else (lambda self: Module.__init__(self))
     cls = type(name, (Module,), {"__init__": init, "forward": forward, "extra_repr": extra_repr,
@@ -25,10 +25,13 @@ def _simple(name, fn, doc, inplace_arg=True):
 
 ReLU = _simple("ReLU", F.relu, "relu(x) = max(x, 0).  Args: inplace=False.")
 ReLU6 = _simple("ReLU6", F.relu6, "min(max(x, 0), 6).  Args: inplace=False.")
+ReLU6.min_val, ReLU6.max_val = 0.0, 6.0  # PyTorch's ReLU6 is a Hardtanh(0, 6)
 SiLU = _simple("SiLU", F.silu, "x * sigmoid(x).  Args: inplace=False.")
 Mish = _simple("Mish", F.mish, "x * tanh(softplus(x)).  Args: inplace=False.")
-Hardswish = _simple("Hardswish", F.hardswish, "x * relu6(x + 3) / 6.  Args: inplace=False.")
-Hardsigmoid = _simple("Hardsigmoid", F.hardsigmoid, "relu6(x + 3) / 6.")
+# PyTorch's Hardswish/Hardsigmoid print no inplace flag
+Hardswish = _simple("Hardswish", F.hardswish, "x * relu6(x + 3) / 6.  Args: inplace=False.",
+                    repr_inplace=False)
+Hardsigmoid = _simple("Hardsigmoid", F.hardsigmoid, "relu6(x + 3) / 6.", repr_inplace=False)
 SELU = _simple("SELU", F.selu, "scale * elu(x, alpha) (self-normalising constants).")
 Sigmoid = _simple("Sigmoid", F.sigmoid, "1 / (1 + e^-x).", inplace_arg=False)
 Tanh = _simple("Tanh", F.tanh, "tanh(x).", inplace_arg=False)
@@ -127,7 +130,8 @@ class Threshold(Module):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")
 
 
 class _SoftmaxBase(Module):

@@ -62,7 +62,7 @@ class Conv1d(_Conv1dBase):
         self.kernel_size, self.stride = (_one(kernel_size),), (_one(stride),)
         self.padding = padding if isinstance(padding, str) else (_one(padding),)
         self.dilation, self.groups = (_one(dilation),), groups
-        self.padding_mode = padding_mode
+        self.padding_mode, self.transposed = padding_mode, False
         self.weight = _empty_param((out_channels, in_channels // groups, self.kernel_size[0]),
                                    dtype, device)
         self.bias = _empty_param((out_channels,), dtype, device) if bias else None
@@ -153,6 +153,7 @@ class ConvTranspose1d(_Conv1dBase):
         self.kernel_size, self.stride = (_one(kernel_size),), (_one(stride),)
         self.padding, self.output_padding = (_one(padding),), (_one(output_padding),)
         self.dilation, self.groups, self.padding_mode = (_one(dilation),), groups, padding_mode
+        self.transposed = True
         self.weight = _empty_param((in_channels, out_channels // groups, self.kernel_size[0]),
                                    dtype, device)
         self.bias = _empty_param((out_channels,), dtype, device) if bias else None

@@ -114,18 +114,38 @@ class InstanceNorm3d(_InstanceNorm):
     _batched_ndim = 5
 
 
+def _check_3d(x, name):
+    if x.ndim < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input "
+                           f"with {x.ndim} dimension(s)")
+
+
 def pixel_shuffle(x, r):
-    """(N, C r^2, H, W) -> (N, C, H r, W r)."""
-    n, c, h, w = x.shape
-    oc = c // (r * r)
-    return x.reshape(n, oc, r, r, h, w).permute(0, 1, 4, 2, 5, 3).reshape(n, oc, h * r, w * r)
+    """(*, C r^2, H, W) -> (*, C, H r, W r) (any number of leading dims, as PyTorch)."""
+    _check_3d(x, "pixel_shuffle")
+    *lead, c, h, w = x.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    oc, k = c // (r * r), len(lead)
+    perm = tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2)
+    return x.reshape(*lead, oc, r, r, h, w).permute(*perm).reshape(*lead, oc, h * r, w * r)
 
 
 def pixel_unshuffle(x, r):
-    """(N, C, H r, W r) -> (N, C r^2, H, W)."""
-    n, c, h, w = x.shape
-    return x.reshape(n, c, h // r, r, w // r, r).permute(0, 1, 3, 5, 2, 4).reshape(
-        n, c * r * r, h // r, w // r)
+    """(*, C, H r, W r) -> (*, C r^2, H, W)."""
+    _check_3d(x, "pixel_unshuffle")
+    *lead, c, h, w = x.shape
+    for name, n, d in (("height", h, -2), ("width", w, -1)):
+        if n % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by "
+                               f"downscale_factor, but input.size({d})={n} is not divisible by "
+                               f"{r}")
+    k = len(lead)
+    perm = tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3)
+    return x.reshape(*lead, c, h // r, r, w // r, r).permute(*perm).reshape(
+        *lead, c * r * r, h // r, w // r)
 
 
 class PixelShuffle(Module):

@@ -1,0 +1,63 @@
+"""Round-3 audit: layer and functional details as PyTorch (pixel_shuffle on any leading
+dims, embedding_bag with include_last_offset, activation reprs, layer attributes)."""
+import numpy as np
+import pytest
+
+import chaingrad as cg
+import chaingrad.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the types are compared
+        return type(e).__name__
+    return None
+
+
+@pytest.mark.parametrize("shape", [(8, 3, 3), (2, 8, 3, 3), (5, 2, 8, 3, 2)])
+def test_pixel_shuffle_any_leading_dims(shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    got = F.pixel_shuffle(cg.tensor(x), 2)
+    want = TF.pixel_shuffle(torch.tensor(x), 2)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    back = F.pixel_unshuffle(got, 2)
+    np.testing.assert_array_equal(back.numpy(), TF.pixel_unshuffle(want, 2).numpy())
+
+
+@pytest.mark.parametrize("fn,shape", [("pixel_shuffle", (2, 7, 3, 3)), ("pixel_shuffle", (3, 3)),
+                                      ("pixel_unshuffle", (2, 3, 5, 4)),
+                                      ("pixel_unshuffle", (4, 4))])
+def test_pixel_shuffle_errors(fn, shape):
+    x = np.zeros(shape)
+    assert _err(lambda: getattr(F, fn)(cg.tensor(x), 2)) == \
+        _err(lambda: getattr(TF, fn)(torch.tensor(x), 2)) == "RuntimeError"
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_include_last_offset(mode):
+    w = np.random.default_rng(1).standard_normal((10, 3))
+    idx, off = np.array([1, 2, 4, 5, 4, 3]), np.array([0, 2, 6])
+    got = F.embedding_bag(cg.tensor(idx), cg.tensor(w), cg.tensor(off), mode=mode,
+                          include_last_offset=True)
+    want = TF.embedding_bag(torch.tensor(idx), torch.tensor(w), torch.tensor(off), mode=mode,
+                            include_last_offset=True)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    empty_last = F.embedding_bag(cg.tensor(idx), cg.tensor(w), cg.tensor([0, 2, 2]), mode="sum",
+                                 include_last_offset=True)
+    assert empty_last.tolist()[1] == [0.0, 0.0, 0.0]
+
+
+def test_activation_reprs_and_attributes():
+    for name, args in (("Hardswish", (True,)), ("Hardsigmoid", (True,)),
+                       ("Threshold", (0.1, 20.0, True)), ("ReLU6", (True,))):
+        assert repr(getattr(cg.nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
+    r = cg.nn.ReLU6()
+    assert (r.min_val, r.max_val) == (0.0, 6.0)
+    assert cg.nn.Conv1d(2, 3, 3).transposed is False
+    assert cg.nn.ConvTranspose1d(2, 3, 3).transposed is True
+    assert cg.nn.Upsample(scale_factor=2).name == "Upsample"
+    assert cg.nn.UpsamplingNearest2d(scale_factor=2).name == "UpsamplingNearest2d"
