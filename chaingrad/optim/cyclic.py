@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import types
 
 from ._scheduler import (LRScheduler, _per_group, _update_param_group_val,
                          _warn_get_lr_called_within_step)
@@ -97,12 +98,15 @@ class CyclicLR(LRScheduler):
 
     def state_dict(self):
         sd = super().state_dict()
-        fn = sd.pop("_scale_fn_custom", None)  # a function cannot be saved (PyTorch drops it too)
-        sd["_scale_fn_custom"] = (fn.__dict__.copy() if fn is not None and hasattr(fn, "__dict__")
-                                  and not callable(getattr(fn, "__code__", None)) else None)
+        fn = sd.pop("_scale_fn_custom", None)
+        # a plain function cannot be saved (None, as PyTorch); a callable object's attributes are
+        sd["_scale_fn_custom"] = (fn.__dict__.copy() if fn is not None
+                                  and not isinstance(fn, types.FunctionType) else None)
         return sd
 
     def load_state_dict(self, state_dict):
-        custom = self._scale_fn_custom
+        state_dict = dict(state_dict)
+        saved = state_dict.pop("_scale_fn_custom", None)
         super().load_state_dict(state_dict)
-        self._scale_fn_custom = custom
+        if saved is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(saved)

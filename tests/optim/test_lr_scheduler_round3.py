@@ -241,3 +241,36 @@ def test_sequential_of_a_chained_scheduler():
             out.append([round(x, 14) for x in sched.get_last_lr()])
         return out
     _same(run)
+
+
+class _Scale:
+    def __init__(self, k=0.7):
+        self.k = k
+
+    def __call__(self, x):
+        return self.k ** x
+
+
+@pytest.mark.parametrize("make_fn", [lambda: (lambda x: 0.5 ** x), lambda: _Scale()])
+def test_cyclic_custom_scale_fn_state_dict(make_fn):
+    def run(lib):
+        S = lib.optim.lr_scheduler
+        opt = _opt(lib)
+        sched = S.CyclicLR(opt, 0.01, 0.1, 3, scale_fn=make_fn())
+        for _ in range(4):
+            opt.step()
+            sched.step()
+        sd = sched.state_dict()
+        fn2 = make_fn()
+        if isinstance(fn2, _Scale):
+            fn2.k = 0.1
+        opt2 = _opt(lib)
+        sched2 = S.CyclicLR(opt2, 0.01, 0.1, 3, scale_fn=fn2)
+        sched2.load_state_dict(sd)
+        out = []
+        for _ in range(5):
+            opt2.step()
+            sched2.step()
+            out.append(round(sched2.get_last_lr()[0], 14))
+        return type(sd["_scale_fn_custom"]).__name__, out
+    _same(run)
