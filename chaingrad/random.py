@@ -11,11 +11,12 @@ _generator = np.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed: int):
-    """Seed every random draw of chaingrad."""
+    """Seed every random draw of chaingrad; returns ``cg.default_generator`` (as PyTorch
+    returns ``torch.default_generator``)."""
     global _generator, _initial_seed
     _initial_seed = int(seed)
     _generator = np.random.default_rng(_initial_seed)
-    return _generator
+    return default_generator_object
 
 
 def seed(value=None) -> int:

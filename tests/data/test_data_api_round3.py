@@ -341,3 +341,11 @@ def test_to_tensor_takes_hwc_arrays_as_torchvision():
     assert tuple(T.ToTensor()(np.ones((2, 3), np.uint8)).shape) == (1, 2, 3)
     with pytest.raises(ValueError, match="pic should be 2/3 dimensional"):
         T.ToTensor()(np.ones(3))
+
+
+def test_manual_seed_returns_the_default_generator():
+    g = cg.manual_seed(4)
+    assert g is cg.default_generator and isinstance(torch.manual_seed(4), torch.Generator)
+    a = cg.rand(3, generator=g)
+    cg.manual_seed(4)
+    assert cg.rand(3).tolist() == a.tolist()
