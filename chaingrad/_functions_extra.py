@@ -217,3 +217,82 @@ __all__ += ["mv", "vdot", "ger", "rsub", "tensordot"]
 from .creation import randint_like, scalar_tensor, poisson  # noqa: E402
 
 __all__ += ["randint_like", "scalar_tensor", "poisson"]
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` is in ``test_elements`` (bool, no gradient)."""
+    a = elements._array if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements._array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._wrap(np.asarray(np.isin(a, b, invert=invert)))
+
+
+def block_diag(*tensors):
+    """The tensors (0-d, 1-D as a row, or 2-D) placed along the diagonal, zeros elsewhere."""
+    from .ops.shape import cat
+    mats = [t.reshape(1, 1) if t.ndim == 0 else (t.reshape(1, -1) if t.ndim == 1 else t)
+            for t in tensors]
+    cols = sum(t.shape[1] for t in mats)
+    rows, left = [], 0
+    for t in mats:
+        z = lambda n: t.new_zeros((t.shape[0], n))  # noqa: E731
+        rows.append(cat([z(left), t, z(cols - left - t.shape[1])], 1))
+        left += t.shape[1]
+    return cat(rows, 0)
+
+
+_QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  # noqa: A002
+    """The ``q``-quantiles of ``input`` (flattened when ``dim`` is None) from the sorted
+    values: position p = q (n - 1), linear interpolation between its neighbours (or
+    ``interpolation`` = lower / higher / midpoint / nearest); a 1-D ``q`` puts its values in
+    a new first dimension. Differentiable through the sort."""
+    if interpolation not in _QUANTILE_MODES:
+        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest. Got {interpolation}")
+    if input._array.dtype.kind != "f":
+        raise RuntimeError(f"quantile() input tensor must be either float or double dtype")
+    qa = q._array if isinstance(q, Tensor) else np.asarray(q, dtype=np.float64)
+    if qa.ndim > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if np.any((qa < 0) | (qa > 1)):
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else dim % max(x.ndim, 1)
+    if x.ndim == 0:
+        x, d = x.reshape(1), 0
+    n = x.shape[d]
+    s = x.sort(d).values
+    pos = qa.astype(np.float64).reshape(-1) * (n - 1)
+    lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
+    if interpolation == "nearest":
+        lo = hi = np.round(pos).astype(np.int64)  # half to even, as PyTorch
+    elif interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    frac = 0.5 if interpolation == "midpoint" else (pos - lo)
+    vl = s.index_select(d, Tensor._wrap(lo)).movedim(d, 0)
+    vh = s.index_select(d, Tensor._wrap(hi)).movedim(d, 0)
+    w = Tensor._wrap(np.asarray(frac, dtype=s._array.dtype).reshape((-1,) + (1,) * (vl.ndim - 1))
+                     if np.ndim(frac) else np.asarray(frac, dtype=s._array.dtype))
+    out = vl + (vh - vl) * w  # (len(q), rest of the dims)
+    if keepdim:
+        if dim is None:
+            out = out.reshape((out.shape[0],) + (1,) * input.ndim)
+        else:
+            out = out.unsqueeze(d + 1)
+    return out[0] if qa.ndim == 0 else out
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  # noqa: A002
+    """``quantile`` of the non-NaN values (only for ``dim=None``, a 1-D reduction)."""
+    if dim is not None:
+        raise NotImplementedError("nanquantile with dim is not supported by chaingrad")
+    flat = input.reshape(-1)
+    keep = Tensor._wrap(np.flatnonzero(~np.isnan(flat._array)))
+    return quantile(flat.index_select(0, keep), q, None, keepdim, interpolation=interpolation)
+
+
+__all__ += ["isin", "block_diag", "quantile", "nanquantile"]

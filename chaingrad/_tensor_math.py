@@ -23,6 +23,34 @@ def _bind(tensor_cls, elementwise, reduce, shape, linalg, inplace, select, shape
     _ew, _red, _shp, _la, _inplace, _sel = elementwise, reduce, shape, linalg, inplace, select
     _shape_args = shape_args
     _binary, _Add, _Mul = elementwise._binary, elementwise.Add, elementwise.Mul
+    # NumPy's keyword spellings PyTorch accepts too: x.sum(axis=0, keepdims=True)
+    for name in _NUMPY_KEYWORDS:
+        if name in TensorMath.__dict__:
+            setattr(TensorMath, name, _numpy_keywords(TensorMath.__dict__[name]))
+        for module in (reduce, shape, select):
+            fn = module.__dict__.get(name)
+            if callable(fn) and not getattr(fn, "_numpy_keywords", False):
+                setattr(module, name, _numpy_keywords(fn))
+
+
+_NUMPY_KEYWORDS = ("sum mean prod max min amax amin argmax argmin std var all any cumsum "
+                   "cumprod logsumexp norm softmax log_softmax var_mean std_mean cat concat "
+                   "stack squeeze unsqueeze").split()
+
+
+def _numpy_keywords(fn):
+    """``fn`` also taking NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``."""
+    def wrapper(*args, **kw):
+        if kw:
+            if "axis" in kw:
+                kw["dim"] = kw.pop("axis")
+            if "keepdims" in kw:
+                kw["keepdim"] = kw.pop("keepdims")
+        return fn(*args, **kw)
+    wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
+    wrapper.__doc__, wrapper.__wrapped__ = fn.__doc__, fn
+    wrapper._numpy_keywords = True
+    return wrapper
 
 
 class TensorMath:
@@ -136,6 +164,12 @@ class TensorMath:
 
     def __rxor__(self, other):
         return _ew.bitwise_xor(other, self)
+
+    def __format__(self, spec):
+        # f"{loss:.4f}": a 0-d tensor formats as its Python number, as PyTorch
+        if self._array.ndim == 0:
+            return self._array.item().__format__(spec)
+        return object.__format__(self, spec)
 
     # comparisons: bool tensors, no gradient
     def __eq__(self, other):
@@ -318,10 +352,7 @@ class TensorMath:
     def relu(self): return _ew.relu(self)
     def floor(self): return _ew.floor(self)
     def ceil(self): return _ew.ceil(self)
-    def round(self, *, decimals=0):
-        if decimals == 0:
-            return _ew.round(self)
-        return _ew.round(self * 10.0 ** decimals) / 10.0 ** decimals
+    def round(self, *, decimals=0): return _ew.round(self, decimals=decimals)
     def trunc(self): return _ew.trunc(self)
     def isnan(self): return _ew.isnan(self)
     def isinf(self): return _ew.isinf(self)

@@ -205,6 +205,10 @@ class TensorMisc:
     def fix(self): return self.trunc()
     def is_complex(self) -> bool: return self._array.dtype.kind == "c"
     @property
+    def nbytes(self) -> int: return int(self._array.nbytes)
+    @property
+    def itemsize(self) -> int: return int(self._array.itemsize)
+    @property
     def layout(self):
         from ._functions_more import strided
         return strided
@@ -240,6 +244,10 @@ class TensorMisc:
         return a.where(pick, b)
 
     def msort(self): return self.sort(0)[0]
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from ._functions_extra import quantile
+        return quantile(self, q, dim, keepdim, interpolation=interpolation)
 
     def nanmedian(self, dim=None, keepdim=False):
         """The lower median of the non-NaN values (NaN where all are NaN)."""

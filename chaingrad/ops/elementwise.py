@@ -493,7 +493,18 @@ def _step(fn, name):
 
 floor = _step(xp.floor, "floor")
 ceil = _step(xp.ceil, "ceil")
-round = _step(xp.round, "round")  # noqa: A001
+_round0 = _step(xp.round, "round")
+
+
+def round(x, *, decimals=0):  # noqa: A001
+    """Round half to even (PyTorch's rule); ``decimals`` digits after the point."""
+    if decimals == 0:
+        return _round0(x)
+    scale = 10.0 ** decimals
+    return _round0(x * scale) / scale
+
+
+round.op_class = _round0.op_class
 trunc = _step(xp.trunc, "trunc")
 isnan = _nograd(xp.isnan, "isnan")
 isinf = _nograd(xp.isinf, "isinf")

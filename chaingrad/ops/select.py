@@ -138,9 +138,12 @@ def nonzero(x, as_tuple=False):
     return Tensor._wrap(idx)
 
 
-def repeat_interleave(x, repeats, dim=None, output_size=None):
+def repeat_interleave(x, repeats=None, dim=None, output_size=None):
     """Repeat each element ``repeats`` times (an int or one count per element) along ``dim``
-    (the flattened input when None)."""
+    (the flattened input when None). ``repeat_interleave(counts)`` alone repeats each index
+    ``i`` counts[i] times."""
+    if repeats is None:
+        x, repeats = Tensor._wrap(xp.arange(x.shape[0] if x.ndim else 1, dtype=np.int64)), x
     if dim is None:
         x, d = x.reshape(-1), 0
     else:

@@ -259,3 +259,43 @@ def test_multinomial_without_replacement_follows_the_sequential_law():
 def test_comparison_with_a_string_is_false():
     f = cg.ones(2)
     assert (f == "a") is False and (f != "a") is True
+
+
+# -- NumPy keyword spellings, format, quantile and friends --------------------------------------
+@pytest.mark.parametrize("expr", [
+    "x.sum(axis=0)", "x.mean(axis=1, keepdims=True)", "x.max(axis=0).values", "x.argmax(axis=1)",
+    "x.cumsum(axis=0)", "m.sum(x, axis=(0, 2))", "m.cat([x, x], axis=1)", "m.amax(x, axis=-1)",
+    "x.std(axis=0)", "m.stack([x, x], axis=1)",
+    "m.round(x / 7, decimals=2)", "(x / 7).round(decimals=1)", "m.repeat_interleave(m.tensor([1, 2]))",
+    "m.isin(m.tensor([1, 2, 3]), m.tensor([2]))", "m.isin(m.tensor([1, 2]), m.tensor([2]), invert=True)",
+    "m.block_diag(m.tensor(2.), m.tensor([1., 2.]), m.ones(2, 1))",
+    "m.quantile(v, 0.3)", "m.quantile(x, q)", "m.quantile(x, q, dim=1)",
+    "m.quantile(x, 0.5, dim=-1, keepdim=True)", "m.quantile(x, q, 0, True)",
+    "m.quantile(x, q, keepdim=True)", "x.quantile(q, dim=2, interpolation='lower')",
+    "m.quantile(x, q, 1, interpolation='higher')", "m.quantile(x, q, 1, interpolation='midpoint')",
+    "m.quantile(v, m.tensor([0.5, 0.25], dtype=m.float64), interpolation='nearest')",
+    "m.nanquantile(m.tensor([1., float('nan'), 3.]), 0.5)"])
+def test_numpy_keywords_and_statistics_match_torch(expr):
+    out = []
+    for m in (torch, cg):
+        env = {"m": m, "x": (m.arange(24.0, dtype=m.float64).reshape(2, 3, 4) ** 1.5),
+               "v": m.tensor([3.0, 1.0, 2.0, 7.0], dtype=m.float64),
+               "q": m.tensor([0.1, 0.5, 0.9], dtype=m.float64)}
+        out.append(eval(expr, env))  # noqa: S307
+    _same(*out)
+
+
+def test_quantile_gradient_matches_torch():
+    grads = []
+    for m in (torch, cg):
+        x = (m.arange(12.0, dtype=m.float64).reshape(3, 4) ** 1.5).requires_grad_()
+        m.quantile(x, m.tensor([0.2, 0.7], dtype=m.float64), dim=1).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("spec", [".4f", ".2e", "", "8.3f", "d"])
+def test_format_of_a_0d_tensor_is_its_number(spec):
+    v = 3 if spec == "d" else 2.5
+    assert format(cg.tensor(v), spec) == format(torch.tensor(v), spec)
+    assert f"{cg.tensor([1.0, 2.0])}" == str(cg.tensor([1.0, 2.0]))
