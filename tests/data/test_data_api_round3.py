@@ -81,7 +81,9 @@ def test_loader_attributes_and_default_collate_fn():
 
 @pytest.mark.parametrize("kw", [dict(timeout=-1), dict(prefetch_factor=2),
                                 dict(persistent_workers=True), dict(num_workers=-1),
-                                dict(num_workers=2, prefetch_factor=-1)])
+                                dict(num_workers=2, prefetch_factor=-1),
+                                dict(multiprocessing_context="spawn"),
+                                dict(num_workers=1, multiprocessing_context="nope")])
 def test_loader_option_errors(kw):
     _both(lambda M, L: M.DataLoader(list(range(5)), **kw))
 
