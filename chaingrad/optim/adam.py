@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..backend import xp
+from ..tensor import Tensor
 from .optimizer import (Optimizer, _advance, _check, _check_fused, _check_lr, _state_tensor,
                        _step_tensor, effective_grad)
 
@@ -57,8 +58,14 @@ class Adam(Optimizer):
         _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
         _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        _check(isinstance(betas[0], float) and isinstance(betas[1], float),
+        _check((isinstance(betas[0], float) and isinstance(betas[1], float))
+               or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor)),
                "betas must be either both floats or both Tensors")
+        for i, beta in enumerate(betas):
+            if isinstance(beta, Tensor) and beta.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+        betas = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() != 0 else b
+                      for b in betas)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
@@ -67,7 +74,8 @@ class Adam(Optimizer):
         _check_fused(fused, foreach, differentiable)
 
     def _update_group(self, group):
-        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        lr, eps = float(group["lr"]), group["eps"]
+        beta1, beta2 = (float(b) for b in group["betas"])
         wd, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
         for p, theta, g in self._with_grad(group):

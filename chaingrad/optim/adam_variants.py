@@ -46,7 +46,8 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group):
-        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        lr, eps = float(group["lr"]), group["eps"]
+        beta1, beta2 = (float(b) for b in group["betas"])
         wd, maximize = group["weight_decay"], group["maximize"]
         for p, theta, g in self._with_grad(group):
             state = self.state[p]
@@ -100,7 +101,8 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group):
-        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        lr, eps = float(group["lr"]), group["eps"]
+        beta1, beta2 = (float(b) for b in group["betas"])
         wd, maximize, psi = group["weight_decay"], group["maximize"], group["momentum_decay"]
         decoupled = group["decoupled_weight_decay"]
         for p, theta, g in self._with_grad(group):
@@ -163,7 +165,8 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group):
-        lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+        lr, eps = float(group["lr"]), group["eps"]
+        beta1, beta2 = (float(b) for b in group["betas"])
         wd, maximize = group["weight_decay"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
         for p, theta, g in self._with_grad(group):

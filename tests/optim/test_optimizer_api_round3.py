@@ -227,3 +227,17 @@ def test_global_step_hooks_run_around_every_optimizer():
         opt.step()
         return log
     _same(run)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_tensor_betas(name):
+    def run(lib):
+        p = lib.ones(3, requires_grad=True)
+        opt = getattr(lib.optim, name)([p], lr=0.1, betas=(lib.tensor(0.8), lib.tensor([0.99])))
+        for _ in range(3):
+            p.grad = lib.tensor([1.0, -2.0, 3.0])
+            opt.step()
+        return np.round(np.asarray(p.tolist()), 5).tolist(), [
+            (type(b).__name__, tuple(b.shape)) for b in opt.param_groups[0]["betas"]]
+    _same(run)
+    _same(lambda lib: getattr(lib.optim, name)([_p(lib)], betas=(lib.tensor(0.8), 0.9)))
