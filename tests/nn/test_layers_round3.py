@@ -61,3 +61,26 @@ def test_activation_reprs_and_attributes():
     assert cg.nn.ConvTranspose1d(2, 3, 3).transposed is True
     assert cg.nn.Upsample(scale_factor=2).name == "Upsample"
     assert cg.nn.UpsamplingNearest2d(scale_factor=2).name == "UpsamplingNearest2d"
+
+
+def _names(M, Fn):
+    x = M.tensor(np.random.default_rng(0).standard_normal((2, 4, 6, 6)), requires_grad=True)
+    x3 = M.tensor(np.random.default_rng(1).standard_normal((2, 4, 7)), requires_grad=True)
+    w1 = M.tensor(np.random.default_rng(2).standard_normal((4, 3, 3)))
+    w2 = M.tensor(np.random.default_rng(3).standard_normal((4, 3, 3, 3)))
+    outs = [Fn.conv1d(x3, M.tensor(np.ones((3, 4, 3)))), Fn.conv_transpose1d(x3, w1),
+            Fn.conv_transpose2d(x, w2), Fn.conv_transpose2d(x[0], w2),
+            Fn.adaptive_avg_pool2d(x, 3), Fn.adaptive_avg_pool2d(x, 1),
+            Fn.adaptive_avg_pool2d(x[0], 1), Fn.adaptive_max_pool2d(x, 3),
+            Fn.adaptive_max_pool2d(x, 3, True)[0], Fn.group_norm(x, 2), Fn.instance_norm(x),
+            Fn.dropout(x, 0.5), Fn.celu(x), Fn.softshrink(x), Fn.hardshrink(x), Fn.glu(x),
+            Fn.threshold(x, 0.1, 2.0), Fn.prelu(x, M.tensor([0.25], dtype=M.float64)), Fn.pixel_shuffle(x, 2),
+            Fn.pixel_unshuffle(x, 2), Fn.unfold(x, 2), Fn.fold(Fn.unfold(x, 2), (6, 6), 2),
+            Fn.pairwise_distance(x3, x3 * 2)]
+    return [y.grad_fn.name() if M is cg else type(y.grad_fn).__name__ for y in outs]
+
+
+def test_grad_fn_names_of_composed_functions():
+    assert _names(cg, F) == _names(torch, TF)
+    x = cg.ones(3, requires_grad=True)
+    assert F.dropout(x, 0.0, training=False) is x  # an identity keeps its input's node

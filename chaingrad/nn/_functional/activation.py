@@ -8,6 +8,7 @@ from ...tensor import Tensor
 from ...ops import elementwise as ew
 from ...ops import reduce as red
 from ...ops import nn_ops
+from ._names import node_named
 
 
 def _float(x, name):
@@ -128,12 +129,14 @@ def tanhshrink(input):  # noqa: A002
     return input - input.tanh()
 
 
+@node_named("ThresholdBackward0")
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     """x where x > threshold, else ``value``."""
     y = ew.where(input > threshold, input, value)
     return _inplace(input, y) if inplace else y
 
 
+@node_named("PreluKernelBackward0")
 def prelu(input, weight):  # noqa: A002
     """x if x > 0 else w x, with one w per channel (dim 1) or one shared."""
     w = weight
@@ -143,6 +146,7 @@ def prelu(input, weight):  # noqa: A002
     return pos + w * (input - pos)
 
 
+@node_named("GluBackward0")
 def glu(input, dim=-1):  # noqa: A002
     """a * sigmoid(b) for the two halves a, b of ``input`` along ``dim``."""
     a, b = input.chunk(2, dim)

@@ -7,6 +7,8 @@ from ...tensor import Tensor
 from ...ops import conv as _conv
 from ...ops import pool as _pool
 from ...ops import shape as _shape
+from ._names import node_named
+from ...autograd.function import backward_named
 
 
 def _pair(v, name="argument"):
@@ -101,6 +103,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return y.squeeze(0) if unbatched else y
 
 
+@node_named("ConvolutionBackward0", batched_ndim=4)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
                      groups=1, dilation=1):
     """2-D transposed convolution (the gradient of ``conv2d`` with respect to its input).
@@ -232,4 +235,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
         dt = x._array.dtype
         y = Tensor._wrap(_adaptive_matrix(h, oh, dt)) @ (
             x @ Tensor._wrap(_adaptive_matrix(w, ow, dt).T.copy()))
-    return y.squeeze(0) if unbatched else y
+    y = y.squeeze(0) if unbatched else y
+    # PyTorch: one AdaptiveAvgPool2D node (a mean for a 1 x 1 output, as here)
+    return backward_named(y, "MeanBackward1" if (oh, ow) == (1, 1)
+                          else "AdaptiveAvgPool2DBackward0")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .conv import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d
+from ._names import node_named
 
 
 def _one(v):
@@ -15,6 +16,7 @@ def _lift(x, fn):
     return x.unsqueeze(-2)
 
 
+@node_named("ConvolutionBackward0", batched_ndim=3)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k) -> (N, O, Lo)."""
     pad = padding if isinstance(padding, str) else (0, _one(padding))
@@ -58,6 +60,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
     return out.squeeze(-2)
 
 
+@node_named("ConvolutionBackward0", batched_ndim=3)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
                      groups=1, dilation=1):
     """1-D transposed convolution: input (N, Cin, L), weight (Cin, Cout/groups, k) ->

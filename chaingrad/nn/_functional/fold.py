@@ -14,6 +14,7 @@ from __future__ import annotations
 from ...backend import xp
 from ...ops.pool import ScatterWindows
 from ...ops.shape import pad as _pad
+from ._names import node_named
 
 
 def _pair(v, name):
@@ -37,6 +38,7 @@ def _index(rows, cols):
     return (slice(None), slice(None), rows[:, None, :, None], cols[None, :, None, :])
 
 
+@node_named("Im2ColBackward0")
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sliding local blocks of (N, C, H, W) (or unbatched (C, H, W)) as columns:
     (N, C kh kw, L), L = number of window positions."""
@@ -55,6 +57,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     return blocks.reshape(n, c * kh * kw, oh * ow)
 
 
+@node_named("Col2ImBackward0")
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sum columns of sliding blocks (N, C kh kw, L) (or unbatched (C kh kw, L)) into
     (N, C, *output_size): the adjoint of ``unfold``."""

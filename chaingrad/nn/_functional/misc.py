@@ -10,6 +10,7 @@ from ...tensor import Tensor
 from ... import random as _random
 from ...ops import nn_ops
 from .interpolate import interpolate  # noqa: F401  (re-exported)
+from ._names import node_named
 
 
 def _check_p(p):
@@ -27,6 +28,7 @@ def _dropout_with_mask(input, p, mask_shape, inplace):  # noqa: A002
     return input.copy_(y) if inplace else y
 
 
+@node_named("MulBackward0")
 def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero each element with probability p and scale the rest by 1 / (1 - p), so that the
     expectation is unchanged; identity when not ``training``. The mask is drawn from
@@ -182,6 +184,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 
+@node_named("NormBackward1")
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dim."""
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...backend import xp
 from ...tensor import Tensor
 from ...ops import norm as _norm
+from ._names import node_named
 
 
 def _const(shape, value, like):
@@ -94,6 +95,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
     return y * weight if weight is not None else y
 
 
+@node_named("NativeGroupNormBackward0")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
     """Normalise each sample's channels in ``num_groups`` groups, then a per-channel affine."""
     n, c = input.shape[0], input.shape[1]
@@ -113,6 +115,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     return y
 
 
+@node_named("ViewBackward0")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalise each (sample, channel) plane separately (= group_norm with C groups).

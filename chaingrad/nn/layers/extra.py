@@ -12,6 +12,7 @@ from ...backend import xp
 from ...tensor import Tensor
 from ...ops.shape import pad as _pad
 from ...ops import elementwise as ew
+from .._functional._names import node_named
 
 
 class _PadNd(Module):
@@ -120,6 +121,7 @@ def _check_3d(x, name):
                            f"with {x.ndim} dimension(s)")
 
 
+@node_named("PixelShuffleBackward0")
 def pixel_shuffle(x, r):
     """(*, C r^2, H, W) -> (*, C, H r, W r) (any number of leading dims, as PyTorch)."""
     _check_3d(x, "pixel_shuffle")
@@ -133,6 +135,7 @@ def pixel_shuffle(x, r):
     return x.reshape(*lead, oc, r, r, h, w).permute(*perm).reshape(*lead, oc, h * r, w * r)
 
 
+@node_named("PixelUnshuffleBackward0")
 def pixel_unshuffle(x, r):
     """(*, C, H r, W r) -> (*, C r^2, H, W)."""
     _check_3d(x, "pixel_unshuffle")
@@ -176,6 +179,7 @@ class PixelUnshuffle(Module):
         return f"downscale_factor={self.downscale_factor}"
 
 
+@node_named("AdaptiveMaxPool2DBackward0")
 def adaptive_max_pool2d(x, output_size, return_indices=False):
     """Max over PyTorch's adaptive bins [floor(i H / Ho), ceil((i + 1) H / Ho)); the gradient
     goes to the first maximum of each bin (indices into the flattened H x W plane)."""
@@ -218,16 +222,19 @@ class AdaptiveMaxPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+@node_named("SoftshrinkBackward0")
 def softshrink(x, lambd=0.5):
     """x - lambda above lambda, x + lambda below -lambda, 0 between."""
     return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
 
 
+@node_named("HardshrinkBackward0")
 def hardshrink(x, lambd=0.5):
     """x where |x| > lambda, else 0."""
     return ew.where((x > lambd) | (x < -lambd), x, 0.0)
 
 
+@node_named("CeluBackward0")
 def celu(x, alpha=1.0):
     """max(0, x) + min(0, alpha (e^(x / alpha) - 1)); slope 1 at 0 (PyTorch's, from the
     exponential side)."""
