@@ -20,10 +20,12 @@ from .adam_variants import Adamax, NAdam, RAdam
 from .rprop_asgd import Rprop, ASGD
 from .lbfgs import LBFGS
 from .adafactor import Adafactor
+from .muon import Muon
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "Adafactor", "lr_scheduler", "swa_utils"]
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon",
+           "lr_scheduler", "swa_utils"]
 
 
 def __getattr__(name):
