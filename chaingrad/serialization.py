@@ -165,10 +165,32 @@ class _Encoder:
                         f"devices, lists, tuples, sets and dicts{hint}")
 
 
-def _layout(arrays):
-    """(table for the header, total payload length): each array 64-byte aligned."""
+def _views(enc):
+    """Stored arrays that are windows on another stored array (``t`` and ``t[1:]``, ``t`` and
+    ``t.view(2, 3).t()``): {index: (root index, byte offset, the view as in memory)}. They are written as a window, not
+    as data, so they load sharing the root's memory, as ``torch.save`` keeps shared storage."""
+    where = {id(a): i for i, a in enumerate(enc._keep) if isinstance(a, np.ndarray)}
+    out = {}
+    for i, a in enumerate(enc._keep):
+        root = getattr(a, "base", None)
+        j = where.get(id(root))
+        if j is None or j == i or a.dtype != enc.arrays[i].dtype or \
+                enc.arrays[j] is not root or where.get(id(getattr(root, "base", None))) is not None:
+            continue  # (the root must be stored as it is in memory: C order, little-endian)
+        out[i] = (j, a.__array_interface__["data"][0] - root.__array_interface__["data"][0], a)
+    return out
+
+
+def _layout(arrays, views=None):
+    """(table for the header, total payload length): each array 64-byte aligned; a view is
+    its root's index, byte offset and strides."""
     table, offset = [], 0
-    for a in arrays:
+    for i, a in enumerate(arrays):
+        if views and i in views:
+            j, off, v = views[i]
+            table.append({"dtype": v.dtype.str, "shape": list(v.shape), "view": j,
+                          "offset": int(off), "strides": [int(x) for x in v.strides]})
+            continue
         table.append({"dtype": a.dtype.str, "shape": list(a.shape), "offset": offset,
                       "nbytes": int(a.nbytes)})
         offset += -(-a.nbytes // _ALIGN) * _ALIGN
@@ -183,11 +205,14 @@ def _chunks(obj):
     """The file's bytes after the 64-byte prefix, as a sequence of buffers (no big copy)."""
     enc = _Encoder()
     tree = enc.encode(obj)
-    table, payload_len = _layout(enc.arrays)
+    views = _views(enc)
+    table, payload_len = _layout(enc.arrays, views)
     header = json.dumps({"format": "chaingrad", "version": FORMAT_VERSION, "tree": tree,
                          "arrays": table}, allow_nan=False, separators=(",", ":")).encode()
     chunks = [header, _pad(len(header))]
-    for a in enc.arrays:
+    for i, a in enumerate(enc.arrays):
+        if i in views:
+            continue
         chunks.append(memoryview(a.reshape(-1)).cast("B") if a.size else b"")
         chunks.append(_pad(a.nbytes))
     return len(header), payload_len, chunks
@@ -362,6 +387,9 @@ def _decode(node, arrays, tensors):
 def _arrays(buf, table, start, payload_len):
     out = []
     for i, entry in enumerate(table):
+        if "view" in entry:
+            out.append(None)  # made below, once every root is read
+            continue
         dtype, shape = entry["dtype"], tuple(int(s) for s in entry["shape"])
         off, nbytes = int(entry["offset"]), int(entry["nbytes"])
         if dtype not in _DTYPES:
@@ -375,6 +403,16 @@ def _arrays(buf, table, start, payload_len):
         if dt.byteorder == "<" and not np.little_endian:
             arr = arr.astype(dt.newbyteorder("="))
         out.append(arr)
+    for i, entry in enumerate(table):
+        if "view" in entry:
+            j = entry["view"]
+            if not isinstance(j, int) or not 0 <= j < len(out) or out[j] is None or \
+                    entry["dtype"] not in _DTYPES:
+                raise SerializationError(f"array {i} is a view of no stored array")
+            # np.ndarray checks that the window lies inside the root's bytes
+            out[i] = np.ndarray(tuple(int(s) for s in entry["shape"]), np.dtype(entry["dtype"]),
+                                buffer=out[j], offset=int(entry["offset"]),
+                                strides=tuple(int(s) for s in entry["strides"]))
     return out
 
 

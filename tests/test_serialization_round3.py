@@ -126,3 +126,56 @@ def test_optimizer_and_model_state_round_trip_through_a_path(tmp_path):
     assert opt2.param_groups[0]["lr"] == 0.01
     np.testing.assert_array_equal(opt2.state_dict()["state"][0]["exp_avg"].numpy(),
                                   opt.state_dict()["state"][0]["exp_avg"].numpy())
+
+
+def test_views_load_sharing_memory_as_torch():
+    def views(lib):
+        t = lib.arange(6.0)
+        return [t, t[1:4], t.view(2, 3), t[::2], t.view(2, 3).t(), t[1:].view(1, 5)]
+
+    got = {}
+    for lib in (torch, cg):
+        back = _rt(lib, views(lib))
+        back[0][1] = 50
+        back[0][2] = 70
+        got[lib.__name__] = [x.tolist() for x in back]
+    assert got["chaingrad"] == got["torch"]
+    alone = _rt(cg, [cg.arange(6.0)[2:]])[0]  # a view saved without its base: just its data
+    assert alone.tolist() == [2.0, 3.0, 4.0, 5.0]
+
+
+def _forge(obj, edit):
+    """A file holding ``obj`` whose header's array table is changed by ``edit``, with a valid
+    checksum (what only a hand-crafted file can be)."""
+    import hashlib
+    import json
+    import struct
+    from chaingrad import serialization as S
+    buf = io.BytesIO()
+    cg.save(obj, buf)
+    data = buf.getvalue()
+    magic, ver, res, hlen, plen, _ = S._PREFIX.unpack_from(data, 0)
+    header = json.loads(data[64:64 + hlen])
+    edit(header["arrays"])
+    new = json.dumps(header, separators=(",", ":")).encode()
+    payload = data[64 + hlen + (-hlen % 64):]
+    body = new + b"\x00" * (-len(new) % 64) + payload
+    head = S._PREFIX.pack(magic, ver, res, len(new), plen, b"\x00" * 32)
+    digest = hashlib.sha256(head[:32] + body).digest()
+    return S._PREFIX.pack(magic, ver, res, len(new), plen, digest) + body
+
+
+@pytest.mark.parametrize("edit", [
+    lambda a: a[1].update(offset=10 ** 6),           # outside the root's bytes
+    lambda a: a[1].update(strides=[8 * 10 ** 6]),
+    lambda a: a[1].update(view=1),                   # a view of itself
+    lambda a: a[1].update(view=7),
+    lambda a: a[1].update(dtype="|O"),
+])
+def test_forged_view_entries_are_refused(edit):
+    t = cg.arange(6.0)
+    data = _forge([t, t[1:4]], edit)
+    from chaingrad.serialization import SerializationError
+    with pytest.raises(SerializationError):
+        cg.load(io.BytesIO(data))
+    assert cg.load(io.BytesIO(_forge([t, t[1:4]], lambda a: None)))[1].tolist() == [1, 2, 3]
