@@ -168,7 +168,7 @@ class TensorExtra:
             best = np.where(take, cur, best)
             idx[..., j] = np.where(take[..., 0], j, idx[..., j - 1])
         idx = np.moveaxis(idx, -1, d) if self.ndim else idx.reshape(())
-        ind = _Tensor._wrap(np.ascontiguousarray(idx))
+        ind = _Tensor._wrap(np.ascontiguousarray(idx) if idx.ndim else idx.copy())
         vals = self.gather(d, ind) if self.ndim else self.clone()
         return getattr(_rt, "cum" + op)((vals, ind))
 

@@ -245,6 +245,16 @@ class TensorMisc:
 
     def msort(self): return self.sort(0)[0]
 
+    def adjoint(self): return self.transpose(-2, -1)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        from ._functions_more import unique
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        from ._functions_more import unique_consecutive
+        return unique_consecutive(self, return_inverse, return_counts, dim)
+
     def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         from ._functions_extra import quantile
         return quantile(self, q, dim, keepdim, interpolation=interpolation)

@@ -170,6 +170,10 @@ def movedim(x, source, destination):
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
                            f"should contain the same number of dims as destination ({dst} dims)")
+    if x.ndim == 0:  # only dim 0 / -1, and nothing moves
+        for d in src + dst:
+            _dim(d, 0)
+        return x.view(())
     src = [_dim(s, x.ndim) for s in src]
     dst = [_dim(s, x.ndim) for s in dst]
     order = [None] * x.ndim

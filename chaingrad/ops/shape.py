@@ -296,6 +296,10 @@ def sum_to(x, shape):
 
 
 def repeat(x, reps):
+    if any(r < 0 for r in reps):
+        shape = [r * n for r, n in zip(reps, (1,) * (len(reps) - x.ndim) + tuple(x.shape))]
+        neg = next(n for n in shape if n < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {shape}")
     if len(reps) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
@@ -475,6 +479,8 @@ def stack(tensors, dim=0):
 
 
 def narrow(x, dim, start, length):
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, x.ndim)
     size = x.shape[d]
     start = int(start.item() if isinstance(start, Tensor) else start)
@@ -491,6 +497,8 @@ def narrow(x, dim, start, length):
 
 
 def split(x, split_size_or_sections, dim=0):
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _dim(dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -519,6 +527,8 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = x.shape[_dim(dim, x.ndim)]
@@ -540,6 +550,12 @@ def gather(x, dim, index):
     idx = index._array if isinstance(index, Tensor) else xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if x.ndim == 0 and idx.ndim <= 1 and idx.size <= 1:  # a 0-d tensor: index 0 only
+        _dim(dim, 0)
+        if idx.size and int(idx.reshape(-1)[0]) != 0:
+            raise RuntimeError(f"index {int(idx.reshape(-1)[0])} is out of bounds for dimension "
+                               f"0 with size 1")
+        return Gather.apply(x.reshape(1), index=xp.zeros(1, np.int64), axis=0).reshape(idx.shape)
     if idx.ndim != x.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     d = _dim(dim, x.ndim)

@@ -299,3 +299,26 @@ def test_format_of_a_0d_tensor_is_its_number(spec):
     v = 3 if spec == "d" else 2.5
     assert format(cg.tensor(v), spec) == format(torch.tensor(v), spec)
     assert f"{cg.tensor([1.0, 2.0])}" == str(cg.tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("expr", [
+    "s.gather(0, m.tensor(0))", "s.movedim(0, 0)", "s.movedim(-1, 0)", "s.cummax(0)",
+    "y.flip(0, 1)", "y.flip(1)", "y.flip((0,))", "y.adjoint()", "y.unique()",
+    "m.tensor([3, 1, 3]).unique(return_counts=True)",
+    "m.tensor([1, 1, 2, 1]).unique_consecutive()"])
+def test_small_methods_match_torch(expr):
+    out = []
+    for m in (torch, cg):
+        out.append(eval(expr, {"m": m, "s": m.tensor(2.0), "y": m.arange(6).reshape(2, 3)}))  # noqa: S307
+    t, c = out
+    for a, b in (zip(t, c) if isinstance(t, tuple) else [(t, c)]):
+        _same(a, b)
+
+
+@pytest.mark.parametrize("expr", [
+    "y.repeat(-1, 1)", "y.tile(-1, 1)", "s.narrow(0, 0, 1)", "s.split(1)", "s.chunk(1)",
+    "y.flip(0, 0)", "s.gather(0, m.tensor(1))"])
+def test_shape_errors_are_runtime_errors(expr):
+    for m in (torch, cg):
+        with pytest.raises(RuntimeError):
+            eval(expr, {"m": m, "s": m.tensor(2.0), "y": m.arange(6).reshape(2, 3)})  # noqa: S307
