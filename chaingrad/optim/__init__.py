@@ -16,7 +16,7 @@ from .adam import Adam, AdamW
 from .rmsprop import RMSprop
 from .adagrad import Adagrad
 from .adadelta import Adadelta
-from .adam_variants import Adamax, NAdam, RAdam
+from .adam_variants import Adamax, NAdam, RAdam, SparseAdam
 from .rprop_asgd import Rprop, ASGD
 from .lbfgs import LBFGS
 from .adafactor import Adafactor
@@ -24,7 +24,7 @@ from .muon import Muon
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon",
+           "NAdam", "RAdam", "SparseAdam", "Rprop", "ASGD", "LBFGS", "Adafactor", "Muon",
            "lr_scheduler", "swa_utils"]
 
 

@@ -197,3 +197,26 @@ def _radam_kernel(theta, g, m, v, d, g2, lr, beta1, beta2, eps, wd, decoupled, m
         upd *= d
         upd *= rect
     theta -= upd
+
+
+class SparseAdam(Optimizer):
+    r"""PyTorch's Adam for *sparse* gradients (``nn.Embedding(sparse=True)``). chaingrad's
+    gradients are always dense, so, as PyTorch does for a dense gradient, ``step()`` refuses
+    them and points to :class:`Adam`; the constructor checks its arguments as PyTorch's.
+
+    Args: params, lr=1e-3 (> 0), betas=(0.9, 0.999), eps=1e-8 (> 0), maximize=False.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
+        _check_lr(lr)
+        _check(0.0 < lr, f"Invalid learning rate: {lr}")
+        _check(0.0 < eps, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, maximize=maximize))
+
+    def _update_group(self, group):
+        for p in group["params"]:
+            if p.grad is not None:
+                raise RuntimeError("SparseAdam does not support dense gradients, please "
+                                   "consider Adam instead")

@@ -241,3 +241,13 @@ def test_tensor_betas(name):
             (type(b).__name__, tuple(b.shape)) for b in opt.param_groups[0]["betas"]]
     _same(run)
     _same(lambda lib: getattr(lib.optim, name)([_p(lib)], betas=(lib.tensor(0.8), 0.9)))
+
+
+@pytest.mark.parametrize("kw", [dict(lr=0.0), dict(eps=0.0), dict(betas=(1.0, 0.9)), {}])
+def test_sparse_adam_arguments_and_dense_gradients(kw):
+    def run(lib):
+        a = lib.ones(2, requires_grad=True)
+        opt = lib.optim.SparseAdam([a], **kw)
+        a.grad = lib.ones(2)
+        opt.step()
+    _same(run)
