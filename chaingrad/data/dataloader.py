@@ -12,12 +12,16 @@ same order from the next batch: this is what makes a resumed training run bit-id
 """
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from ..backend import xp
 from .dataset import IterableDataset, _has_batch
 from ._workers import start_workers
 from .collate import default_collate, default_convert  # noqa: F401 (public here too)
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .. import random as _random
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 
 class _LoaderIter:
@@ -50,7 +54,7 @@ def _index(i):
     return int(i) if isinstance(i, xp.integer) else i
 
 
-class DataLoader:
+class DataLoader(Generic[_T_co]):
     """Iterate over a dataset in batches.
 
     Args:

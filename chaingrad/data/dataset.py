@@ -10,13 +10,16 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
+from typing import Generic, TypeVar
 
 from ..backend import xp
 from ..tensor import Tensor
 from .. import random as _random
 
+T_co = TypeVar("T_co", covariant=True)  # Dataset[T_co]: typed datasets, as torch's
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """An abstract map-style dataset: subclasses define ``__getitem__`` and ``__len__``.
 
     Example::
@@ -33,7 +36,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A dataset that is an iterable stream of samples (``__iter__``), with no indexing."""
 
     def __iter__(self):
@@ -108,7 +111,7 @@ def _has_batch(dataset) -> bool:
             getattr(cls, "__getitems__", None) is getattr(owner, "__getitems__", None))
 
 
-class Subset(Dataset):
+class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices`` (in that order)."""
 
     def __init__(self, dataset, indices):
@@ -140,7 +143,7 @@ class Subset(Dataset):
         return self.dataset._get_batch(mapped)
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """Several datasets one after another: index ``i`` goes to the dataset that holds it."""
 
     def __init__(self, datasets):

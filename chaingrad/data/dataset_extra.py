@@ -1,7 +1,11 @@
 """``ChainDataset``, ``StackDataset`` and ``get_worker_info``, as in ``torch.utils.data``."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from .dataset import Dataset, IterableDataset
+
+_T_stack = TypeVar("_T_stack")
 
 
 class ChainDataset(IterableDataset):
@@ -20,7 +24,7 @@ class ChainDataset(IterableDataset):
         return sum(len(d) for d in self.datasets)
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[_T_stack]):
     """Samples zipped from datasets of one length: ``StackDataset(a, b)[i] == (a[i], b[i])``,
     ``StackDataset(x=a, y=b)[i] == {'x': a[i], 'y': b[i]}``."""
 

@@ -6,12 +6,16 @@ current pass is kept (``epoch_seed``) so that a checkpoint can replay the same o
 """
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import numpy as np
 
 from .. import random as _random
 
+_T_co = TypeVar("_T_co", covariant=True)
 
-class Sampler:
+
+class Sampler(Generic[_T_co]):
     """Base class: an iterable of indices (or of index lists, for batch samplers)."""
 
     def __init__(self, data_source=None):

@@ -351,3 +351,26 @@ def test_manual_seed_returns_the_default_generator():
     a = cg.rand(3, generator=g)
     cg.manual_seed(4)
     assert cg.rand(3).tolist() == a.tolist()
+
+
+def test_typed_datasets_samplers_and_loaders_as_torch():
+    from typing import Tuple
+    for name in ("Dataset", "IterableDataset", "Sampler", "DataLoader", "TensorDataset",
+                 "Subset", "ConcatDataset", "StackDataset", "RandomSampler", "BatchSampler"):
+        outcome = []
+        for mod in (TD, CD):
+            try:
+                getattr(mod, name)[int]
+                outcome.append("ok")
+            except TypeError:
+                outcome.append("TypeError")
+        assert outcome[0] == outcome[1], name
+
+    class Typed(CD.Dataset[Tuple[cg.Tensor, int]]):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return cg.ones(2) * i, i
+
+    assert [b[1].tolist() for b in CD.DataLoader(Typed(), batch_size=2)] == [[0, 1], [2]]
