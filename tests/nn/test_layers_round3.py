@@ -84,3 +84,30 @@ def test_grad_fn_names_of_composed_functions():
     assert _names(cg, F) == _names(torch, TF)
     x = cg.ones(3, requires_grad=True)
     assert F.dropout(x, 0.0, training=False) is x  # an identity keeps its input's node
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int16", "float32", "bool", "uint8", "int64"])
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_class_index_targets_must_be_long_or_byte(fn, dtype):
+    x = np.random.default_rng(0).standard_normal((3, 4, 2))
+    t = np.array([[0, 1], [1, 0], [1, 1]]).astype(dtype)
+    te = _err(lambda: getattr(TF, fn)(torch.tensor(x), torch.tensor(t)))
+    assert _err(lambda: getattr(F, fn)(cg.tensor(x), cg.tensor(t))) == te
+    if te is None:
+        want = getattr(TF, fn)(torch.tensor(x), torch.tensor(t)).item()
+        assert abs(getattr(F, fn)(cg.tensor(x), cg.tensor(t)).item() - want) < 1e-12
+
+
+def test_one_hot_takes_int64_only():
+    for dtype in ("int32", "uint8"):
+        t = np.array([0, 2]).astype(dtype)
+        assert _err(lambda: F.one_hot(cg.tensor(t), 3)) == \
+            _err(lambda: TF.one_hot(torch.tensor(t), 3)) == "RuntimeError"
+
+
+def test_byte_targets_for_2d_input():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    t = np.array([0, 3, 1], dtype=np.uint8)
+    for fn in ("cross_entropy", "nll_loss"):
+        want = getattr(TF, fn)(torch.tensor(x), torch.tensor(t)).item()
+        assert abs(getattr(F, fn)(cg.tensor(x), cg.tensor(t)).item() - want) < 1e-12

@@ -87,8 +87,19 @@ def _check_same_size(input, target, name):  # noqa: A002
                       f"broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
+_TORCH_TYPE_NAMES = {"int32": "Int", "int16": "Short", "int8": "Char", "bool": "Bool",
+                     "float16": "Half", "float32": "Float", "float64": "Double",
+                     "bfloat16": "BFloat16"}
+
+
 def _class_rows(input, target):  # noqa: A002
     """(M, C) logits with the class dim last, and the (M,) int targets."""
+    name = target._array.dtype.name
+    if name not in ("int64", "uint8"):  # PyTorch takes Long or Byte class indices only
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{_TORCH_TYPE_NAMES.get(name, name)}")
+    if name == "uint8" and input.ndim > 2:  # PyTorch's spatial kernel: Long only
+        raise RuntimeError("expected scalar type Long but found Byte")
     if input.ndim == 1:
         return input.reshape(1, -1), target._array.reshape(-1).astype(xp.int64), ()
     c = input.shape[1]

@@ -152,7 +152,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
 def one_hot(tensor, num_classes=-1):
     """(*,) int64 class indices -> (*, num_classes) int64 with a 1 at each index."""
     t = tensor._array
-    if t.dtype.kind not in "iu":
+    if t.dtype != xp.int64:  # PyTorch takes int64 (Long) only
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if t.size and t.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
