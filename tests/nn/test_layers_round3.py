@@ -111,3 +111,23 @@ def test_byte_targets_for_2d_input():
     for fn in ("cross_entropy", "nll_loss"):
         want = getattr(TF, fn)(torch.tensor(x), torch.tensor(t)).item()
         assert abs(getattr(F, fn)(cg.tensor(x), cg.tensor(t)).item() - want) < 1e-12
+
+
+_ACTS = ["relu", "relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "hardswish",
+         "hardsigmoid", "hardtanh", "softplus", "logsigmoid", "softshrink", "hardshrink",
+         "leaky_relu", "glu", "threshold", "layer_norm", "dropout"]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("name", _ACTS)
+def test_activations_on_integer_and_bool_tensors(name, dtype):
+    extra = {"threshold": (0, 1), "layer_norm": ((2,),)}.get(name, ())
+    res = []
+    for M, Fn in ((torch, TF), (cg, F)):
+        x = M.tensor([[-1, 2], [3, -4]]) if dtype == "int64" else M.tensor([[True, False]] * 2)
+        try:
+            y = getattr(Fn, name)(x, *extra)
+            res.append(("ok", str(y.dtype).split(".")[-1], y.tolist()))
+        except Exception as e:  # noqa: BLE001 - the types and messages are compared
+            res.append((type(e).__name__, str(e)))
+    assert res[0] == res[1]

@@ -11,11 +11,22 @@ from ...ops import nn_ops
 from ._names import node_named
 
 
+# PyTorch's CPU kernel names and type names, for its "not implemented for" errors
+_KERNELS = {"elu": "elu_cpu", "selu": "elu_cpu", "celu": "elu_cpu", "gelu": "GeluKernelImpl",
+            "softshrink": "softshrink_check", "layer_norm": "LayerNormKernelImpl"}
+_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+               "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
+
+
 def _float(x, name):
+    """``x`` if it is a floating-point tensor; else PyTorch's NotImplementedError."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x._array.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{x.dtype.name}'")
+        kind = _TYPE_NAMES.get(x._array.dtype.name, x._array.dtype.name)
+        raise NotImplementedError(f"\"{_KERNELS.get(name, name + '_cpu')}\" not implemented "
+                                  f"for '{kind}'")
     return x
 
 
@@ -31,6 +42,8 @@ def _src(x, inplace):
 
 def relu(input, inplace=False):  # noqa: A002
     """relu(x) = max(x, 0);  d/dx = [x > 0]."""
+    if input._array.dtype == bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return input.relu_() if inplace else ew.relu(input)
 
 
@@ -98,6 +111,12 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
     """clamp(x, min_val, max_val); gradient 1 strictly between them."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._array.dtype == bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._array.dtype.kind in "iu":  # PyTorch clamps integer tensors, keeping the dtype
+        a = input._array
+        y = Tensor._wrap(a.clip(min_val, max_val).astype(a.dtype))
+        return input.copy_(y) if inplace else y
     y = nn_ops.Hardtanh.apply(_float(input, "hardtanh"), lo=min_val, hi=max_val)
     return _inplace(input, y) if inplace else y
 
@@ -132,6 +151,8 @@ def tanhshrink(input):  # noqa: A002
 @node_named("ThresholdBackward0")
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     """x where x > threshold, else ``value``."""
+    if input._array.dtype == bool:
+        _float(input, "threshold")
     y = ew.where(input > threshold, input, value)
     return _inplace(input, y) if inplace else y
 
@@ -149,7 +170,7 @@ def prelu(input, weight):  # noqa: A002
 @node_named("GluBackward0")
 def glu(input, dim=-1):  # noqa: A002
     """a * sigmoid(b) for the two halves a, b of ``input`` along ``dim``."""
-    a, b = input.chunk(2, dim)
+    a, b = _float(input, "glu").chunk(2, dim)
     return a * b.sigmoid()
 
 

@@ -19,6 +19,11 @@ def _check_p(p):
 
 
 def _dropout_with_mask(input, p, mask_shape, inplace):  # noqa: A002
+    if input._array.dtype.kind not in "fc":
+        from .activation import _TYPE_NAMES
+        name = input._array.dtype.name
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_TYPE_NAMES.get(name, name)}")
     if p == 1.0:
         y = input * 0.0
     else:

@@ -74,6 +74,8 @@ def _normalized_shape(input, normalized_shape):  # noqa: A002
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
     """Normalise over the last dims (``normalized_shape``) of each sample:
     y = (x - mean) / sqrt(var + eps) * w + b (biased variance)."""
+    from .activation import _float
+    _float(input, "layer_norm")
     normalized_shape, k = _normalized_shape(input, normalized_shape)
     w = weight if weight is not None else _const(normalized_shape, 1.0, input)
     b = bias if bias is not None else _const(normalized_shape, 0.0, input)

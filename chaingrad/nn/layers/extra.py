@@ -13,6 +13,7 @@ from ...tensor import Tensor
 from ...ops.shape import pad as _pad
 from ...ops import elementwise as ew
 from .._functional._names import node_named
+from .._functional.activation import _float
 
 
 class _PadNd(Module):
@@ -225,12 +226,14 @@ class AdaptiveMaxPool2d(Module):
 @node_named("SoftshrinkBackward0")
 def softshrink(x, lambd=0.5):
     """x - lambda above lambda, x + lambda below -lambda, 0 between."""
+    _float(x, "softshrink")
     return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
 
 
 @node_named("HardshrinkBackward0")
 def hardshrink(x, lambd=0.5):
     """x where |x| > lambda, else 0."""
+    _float(x, "hardshrink")
     return ew.where((x > lambd) | (x < -lambd), x, 0.0)
 
 
@@ -238,7 +241,7 @@ def hardshrink(x, lambd=0.5):
 def celu(x, alpha=1.0):
     """max(0, x) + min(0, alpha (e^(x / alpha) - 1)); slope 1 at 0 (PyTorch's, from the
     exponential side)."""
-    pos = Tensor._wrap(x._array > 0)
+    pos = Tensor._wrap(_float(x, "celu")._array > 0)
     neg = ew.where(pos, Tensor._wrap(xp.zeros((), dtype=x._array.dtype)), x)
     return ew.where(pos, x, alpha * (neg / alpha).expm1())
 
