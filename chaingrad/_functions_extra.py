@@ -76,12 +76,12 @@ def argwhere(input):  # noqa: A002
 
 def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
     """input + value * tensor1 * tensor2."""
-    return input + value * tensor1 * tensor2
+    return input.addcmul(tensor1, tensor2, value=value)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
     """input + value * tensor1 / tensor2."""
-    return input + value * tensor1 / tensor2
+    return input.addcdiv(tensor1, tensor2, value=value)
 
 
 def lerp(input, end, weight):  # noqa: A002

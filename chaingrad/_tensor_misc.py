@@ -247,6 +247,16 @@ class TensorMisc:
 
     def adjoint(self): return self.transpose(-2, -1)
 
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """self + value * tensor1 * tensor2."""
+        prod = tensor1 * tensor2
+        return self + (prod if value == 1 else prod * value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """self + value * tensor1 / tensor2."""
+        q = tensor1 / tensor2
+        return self + (q if value == 1 else q * value)
+
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
         from ._functions_more import unique
         return unique(self, sorted, return_inverse, return_counts, dim)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import xp
-from ..autograd.function import Op
+from ..autograd.function import Op, backward_named
 from ..tensor import Tensor
 
 
@@ -261,6 +261,8 @@ def pow(base, exponent):  # noqa: A001
               and not isinstance(exponent, bool) and exponent < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return PowScalar.apply(base, p=exponent)
+    if not isinstance(base, Tensor):  # scalar ** tensor: PyTorch's PowBackward2
+        return backward_named(_binary(Pow, base, exponent, "pow"), "PowBackward2")
     return _binary(Pow, base, exponent, "pow")
 
 

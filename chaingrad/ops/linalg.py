@@ -84,12 +84,7 @@ def outer(a, b):
     for name, t in (("self", a), ("vec2", b)):
         if t.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
-    if a._array.dtype != b._array.dtype:  # outer is a product: it promotes, as a * b does
-        a, b = _promote(a, b)
-        if a._array.dtype != b._array.dtype:
-            dt = np.result_type(a._array.dtype, b._array.dtype)
-            a, b = a.to(dt), b.to(dt)
-    return matmul(a.reshape(-1, 1), b.reshape(1, -1))
+    return a.reshape(-1, 1) * b.reshape(1, -1)  # a product: it promotes, as a * b does
 
 
 class Einsum(Op):
