@@ -133,9 +133,11 @@ class TensorExtra:
 
     # -- order statistics (values, indices) -----------------------------------------------------
     def kthvalue(self, k, dim=-1, keepdim=False):
-        v, i = self.sort(dim)
         d = dim % max(self.ndim, 1)
         n = self.shape[d] if self.ndim else 1
+        if n == 0:
+            raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+        v, i = self.sort(dim)
         if not 1 <= k <= n:
             raise RuntimeError("kthvalue(): selected number k out of range for dimension")
         if self.ndim == 0:
@@ -146,12 +148,32 @@ class TensorExtra:
         return _rt.kthvalue((v, i))
 
     def median(self, dim=None, keepdim=False):
-        """The lower median (PyTorch's: no averaging); with ``dim`` a (values, indices) pair."""
+        """The lower median (PyTorch's: no averaging); NaN where the values hold a NaN (its
+        index then that of the first NaN); with ``dim`` a (values, indices) pair."""
+        nan = self._array.dtype.kind == "f"
         if dim is None:
             flat = self.reshape(-1)
+            if flat.numel() == 0:
+                return _Tensor._wrap(np.array(np.nan, dtype=self._array.dtype))
+            if nan and np.isnan(flat._array).any():
+                return flat[int(np.argmax(np.isnan(flat._array)))]
             return flat.kthvalue((flat.numel() + 1) // 2, 0)[0]
         n = self.shape[dim % self.ndim] if self.ndim else 1
-        return _rt.median(self.kthvalue((n + 1) // 2, dim, keepdim))
+        if n == 0:
+            raise IndexError(f"median(): Expected reduction dim {dim % self.ndim} to have "
+                             f"non-zero size.")
+        v, i = self.kthvalue((n + 1) // 2, dim, True)
+        if nan and self.ndim and np.isnan(self._array).any():
+            d = dim % self.ndim
+            has = np.isnan(self._array).any(axis=d, keepdims=True)
+            first = np.expand_dims(np.argmax(np.isnan(self._array), axis=d), d)
+            idx = np.where(has, first, i._array).astype(np.int64)
+            i = _Tensor._wrap(idx)
+            v = self.gather(d, i)
+        if not keepdim and self.ndim:
+            d = dim % self.ndim
+            v, i = v.squeeze(d), i.squeeze(d)
+        return _rt.median((v, i))
 
     def _cum_extreme(self, dim, op):
         d = dim % max(self.ndim, 1)

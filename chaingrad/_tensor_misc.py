@@ -108,6 +108,8 @@ class TensorMisc:
         if self.ndim == 0:
             return _ValuesIndices((self.clone(), _const(np.zeros((), dtype=np.int64))))
         d = dim % self.ndim
+        if self.shape[d] == 0:
+            raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
         a = np.moveaxis(self._array, d, -1)
         rows = a.reshape(-1, a.shape[-1])
         idx = np.empty(rows.shape[0], dtype=np.int64)
@@ -246,6 +248,14 @@ class TensorMisc:
     def msort(self): return self.sort(0)[0]
 
     def adjoint(self): return self.transpose(-2, -1)
+
+    def bincount(self, weights=None, minlength=0):
+        from ._functions_more import bincount
+        return bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):  # noqa: A002
+        from ._functions_more import histc
+        return histc(self, bins, min, max)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         """self + value * tensor1 * tensor2."""

@@ -343,3 +343,26 @@ def test_node_names_and_gradients_match_torch(expr):
     assert res[1][0] == res[0][0]
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-12)
     np.testing.assert_allclose(res[1][2], res[0][2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("expr", [
+    "n.median(1)", "n.median()", "n.median(0, keepdim=True)", "m.median(n, 1)",
+    "i.bincount()", "i.bincount(minlength=10)", "i.bincount(weights=m.ones(4, dtype=m.float64))",
+    "i.float().histc(4, 0, 8)", "e.median()"])
+def test_median_nan_and_counting_methods_match_torch(expr):
+    out = []
+    for m in (torch, cg):
+        env = {"m": m, "n": m.tensor([[1.0, float("nan"), 3.0], [2.0, 2.0, 0.0]]),
+               "i": m.tensor([5, 2, 7, 2]), "e": m.zeros(2, 0)}
+        out.append(eval(expr, env))  # noqa: S307
+    t, c = out
+    for a, b in (zip(t, c) if isinstance(t, tuple) else [(t, c)]):
+        assert str(b.dtype).split(".")[-1] == str(a.dtype).split(".")[-1]
+        np.testing.assert_array_equal(b.numpy(), a.numpy())
+
+
+@pytest.mark.parametrize("expr", ["e.kthvalue(1, 1)", "e.mode(1)", "e.median(1)"])
+def test_reducing_an_empty_dim_raises_index_error(expr):
+    for m in (torch, cg):
+        with pytest.raises(IndexError):
+            eval(expr, {"e": m.zeros(2, 0)})  # noqa: S307
