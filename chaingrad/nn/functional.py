@@ -36,8 +36,17 @@ from ._functional.misc import (dropout, dropout1d, dropout2d, dropout3d, alpha_d
                                feature_alpha_dropout, embedding, one_hot, normalize,
                                cosine_similarity, pairwise_distance, interpolate)
 from .layers.extra import (pixel_shuffle, pixel_unshuffle, adaptive_max_pool2d, softshrink,
-                           hardshrink, celu)
-from ..ops.shape import pad
+                           hardshrink, celu, celu_)
+from ..ops.shape import pad as _pad
+
+
+def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's names
+    """Pad the last ``len(pad) // 2`` dims of ``input``: ``pad = (left, right, top, bottom,
+    ...)``; ``mode`` 'constant' (``value``, default 0), 'reflect', 'replicate' or 'circular'.
+
+        y = F.pad(x, (1, 1, 2, 0), mode="constant", value=0.0)
+    """
+    return _pad(input, pad, mode, value)
 
 
 def __getattr__(name):

@@ -131,3 +131,40 @@ def test_activations_on_integer_and_bool_tensors(name, dtype):
         except Exception as e:  # noqa: BLE001 - the types and messages are compared
             res.append((type(e).__name__, str(e)))
     assert res[0] == res[1]
+
+
+def test_functional_keyword_names_as_pytorch():
+    x = cg.randn(1, 4, 6, 6)
+    F.pad(input=x, pad=(1, 1), mode="constant", value=0.0)
+    F.one_hot(input=cg.tensor([1, 0]), num_classes=3)
+    F.celu(input=x, alpha=0.5, inplace=False)
+    F.softshrink(input=x, lambd=0.3)
+    F.hardshrink(input=x, lambd=0.3)
+    F.pixel_shuffle(input=x, upscale_factor=2)
+    F.pixel_unshuffle(input=x, downscale_factor=2)
+    F.adaptive_max_pool2d(input=x, output_size=2, return_indices=False)
+    y = x.clone()
+    assert F.celu_(y) is y and np.allclose(y.numpy(), F.celu(x).numpy())
+    assert len(list(cg.nn.Sequential(cg.nn.ReLU()).modules(remove_duplicate=False))) == 2
+
+
+def test_instance_norm_bias_flag():
+    for M in (cg, torch):
+        m = M.nn.InstanceNorm1d(3, affine=True, bias=False)
+        assert m.bias is None and [n for n, _ in m.named_parameters()] == ["weight"]
+    assert repr(cg.nn.InstanceNorm1d(3, affine=True, bias=False)) == \
+        repr(torch.nn.InstanceNorm1d(3, affine=True, bias=False))
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv_transpose1d"])
+@pytest.mark.parametrize("xs,ws", [((2, 6, 6), (2, 2, 3)), ((6, 6), (2, 2, 3)),
+                                   ((2, 2, 6), (2, 2, 9))])
+def test_conv1d_errors_name_1d_shapes(name, xs, ws):
+    if name == "conv_transpose1d" and ws[-1] > xs[-1]:
+        return  # a transposed convolution takes a kernel longer than its input
+    msgs = []
+    for M, Fn in ((torch, TF), (cg, F)):
+        with pytest.raises(RuntimeError) as e:
+            getattr(Fn, name)(M.ones(*xs), M.ones(*ws))
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

@@ -1,12 +1,21 @@
 """1-D convolution and pooling as their 2-D versions on a height-1 image (N, C, 1, L)."""
 from __future__ import annotations
 
+import re
+
 from .conv import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d
 from ._names import node_named
 
 
 def _one(v):
     return int(v[0]) if isinstance(v, (tuple, list)) else int(v)
+
+
+def _shapes_1d(err):
+    """conv2d's error about the lifted (N, C, 1, L) tensors, told in 1-D shapes."""
+    msg = re.sub(r"\[(\d+), (\d+), 1, (\d+)\]", r"[\1, \2, \3]", str(err))
+    msg = re.sub(r"\(1 x (\d+)\)", r"(\1)", msg)
+    return type(err)(msg)
 
 
 def _lift(x, fn):
@@ -20,8 +29,11 @@ def _lift(x, fn):
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k) -> (N, O, Lo)."""
     pad = padding if isinstance(padding, str) else (0, _one(padding))
-    y = conv2d(_lift(input, "conv1d"), weight.unsqueeze(2), bias, (1, _one(stride)), pad,
-               (1, _one(dilation)), groups)
+    try:
+        y = conv2d(_lift(input, "conv1d"), weight.unsqueeze(2), bias, (1, _one(stride)), pad,
+                   (1, _one(dilation)), groups)
+    except RuntimeError as e:
+        raise _shapes_1d(e) from None
     return y.squeeze(-2)
 
 
@@ -66,7 +78,10 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """1-D transposed convolution: input (N, Cin, L), weight (Cin, Cout/groups, k) ->
     (N, Cout, (L - 1) s - 2p + d (k - 1) + output_padding + 1)."""
     from .conv import conv_transpose2d
-    y = conv_transpose2d(_lift(input, "conv_transpose1d"), weight.unsqueeze(2), bias,
-                         (1, _one(stride)), (0, _one(padding)), (0, _one(output_padding)),
-                         groups, (1, _one(dilation)))
+    try:
+        y = conv_transpose2d(_lift(input, "conv_transpose1d"), weight.unsqueeze(2), bias,
+                             (1, _one(stride)), (0, _one(padding)), (0, _one(output_padding)),
+                             groups, (1, _one(dilation)))
+    except RuntimeError as e:
+        raise _shapes_1d(e) from None
     return y.squeeze(-2)

@@ -154,9 +154,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
                                   padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(input, num_classes=-1):  # noqa: A002 - PyTorch's name
     """(*,) int64 class indices -> (*, num_classes) int64 with a 1 at each index."""
-    t = tensor._array
+    t = input._array
     if t.dtype != xp.int64:  # PyTorch takes int64 (Long) only
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if t.size and t.min() < 0:

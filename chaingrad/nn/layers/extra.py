@@ -61,7 +61,8 @@ CircularPad3d = _pad_layer("CircularPad3d", "circular", 3)
 
 class _InstanceNorm(Module):
     """Normalise each (sample, channel) over its spatial dims. Args: num_features,
-    eps=1e-5, momentum=0.1, affine=False, track_running_stats=False (PyTorch's defaults).
+    eps=1e-5, momentum=0.1, affine=False, track_running_stats=False (PyTorch's defaults),
+    keyword-only bias=True (with ``affine``, False leaves the shift out).
 
     With ``track_running_stats=True`` the layer keeps ``running_mean`` / ``running_var`` (and
     ``num_batches_tracked``, never advanced, as PyTorch) updated in training from the batch
@@ -70,14 +71,15 @@ class _InstanceNorm(Module):
     _version = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
-                 track_running_stats=False, device=None, dtype=None):
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = _empty_param((num_features,), dtype, device) if affine else None
-        self.bias = _empty_param((num_features,), dtype, device) if affine else None
+        self.bias = _empty_param((num_features,), dtype, device) if affine and bias else None
         if affine:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
         from .normalization import _register_running_stats
         from ... import backend
@@ -123,8 +125,9 @@ def _check_3d(x, name):
 
 
 @node_named("PixelShuffleBackward0")
-def pixel_shuffle(x, r):
+def pixel_shuffle(input, upscale_factor):  # noqa: A002 - PyTorch's argument names
     """(*, C r^2, H, W) -> (*, C, H r, W r) (any number of leading dims, as PyTorch)."""
+    x, r = input, upscale_factor
     _check_3d(x, "pixel_shuffle")
     *lead, c, h, w = x.shape
     if c % (r * r):
@@ -137,8 +140,9 @@ def pixel_shuffle(x, r):
 
 
 @node_named("PixelUnshuffleBackward0")
-def pixel_unshuffle(x, r):
+def pixel_unshuffle(input, downscale_factor):  # noqa: A002
     """(*, C, H r, W r) -> (*, C r^2, H, W)."""
+    x, r = input, downscale_factor
     _check_3d(x, "pixel_unshuffle")
     *lead, c, h, w = x.shape
     for name, n, d in (("height", h, -2), ("width", w, -1)):
@@ -181,9 +185,10 @@ class PixelUnshuffle(Module):
 
 
 @node_named("AdaptiveMaxPool2DBackward0")
-def adaptive_max_pool2d(x, output_size, return_indices=False):
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     """Max over PyTorch's adaptive bins [floor(i H / Ho), ceil((i + 1) H / Ho)); the gradient
     goes to the first maximum of each bin (indices into the flattened H x W plane)."""
+    x = input
     oh, ow = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     h, w = x.shape[-2], x.shape[-1]
     oh, ow = (h if oh is None else oh), (w if ow is None else ow)
@@ -224,26 +229,34 @@ class AdaptiveMaxPool2d(Module):
 
 
 @node_named("SoftshrinkBackward0")
-def softshrink(x, lambd=0.5):
+def softshrink(input, lambd=0.5):  # noqa: A002
     """x - lambda above lambda, x + lambda below -lambda, 0 between."""
+    x = input
     _float(x, "softshrink")
     return ew.where(x > lambd, x - lambd, ew.where(x < -lambd, x + lambd, 0.0))
 
 
 @node_named("HardshrinkBackward0")
-def hardshrink(x, lambd=0.5):
+def hardshrink(input, lambd=0.5):  # noqa: A002
     """x where |x| > lambda, else 0."""
+    x = input
     _float(x, "hardshrink")
     return ew.where((x > lambd) | (x < -lambd), x, 0.0)
 
 
 @node_named("CeluBackward0")
-def celu(x, alpha=1.0):
+def celu(input, alpha=1.0, inplace=False):  # noqa: A002
     """max(0, x) + min(0, alpha (e^(x / alpha) - 1)); slope 1 at 0 (PyTorch's, from the
     exponential side)."""
+    x = input.clone() if inplace and input.requires_grad else input
     pos = Tensor._wrap(_float(x, "celu")._array > 0)
     neg = ew.where(pos, Tensor._wrap(xp.zeros((), dtype=x._array.dtype)), x)
-    return ew.where(pos, x, alpha * (neg / alpha).expm1())
+    y = ew.where(pos, x, alpha * (neg / alpha).expm1())
+    return input.copy_(y) if inplace else y
+
+
+def celu_(input, alpha=1.0):  # noqa: A002
+    return celu(input, alpha, inplace=True)
 
 
 class Softshrink(Module):
@@ -276,7 +289,7 @@ class CELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):  # noqa: A002
-        return celu(input, self.alpha)
+        return celu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
