@@ -296,3 +296,11 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  
 
 
 __all__ += ["isin", "block_diag", "quantile", "nanquantile"]
+
+
+def cross(input, other, dim=None):  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (the first dim of size 3 when None)."""
+    return input.cross(other, dim)
+
+
+__all__ += ["cross"]

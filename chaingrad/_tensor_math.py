@@ -23,84 +23,8 @@ def _bind(tensor_cls, elementwise, reduce, shape, linalg, inplace, select, shape
     _ew, _red, _shp, _la, _inplace, _sel = elementwise, reduce, shape, linalg, inplace, select
     _shape_args = shape_args
     _binary, _Add, _Mul = elementwise._binary, elementwise.Add, elementwise.Mul
-    # NumPy's keyword spellings PyTorch accepts too: x.sum(axis=0, keepdims=True)
-    for name in _NUMPY_KEYWORDS:
-        if name in TensorMath.__dict__:
-            setattr(TensorMath, name, _numpy_keywords(TensorMath.__dict__[name]))
-        for module in (reduce, shape, select):
-            fn = module.__dict__.get(name)
-            if callable(fn) and not getattr(fn, "_numpy_keywords", False):
-                setattr(module, name, _numpy_keywords(fn))
-
-    for name, node in _NODE_NAMES.items():
-        method = getattr(tensor_cls, name, None)
-        if method is not None and not getattr(method, "_node_named", False):
-            setattr(tensor_cls, name, _named(method, node))
-        for module in (reduce, shape, select):
-            fn = module.__dict__.get(name)
-            if callable(fn) and not getattr(fn, "_node_named", False):
-                setattr(module, name, _named(fn, node))
-
-
-def _dim_given(args, kw):
-    return len(args) > 1 and args[1] is not None or kw.get("dim") is not None
-
-
-# PyTorch's node names for functions composed here from other ops (the name goes on the node
-# that made the result; gradients are those of the composition). A callable picks by the call.
-_NODE_NAMES = {
-    "sort": "SortBackward0", "topk": "TopkBackward0", "kthvalue": "KthvalueBackward0",
-    "cummax": "CummaxBackward0", "cummin": "CumminBackward0", "msort": "SortBackward0",
-    "index_select": "IndexSelectBackward0", "roll": "RollBackward0",
-    "masked_fill": "MaskedFillBackward0", "cumprod": "CumprodBackward0",
-    "tril": "TrilBackward0", "triu": "TriuBackward0", "trace": "TraceBackward0",
-    "diagonal": "DiagonalBackward0", "fmax": "FmaxBackward0", "fmin": "FminBackward0",
-    "atan2": "Atan2Backward0", "arctan2": "Atan2Backward0", "hypot": "HypotBackward0",
-    "xlogy": "XlogyBackward0", "nan_to_num": "NanToNumBackward0", "unfold": "UnfoldBackward0",
-    "addcmul": "AddcmulBackward0", "addcdiv": "AddcdivBackward0",
-    "median": lambda a, kw: "MedianBackward1" if _dim_given(a, kw) else "MedianBackward0",
-    "prod": lambda a, kw: "ProdBackward1" if _dim_given(a, kw) else "ProdBackward0",
-    "lerp": lambda a, kw: ("LerpBackward1" if isinstance(a[2] if len(a) > 2 else
-                                                         kw.get("weight"), Tensor)
-                           else "LerpBackward0"),
-}
-
-
-def _named(fn, node):
-    """``fn`` whose result's graph node carries PyTorch's name ``node`` (for a tuple result,
-    the node of its first tensor). An input returned unchanged keeps its own node's name."""
-    def wrapper(*args, **kw):
-        out = fn(*args, **kw)
-        t = out[0] if isinstance(out, tuple) else out
-        g = getattr(t, "grad_fn", None)
-        if g is not None and not any(getattr(a, "grad_fn", None) is g for a in args):
-            g.backward_name = node if isinstance(node, str) else node(args, kw)
-        return out
-    wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
-    wrapper.__doc__, wrapper.__wrapped__ = fn.__doc__, fn
-    wrapper._node_named = True
-    wrapper._numpy_keywords = getattr(fn, "_numpy_keywords", False)
-    return wrapper
-
-
-_NUMPY_KEYWORDS = ("sum mean prod max min amax amin argmax argmin std var all any cumsum "
-                   "cumprod logsumexp norm softmax log_softmax var_mean std_mean cat concat "
-                   "stack squeeze unsqueeze").split()
-
-
-def _numpy_keywords(fn):
-    """``fn`` also taking NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``."""
-    def wrapper(*args, **kw):
-        if kw:
-            if "axis" in kw:
-                kw["dim"] = kw.pop("axis")
-            if "keepdims" in kw:
-                kw["keepdim"] = kw.pop("keepdims")
-        return fn(*args, **kw)
-    wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
-    wrapper.__doc__, wrapper.__wrapped__ = fn.__doc__, fn
-    wrapper._numpy_keywords = True
-    return wrapper
+    from . import _tensor_aliases  # keyword spellings, node names, small aliases
+    _tensor_aliases.install(tensor_cls, reduce, shape, select)
 
 
 class TensorMath:

@@ -366,3 +366,33 @@ def test_reducing_an_empty_dim_raises_index_error(expr):
     for m in (torch, cg):
         with pytest.raises(IndexError):
             eval(expr, {"e": m.zeros(2, 0)})  # noqa: S307
+
+
+@pytest.mark.parametrize("expr", [
+    "x.subtract(1)", "x.aminmax()", "x.aminmax(dim=1)", "x.argwhere()", "x.broadcast_to((2, 2, 3))",
+    "v.dist(w)", "x.rot90()", "x.nanquantile(0.5)", "p.multinomial(1)", "p.bernoulli()",
+    "v.vdot(w)", "v.ger(w)", "x.diagflat()", "v.cross(w, dim=0)", "m.cross(v[None], w[None], dim=1)",
+    "x.split_with_sizes([1, 2], 1)", "x.narrow_copy(1, 0, 2)", "x.new(2, 3).zero_()", "x.new([1, 2])",
+    "x.new()"])
+def test_alias_methods_match_torch(expr):
+    out = []
+    for m in (torch, cg):
+        env = {"m": m, "x": m.arange(6.0).reshape(2, 3), "v": m.tensor([1.0, 2.0, 3.0]),
+               "w": m.tensor([0.0, 1.0, -1.0]), "p": m.tensor([0.0, 1.0, 0.0])}
+        out.append(eval(expr, env))  # noqa: S307
+    t, c = out
+    for a, b in (zip(t, c) if isinstance(t, tuple) else [(t, c)]):
+        _same(a, b)
+
+
+@pytest.mark.parametrize("stmt", [
+    "v.subtract_(1)", "v.eq_(2)", "v.gt_(1.5)", "v.le_(m.tensor(2.))", "v.clip_(0, 2)",
+    "v.true_divide_(2)", "v.multiply_(3)", "v.fix_()"])
+def test_inplace_aliases_match_torch(stmt):
+    out = []
+    for m in (torch, cg):
+        v = m.tensor([1.0, 2.0, 3.0])
+        r = eval(stmt, {"m": m, "v": v})  # noqa: S307
+        assert r is v
+        out.append(v)
+    _same(*out)
