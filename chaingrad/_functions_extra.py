@@ -304,3 +304,8 @@ def cross(input, other, dim=None):  # noqa: A002
 
 
 __all__ += ["cross"]
+
+from . import _functions_round3 as _r3  # noqa: E402
+from ._functions_round3 import *  # noqa: E402,F401,F403
+
+__all__ += list(_r3.__all__)

@@ -13,7 +13,7 @@ as Python's named tuples.
 from __future__ import annotations
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax",
-           "cummin", "aminmax"]
+           "cummin", "aminmax", "histogram"]
 
 
 def _make(name, fields):
@@ -53,3 +53,4 @@ mode = _make("mode", _VI)
 cummax = _make("cummax", _VI)
 cummin = _make("cummin", _VI)
 aminmax = _make("aminmax", ("min", "max"))
+histogram = _make("histogram", ("hist", "bin_edges"))
