@@ -1,8 +1,12 @@
-"""``chaingrad.nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``chaingrad.nn.utils``: gradient clipping, parameter/vector conversion, conv/linear +
+BatchNorm fusion, weight normalisation, packed sequences (``nn.utils.rnn``)."""
 from __future__ import annotations
 
 from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,
+                     fuse_linear_bn_weights)
+from .weight_norm import weight_norm, remove_weight_norm
 
 clip_grad_norm = clip_grad_norm_  # PyTorch's deprecated alias
 
