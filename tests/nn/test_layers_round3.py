@@ -168,3 +168,20 @@ def test_conv1d_errors_name_1d_shapes(name, xs, ws):
             getattr(Fn, name)(M.ones(*xs), M.ones(*ws))
         msgs.append(str(e.value))
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("Linear", (-1, 2), {}), ("Embedding", (5, 3), {"_weight": "2x2"}),
+    ("EmbeddingBag", (5, 3), {"_weight": "2x2"}), ("LSTM", (0, 3), {}),
+    ("GRU", (3, 4), {"proj_size": 2}), ("RNN", (3, 4), {"proj_size": 0}),
+    ("RNN", (3, 4), {"foo": 0}), ("Bilinear", (0, 1, 1), {})])
+def test_constructor_errors(name, args, kwargs):
+    res = []
+    for M in (torch, cg):
+        kw = {k: (M.ones(2, 2) if v == "2x2" else v) for k, v in kwargs.items()}
+        try:
+            getattr(M.nn, name)(*args, **kw)
+            res.append(None)
+        except Exception as e:  # noqa: BLE001 - the types and messages are compared
+            res.append((type(e).__name__, str(e)))
+    assert res[0] == res[1] and res[0] is not None

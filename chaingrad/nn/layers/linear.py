@@ -14,6 +14,10 @@ def _empty_param(shape, dtype=None, device=None):
     """An uninitialised float Parameter (filled by ``reset_parameters``)."""
     if device is not None and str(backend.Device(device)) != "cpu":
         raise RuntimeError(f"device {device!r} is not available (chaingrad runs on cpu)")
+    neg = [d for d in shape if d < 0]
+    if neg:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg[0]}: "
+                           f"{list(shape)}")
     npd = backend.np_dtype(dtype) or backend.default_float_dtype()
     return Parameter(xp.empty(shape, dtype=npd))
 
@@ -84,6 +88,8 @@ class Bilinear(Module):
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
                  dtype=None):
         super().__init__()
+        if in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features={in1_features})")
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,

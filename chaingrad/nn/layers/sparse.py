@@ -41,9 +41,8 @@ class Embedding(Module):
             self.weight.requires_grad_(not _freeze)
             self.reset_parameters()
         else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError("Shape of weight does not match num_embeddings and "
-                                 "embedding_dim")
+            assert tuple(_weight.shape) == (num_embeddings, embedding_dim), \
+                "Shape of weight does not match num_embeddings and embedding_dim"
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
@@ -104,6 +103,8 @@ class EmbeddingBag(Module):
             self.weight = _empty_param((num_embeddings, embedding_dim), dtype, device)
             self.reset_parameters()
         else:
+            assert tuple(_weight.shape) == (num_embeddings, embedding_dim), \
+                "Shape of weight does not match num_embeddings and embedding_dim"
             self.weight = Parameter(_weight)
 
     def reset_parameters(self):
