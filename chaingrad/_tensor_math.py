@@ -354,7 +354,12 @@ class TensorMath:
     multiply = mul
     divide = div
     def where(self, condition, other): return _ew.where(condition, self, other)
-    def masked_fill(self, mask, value): return _ew.where(mask, value, self)
+    def masked_fill(self, mask, value):
+        if not isinstance(value, Tensor):  # the value takes this tensor's dtype (PyTorch)
+            value = Tensor._wrap(xp.asarray(value).astype(self._array.dtype))
+        elif value._array.dtype != self._array.dtype:
+            value = value.to(self.dtype)
+        return _ew.where(mask, value, self)
     def masked_fill_(self, mask, value):
         if not isinstance(value, Tensor):  # the value takes this tensor's dtype (PyTorch)
             value = Tensor._wrap(xp.asarray(value).astype(self._array.dtype))

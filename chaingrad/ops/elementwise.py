@@ -376,9 +376,19 @@ def clamp(x, min=None, max=None):  # noqa: A002
             and any(isinstance(v, float) for v in (min, max))):
         x = _float_input(x)  # float bounds on an integer tensor: the default float dtype
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        lo = as_tensor_operand(-np.inf if min is None else min, x)
-        hi = as_tensor_operand(np.inf if max is None else max, x)
-        return ClampTensor.apply(x, lo.to(x.dtype), hi.to(x.dtype))
+        for bound in (min, max):  # the result takes the promoted dtype of x and the bounds
+            if bound is not None:
+                x, b = _operands(x, bound)
+                if b._array.dtype != x._array.dtype:  # one kind, one rank: the wider
+                    x = x.to(np.result_type(x._array.dtype, b._array.dtype))
+        dt = x._array.dtype
+        info = np.finfo(dt) if dt.kind == "f" else (np.iinfo(dt) if dt.kind in "iu" else None)
+        lo_fill, hi_fill = ((-np.inf, np.inf) if dt.kind == "f" else
+                            (info.min, info.max) if info is not None else (False, True))
+        lo = as_tensor_operand(lo_fill if min is None else min, x)
+        hi = as_tensor_operand(hi_fill if max is None else max, x)
+        return backward_named(ClampTensor.apply(x, lo.to(x.dtype), hi.to(x.dtype)),
+                              "ClampBackward0")  # PyTorch's name for tensor bounds
     return Clamp.apply(x, lo=min, hi=max)
 
 

@@ -430,3 +430,33 @@ def test_cov_gradient_matches_torch():
         (m.cov(x) ** 2).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("expr", [
+    "m.clamp(i, min=i)", "m.clamp(i, min=f)", "m.clamp(i, si)", "m.clamp(i, sd)",
+    "m.clamp(i32, max=si)", "m.clamp(f, min=d)", "m.clamp(h, min=f)", "m.clamp(b, min=i)",
+    "m.clamp(i32, min=i)", "i.clamp(max=m.tensor(2))", "i.masked_fill(b, 2.5)",
+    "i32.masked_fill(b, m.tensor(2.5, dtype=m.float64))", "b.masked_fill(b, 2.5)",
+    "f.masked_fill(b, m.tensor(7))"])
+def test_clamp_with_tensor_bounds_and_masked_fill_dtypes_match_torch(expr):
+    out = []
+    for m in (torch, cg):
+        env = {"m": m, "i": m.tensor([1, 2, 3]), "f": m.tensor([1.0, 2.0, 3.0]),
+               "d": m.tensor([1.5, 2.0, 3.5], dtype=m.float64), "b": m.tensor([True, False, True]),
+               "h": m.tensor([1.0, 2.0, 3.0], dtype=m.float16), "si": m.tensor(2),
+               "sd": m.tensor(2.0, dtype=m.float64), "i32": m.tensor([1, 2, 3], dtype=m.int32)}
+        out.append(eval(expr, env))  # noqa: S307
+    _same(*out)
+
+
+def test_clamp_tensor_bound_gradient_and_name_match_torch():
+    res = []
+    for m in (torch, cg):
+        x = m.tensor([1.0, 2.0, 3.0, 4.0], dtype=m.float64, requires_grad=True)
+        lo = m.tensor([2.0, 2.0, 0.0, 5.0], dtype=m.float64, requires_grad=True)
+        y = m.clamp(x, min=lo, max=m.tensor(3.5, dtype=m.float64))
+        y.sum().backward()
+        res.append((y.grad_fn.name(), x.grad.numpy(), lo.grad.numpy()))
+    assert res[1][0] == res[0][0]
+    np.testing.assert_array_equal(res[1][1], res[0][1])
+    np.testing.assert_array_equal(res[1][2], res[0][2])
