@@ -185,3 +185,23 @@ def test_constructor_errors(name, args, kwargs):
         except Exception as e:  # noqa: BLE001 - the types and messages are compared
             res.append((type(e).__name__, str(e)))
     assert res[0] == res[1] and res[0] is not None
+
+
+@pytest.mark.parametrize("call", [
+    lambda M, Fn, x: Fn.max_pool2d(x, 2, dilation=0),
+    lambda M, Fn, x: Fn.max_pool1d(x[0], 2, dilation=0),
+    lambda M, Fn, x: Fn.interpolate(x, size=(0, 3)),
+    lambda M, Fn, x: Fn.interpolate(x, scale_factor=0.1),
+    lambda M, Fn, x: Fn.interpolate(x[0], size=0),
+    lambda M, Fn, x: Fn.interpolate(x[None], size=0),
+    lambda M, Fn, x: Fn.prelu(x, M.ones(2, 1)),
+    lambda M, Fn, x: Fn.adaptive_max_pool2d(x, 0).shape,
+    lambda M, Fn, x: Fn.adaptive_max_pool1d(x[0], 0).shape])
+def test_pool_interpolate_prelu_edge_cases(call):
+    res = []
+    for M, Fn in ((torch, TF), (cg, F)):
+        try:
+            res.append(tuple(call(M, Fn, M.ones(1, 2, 5, 5))))
+        except Exception as e:  # noqa: BLE001 - the types and messages are compared
+            res.append((type(e).__name__, str(e)))
+    assert res[0] == res[1]

@@ -160,6 +160,9 @@ def threshold(input, threshold, value, inplace=False):  # noqa: A002
 @node_named("PreluKernelBackward0")
 def prelu(input, weight):  # noqa: A002
     """x if x > 0 else w x, with one w per channel (dim 1) or one shared."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
     w = weight
     if weight.numel() > 1 and input.ndim > 1:
         w = weight.reshape(*([1, -1] + [1] * (input.ndim - 2)))

@@ -179,6 +179,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """
     x, unbatched = _batched(input, "max_pool2d")
     k, s, pd, d = _pool_args(kernel_size, stride, padding, dilation)
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
+                           f"dilationW: {d[1]}")
     p = _pool.make_params(x.shape[2], x.shape[3], k, s, pd, d, ceil_mode)
     if min(p.out) <= 0:
         raise RuntimeError(f"Given input size: ({x.shape[1]}x{x.shape[2]}x{x.shape[3]}). "

@@ -40,6 +40,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
                return_indices=False):
     """1-D max pooling over the last dim."""
+    if _one(dilation) <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got "
+                           f"{_one(dilation)}")
     s = None if stride is None or stride == [] else (1, _one(stride))
     out = max_pool2d(_lift(input, "max_pool1d"), (1, _one(kernel_size)), s, (0, _one(padding)),
                      (1, _one(dilation)), ceil_mode, return_indices)

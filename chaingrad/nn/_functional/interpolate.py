@@ -207,6 +207,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"{input.dtype.name}")
     spatial = tuple(input.shape[2:])
     out, sfs = _out_size_and_scales(spatial, size, scale_factor, recompute_scale_factor)
+    if out and min(out) <= 0:
+        names = ("D", "H", "W")[3 - len(out):]
+        fmt = lambda v: ", ".join(f"{n}: {int(x)}" for n, x in zip(names, v))  # noqa: E731
+        sep = " and" if len(out) == 1 else ""
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({fmt(spatial)}){sep} output ({fmt(out)})")
     _check_dims(input, mode)
     if mode == "area":
         from . import conv, conv1d

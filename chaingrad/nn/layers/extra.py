@@ -192,7 +192,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     oh, ow = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     h, w = x.shape[-2], x.shape[-1]
     oh, ow = (h if oh is None else oh), (w if ow is None else ow)
-    if h % oh == 0 and w % ow == 0:
+    if oh and ow and h % oh == 0 and w % ow == 0:
         return max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
     data = x._array
     idx = xp.empty(data.shape[:-2] + (oh, ow), dtype=xp.int64)
