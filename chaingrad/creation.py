@@ -49,6 +49,18 @@ def _np_scalar_dtype(data):
     return None
 
 
+def _tensors_to_scalars(data):
+    """Tensors inside nested lists count as their single value, as PyTorch (``.item()``), of
+    their own dtype."""
+    if isinstance(data, Tensor):
+        if data._array.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return data._array.reshape(())[()]
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_scalars(d) for d in data]
+    return data
+
+
 def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64;
     NumPy arrays, alone or in a list, keep their dtype)."""
@@ -59,17 +71,23 @@ def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False)
         data = np.stack(data)  # a list of arrays keeps the arrays' dtype, as PyTorch
     if isinstance(data, Tensor):
         arr = data._array.copy() if dtype is None else data._array.astype(backend.np_dtype(dtype))
-    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        arr = backend.as_array([d.item() if isinstance(d, Tensor) and d.ndim == 0 else
-                                (d._array.tolist() if isinstance(d, Tensor) else d) for d in data], dtype)
     else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _leaves(data)):
+            data = _tensors_to_scalars(data)  # each a NumPy scalar of its tensor's dtype
         if isinstance(data, (list, tuple)) and any(isinstance(d, str) for d in _leaves(data)):
             raise ValueError("too many dimensions 'str'")  # PyTorch's message
         if dtype is None and isinstance(data, (list, tuple)):
             dtype = _np_scalar_dtype(data)
         if dtype is None and isinstance(data, int) and not -2**63 <= data < 2**63:
             raise ValueError("Overflow when unpacking long long")  # PyTorch's error
-        arr = backend.as_array(data, dtype)
+        try:
+            arr = backend.as_array(data, dtype)
+        except TypeError as exc:
+            if "mixed objects" not in str(exc):
+                raise
+            bad = next((d for d in (_leaves(data) if isinstance(data, (list, tuple)) else [data])
+                        if not isinstance(d, (bool, int, float, np.generic))), data)
+            raise RuntimeError(f"Could not infer dtype of {type(bad).__name__}") from None
         if isinstance(data, np.ndarray) and arr is data:
             arr = arr.copy()
     t = _finish(arr, requires_grad)
@@ -128,6 +146,8 @@ def empty(*size, dtype=None, requires_grad=False, device=None, **kwargs):
 
 def full(size, fill_value, *, dtype=None, requires_grad=False, device=None, out=None,
          layout=None, pin_memory=False):
+    if isinstance(fill_value, np.generic):  # a NumPy scalar counts as the Python number
+        fill_value = fill_value.item()
     if dtype is None:
         dtype = backend.as_array(fill_value).dtype
     return _finish(xp.full(_shape_args((size,)), fill_value, dtype=backend.np_dtype(dtype)),
@@ -199,10 +219,13 @@ def randint(low, high=None, size=None, dtype=None, generator=None, requires_grad
                            f">= to={high}")
     arr = _random.integers_array(low, high, tuple(size), backend.np_dtype(dtype) or np.int64,
                                  generator)
-    return Tensor._wrap(arr)
+    return _finish(arr, requires_grad)
 
 
-def randperm(n, dtype=None, generator=None):
+def randperm(n, dtype=None, generator=None, *, requires_grad=False, device=None, layout=None,
+             pin_memory=False):
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     return Tensor._wrap(_random.permutation_array(n, generator).astype(backend.np_dtype(dtype) or np.int64))
 
 
@@ -259,7 +282,12 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _finish(xp.asarray(np.power(work.type(base), expo).astype(dt)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, requires_grad=False, device=None, layout=None,
+        pin_memory=False, out=None):
+    """The n x m identity (m = n by default)."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(xp.eye(n, m, dtype=_float_or(dtype)), requires_grad)
 
 

@@ -460,3 +460,23 @@ def test_clamp_tensor_bound_gradient_and_name_match_torch():
     assert res[1][0] == res[0][0]
     np.testing.assert_array_equal(res[1][1], res[0][1])
     np.testing.assert_array_equal(res[1][2], res[0][2])
+
+
+@pytest.mark.parametrize("expr", [
+    "m.tensor([m.tensor([1.]), m.tensor([2.])])", "m.tensor([[m.tensor(1.), 2], [3, 4]])",
+    "m.tensor([m.tensor(1, dtype=m.int32), m.tensor(2, dtype=m.int32)])",
+    "m.tensor([m.tensor(1.5, dtype=m.float64)])", "m.full((2,), np.float64(1.5))",
+    "m.full((2,), np.int32(3))", "m.eye(2, m=3)", "m.randperm(0)"])
+def test_creation_from_tensors_and_numpy_scalars_matches_torch(expr):
+    _same(*(eval(expr, {"m": m, "np": np}) for m in (torch, cg)))  # noqa: S307
+
+
+@pytest.mark.parametrize("expr,exc", [
+    ("m.tensor([m.tensor([1., 2.]), m.tensor([3., 4.])])", ValueError),
+    ("m.tensor([1, None])", RuntimeError), ("m.tensor(object())", RuntimeError),
+    ("m.randint(3, (2,), requires_grad=True)", RuntimeError), ("m.randperm(-1)", RuntimeError),
+    ("m.eye(-1)", RuntimeError), ("m.eye(2, -1)", RuntimeError)])
+def test_creation_errors_match_torch(expr, exc):
+    for m in (torch, cg):
+        with pytest.raises(exc):
+            eval(expr, {"m": m})  # noqa: S307
