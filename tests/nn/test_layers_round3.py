@@ -205,3 +205,20 @@ def test_pool_interpolate_prelu_edge_cases(call):
         except Exception as e:  # noqa: BLE001 - the types and messages are compared
             res.append((type(e).__name__, str(e)))
     assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("name,args", [("BatchNorm1d", (3,)), ("LayerNorm", (3,)),
+                                       ("GroupNorm", (1, 3)), ("PReLU", ()),
+                                       ("Bilinear", (3, 3, 2))])
+@pytest.mark.parametrize("dtype", ["float64", "float16", "float32"])
+def test_mixed_dtype_input_and_parameters(name, args, dtype):
+    res = []
+    for M in (torch, cg):
+        m = getattr(M.nn, name)(*args)
+        x = M.tensor(np.random.default_rng(0).random((4, 3)), dtype=getattr(M, dtype))
+        try:
+            y = m(x, x) if name == "Bilinear" else m(x)
+            res.append(("ok", str(y.dtype).split(".")[-1]))
+        except Exception as e:  # noqa: BLE001 - the types and messages are compared
+            res.append((type(e).__name__, str(e)))
+    assert res[0] == res[1]

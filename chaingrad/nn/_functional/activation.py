@@ -163,6 +163,11 @@ def prelu(input, weight):  # noqa: A002
     if weight.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
                            f"ndim = {weight.ndim}")
+    if weight._array.dtype != input._array.dtype:
+        names = {"float64": "Double", "float32": "Float", "float16": "Half"}
+        raise RuntimeError(f"prelu: Type promoting not supported. Got "
+                           f"{names.get(input._array.dtype.name, input._array.dtype.name)} and "
+                           f"{names.get(weight._array.dtype.name, weight._array.dtype.name)}")
     w = weight
     if weight.numel() > 1 and input.ndim > 1:
         w = weight.reshape(*([1, -1] + [1] * (input.ndim - 2)))

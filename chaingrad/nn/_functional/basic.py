@@ -49,6 +49,12 @@ def bilinear(input1, input2, weight, bias=None):
         y = F.bilinear(x1, x2, A, b)     # (N, in1), (N, in2), (out, in1, in2) -> (N, out)
     """
     from ...ops.linalg import einsum
+    named = [("input1", input1), ("input2", input2), ("weight", weight)] + (
+        [("bias", bias)] if bias is not None else [])
+    if len({t._array.dtype for _, t in named}) > 1:
+        c_names = {"float64": "double", "float32": "float", "float16": "c10::Half"}
+        raise RuntimeError("All tensors must have the same dtype, got " + ", ".join(
+            f"{n}: {c_names.get(t._array.dtype.name, t._array.dtype.name)}" for n, t in named))
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
                            f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")

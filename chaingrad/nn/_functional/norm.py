@@ -8,6 +8,21 @@ from ...ops import norm as _norm
 from ._names import node_named
 
 
+def _same_dtype(input, *params):  # noqa: A002
+    """``params`` for a norm of ``input``, PyTorch's CPU rule: all of one dtype, except that a
+    float16/bfloat16 input may have float32 parameters (cast here, differentiably; the result
+    keeps the input's dtype); anything else is refused."""
+    dt = input._array.dtype
+    out = []
+    for p in params:
+        if p is not None and p._array.dtype != dt:
+            if not (dt.kind == "f" and dt.itemsize == 2 and p._array.dtype == xp.float32):
+                raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+            p = p.to(input.dtype)
+        out.append(p)
+    return out
+
+
 def _const(shape, value, like):
     return Tensor._wrap(xp.full(shape, value, dtype=like._array.dtype))
 
@@ -23,6 +38,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim < 2:
         raise RuntimeError(f"batch_norm expects at least 2-D input, got {input.ndim}-D")
+    weight, bias, _, _ = _same_dtype(input, weight, bias, running_mean, running_var)
     x = input._array
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
@@ -77,6 +93,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     from .activation import _float
     _float(input, "layer_norm")
     normalized_shape, k = _normalized_shape(input, normalized_shape)
+    weight, bias = _same_dtype(input, weight, bias)
     w = weight if weight is not None else _const(normalized_shape, 1.0, input)
     b = bias if bias is not None else _const(normalized_shape, 0.0, input)
     return _norm.LayerNorm.apply(input, w, b, k=k, eps=eps)
@@ -100,6 +117,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
 @node_named("NativeGroupNormBackward0")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
     """Normalise each sample's channels in ``num_groups`` groups, then a per-channel affine."""
+    weight, bias = _same_dtype(input, weight, bias)
     n, c = input.shape[0], input.shape[1]
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
