@@ -90,14 +90,15 @@ class _BackwardHookState:
         self.input_positions = [i for i in pos if args[i].requires_grad]
         if not self.input_positions:
             return args
-        zeros = {i: args[i].detach() * 0 for i in pos if i not in self.input_positions}
+        no_grad_pos = [i for i in pos if i not in self.input_positions]
+        inputs = args
 
         def on_grads(grads):
             full = [None] * self.n_inputs
-            for i, z in zeros.items():
-                full[i] = z
+            for i in no_grad_pos:  # made here, only when a backward pass runs
+                full[i] = inputs[i].detach() * 0
             for i, g in zip(self.input_positions, grads):
-                full[i] = g if g is not None else args[i].detach() * 0
+                full[i] = g if g is not None else inputs[i].detach() * 0
             full = self._run_hooks(tuple(full))
             return tuple(full[i] for i in self.input_positions)
 
