@@ -78,3 +78,11 @@ def test_fuse_linear_bn_eval():
     want = torch.nn.utils.fuse_linear_bn_eval(tl.eval(), tb.eval())(torch.tensor(x))
     got = cg.nn.utils.fuse_linear_bn_eval(cl.eval(), cb.eval())(cg.tensor(x))
     np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10)
+
+
+def test_skip_init():
+    m = cg.nn.utils.skip_init(cg.nn.Linear, 2, 3, bias=False)
+    assert tuple(m.weight.shape) == (3, 2) and m.bias is None
+    for M in (torch, cg):
+        with pytest.raises(RuntimeError, match="device"):
+            M.nn.utils.skip_init(M.nn.ReLU)

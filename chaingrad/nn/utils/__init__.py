@@ -11,6 +11,16 @@ from .weight_norm import weight_norm, remove_weight_norm
 clip_grad_norm = clip_grad_norm_  # PyTorch's deprecated alias
 
 
+def skip_init(module_cls, *args, **kwargs):
+    """``module_cls(*args, **kwargs)`` whose parameters need not be initialised (PyTorch
+    leaves them uninitialised; here the constructor's values are kept, which is allowed).
+    The class must take a ``device`` argument, as in PyTorch."""
+    import inspect
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    return module_cls(*args, **kwargs)
+
+
 def __getattr__(name):
     if name == "rnn":  # packed sequences, written with the recurrent layers
         import importlib
