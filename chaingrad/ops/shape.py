@@ -188,6 +188,10 @@ class Pad(Op):
 # -- public functions --------------------------------------------------------------------------
 def reshape(x, shape):
     shape = tuple(shape)
+    for k, n in enumerate(shape):
+        if n < -1:  # NumPy would read any negative size as -1
+            raise RuntimeError(f"invalid shape dimension {n} at index {k} of shape "
+                               f"{list(shape)}")
     if shape == x._array.shape and not x._requires_grad:
         out = Tensor._wrap(x._array)
     else:
@@ -435,8 +439,20 @@ def _result_dtype(dtypes):
     return np.result_type(*[d for d in dtypes if rank.get(d.kind, 2) == top])
 
 
-def cat(tensors, dim=0):
+def _tensor_list(tensors, name):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not Tensor")
     tensors = list(tensors)
+    for k, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return tensors
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -466,7 +482,7 @@ def concatenate(tensors, axis=0):
 
 
 def stack(tensors, dim=0):
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0].shape

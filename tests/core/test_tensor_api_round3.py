@@ -480,3 +480,12 @@ def test_creation_errors_match_torch(expr, exc):
     for m in (torch, cg):
         with pytest.raises(exc):
             eval(expr, {"m": m})  # noqa: S307
+
+
+@pytest.mark.parametrize("expr,exc", [
+    ("m.cat(x)", TypeError), ("m.stack(x)", TypeError), ("m.cat([x, 1])", TypeError),
+    ("x.reshape(-2)", RuntimeError), ("x.view(2, -3)", RuntimeError)])
+def test_cat_stack_reshape_argument_errors_match_torch(expr, exc):
+    for m in (torch, cg):
+        with pytest.raises(exc):
+            eval(expr, {"m": m, "x": m.arange(6.0).reshape(2, 3)})  # noqa: S307
