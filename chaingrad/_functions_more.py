@@ -221,7 +221,8 @@ class _Info:
         self.max, self.min = (float(info.max), float(info.min)) if floating else (int(info.max), int(info.min))
         if floating:
             self.eps, self.tiny = float(info.eps), float(info.tiny)
-            self.smallest_normal, self.resolution = float(info.tiny), float(info.resolution)
+            # resolution = 10^-precision as a Python float (PyTorch's 1e-06, not float32's)
+            self.smallest_normal, self.resolution = float(info.tiny), 10.0 ** -info.precision
 
     def __repr__(self):
         return f"{type(self).__name__}(" + ", ".join(f"{k}={v}" for k, v in vars(self).items()) + ")"

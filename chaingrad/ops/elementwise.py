@@ -21,7 +21,12 @@ def as_tensor_operand(value, like=None) -> Tensor:
     if isinstance(value, np.ndarray):
         return Tensor._wrap(value)
     if like is not None and isinstance(value, (int, float, bool, np.generic)):
-        return Tensor._wrap(backend.scalar_array(value, like._array))
+        try:
+            return Tensor._wrap(backend.scalar_array(value, like._array))
+        except OverflowError:  # an int outside a small integer dtype wraps around, as PyTorch
+            if not isinstance(value, int) or like._array.dtype.kind not in "iu":
+                raise
+            return Tensor._wrap(np.asarray(value, dtype=np.int64).astype(like._array.dtype))
     return Tensor._wrap(backend.as_array(value))
 
 

@@ -489,3 +489,15 @@ def test_cat_stack_reshape_argument_errors_match_torch(expr, exc):
     for m in (torch, cg):
         with pytest.raises(exc):
             eval(expr, {"m": m, "x": m.arange(6.0).reshape(2, 3)})  # noqa: S307
+
+
+@pytest.mark.parametrize("expr", [
+    "m.tensor([1], dtype=m.uint8) + 300", "m.tensor([1], dtype=m.int8) * 1000",
+    "m.tensor([5], dtype=m.uint8) - 300", "m.tensor([1, 2], dtype=m.int8) + m.tensor([1], dtype=m.uint8)"])
+def test_small_integer_overflow_wraps_as_torch(expr):
+    _same(*(eval(expr, {"m": m}) for m in (torch, cg)))  # noqa: S307
+
+
+@pytest.mark.parametrize("dt", ["float16", "float32", "float64"])
+def test_finfo_resolution_is_a_power_of_ten(dt):
+    assert cg.finfo(getattr(cg, dt)).resolution == torch.finfo(getattr(torch, dt)).resolution
