@@ -1,5 +1,7 @@
 """Round-3 audit: layer and functional details as PyTorch (pixel_shuffle on any leading
 dims, embedding_bag with include_last_offset, activation reprs, layer attributes)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -222,3 +224,38 @@ def test_mixed_dtype_input_and_parameters(name, args, dtype):
         except Exception as e:  # noqa: BLE001 - the types and messages are compared
             res.append((type(e).__name__, str(e)))
     assert res[0] == res[1]
+
+
+@pytest.mark.parametrize("fn,nargs", [("mse_loss", 2), ("smooth_l1_loss", 2), ("huber_loss", 2),
+                                      ("binary_cross_entropy", 2),
+                                      ("binary_cross_entropy_with_logits", 2), ("kl_div", 2),
+                                      ("group_norm", 1), ("instance_norm", 0), ("rms_norm", 1),
+                                      ("batch_norm", 3)])
+def test_losses_and_norms_refuse_integer_input(fn, nargs):
+    res = []
+    for M, Fn in ((torch, TF), (cg, F)):
+        x = M.tensor([[[1, 2], [3, 4]]])
+        extra = {1: (1,) if fn == "group_norm" else ((2,),), 2: (x,), 3: (None, None, None, None, True),
+                 0: ()}[nargs]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                getattr(Fn, fn)(x, *extra)
+                res.append(None)
+            except Exception as e:  # noqa: BLE001 - the types and messages are compared
+                res.append((type(e).__name__, str(e)))
+    assert res[0] == res[1] and res[0] is not None
+
+
+def test_from_pretrained_needs_2d():
+    for M in (torch, cg):
+        with pytest.raises(AssertionError):
+            M.nn.Embedding.from_pretrained(M.ones(3))
+        with pytest.raises(AssertionError):
+            M.nn.EmbeddingBag.from_pretrained(M.ones(3))
+
+
+def test_batch_norm_eval_without_stats_checked_first():
+    for M, Fn in ((torch, TF), (cg, F)):
+        with pytest.raises(RuntimeError, match="running_mean must be defined in evaluation mode"):
+            Fn.batch_norm(M.tensor([[1, 2], [3, 4]]), None, None)

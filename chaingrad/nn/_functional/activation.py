@@ -13,7 +13,9 @@ from ._names import node_named
 
 # PyTorch's CPU kernel names and type names, for its "not implemented for" errors
 _KERNELS = {"elu": "elu_cpu", "selu": "elu_cpu", "celu": "elu_cpu", "gelu": "GeluKernelImpl",
-            "softshrink": "softshrink_check", "layer_norm": "LayerNormKernelImpl"}
+            "softshrink": "softshrink_check", "layer_norm": "LayerNormKernelImpl",
+            "group_norm": "GroupNormKernelImpl", "batch_norm": "batch_norm",
+            "rms_norm": "rms_norm", "binary_cross_entropy": "binary_cross_entropy"}
 _TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
                "complex128": "ComplexDouble"}

@@ -17,6 +17,7 @@ from ...ops import nn_ops
 from ...ops import elementwise as ew
 from ...ops.reduce import log_softmax
 from ...autograd.function import backward_named
+from .activation import _float
 
 
 def _node_named(name):
@@ -228,6 +229,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
     """(x - y)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
+    _float(input, "mse")
     _check_same_size(input, target, "mse_loss")
     d = input - _promoting(target, input)
     loss = d * d
@@ -251,6 +253,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                    beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta  (d = x - y; beta=0 is L1)."""
     reduction = _reduction(reduction, size_average, reduce)
+    _float(input, "smooth_l1")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _check_same_size(input, target, "smooth_l1_loss")
@@ -266,6 +269,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     reduction = _reduction(reduction)
+    _float(input, "huber")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_same_size(input, target, "huber_loss")
@@ -282,6 +286,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     """-w (y log x + (1 - y) log(1 - x)), logs clamped at -100 as PyTorch; x in [0, 1]."""
     reduction = _reduction(reduction, size_average, reduce)
+    _float(input, "binary_cross_entropy")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
@@ -301,6 +306,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     w [(1 - y) x + (1 + (pos_weight - 1) y) log(1 + e^-x)]. ``pos_weight`` broadcasts over
     the last (class) dim."""
     reduction = _reduction(reduction, size_average, reduce)
+    _float(input, "log_sigmoid")
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
@@ -321,6 +327,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", stacklevel=2)
+    if input._array.dtype.kind in "biu" or (isinstance(target, Tensor)
+                                             and target._array.dtype.kind in "biu"):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     target = _promoting(target, input)
     if log_target:
         loss = target.exp() * (target - input)

@@ -6,6 +6,7 @@ from ...backend import xp
 from ...tensor import Tensor
 from ...ops import norm as _norm
 from ._names import node_named
+from .activation import _float
 
 
 def _same_dtype(input, *params):  # noqa: A002
@@ -38,6 +39,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim < 2:
         raise RuntimeError(f"batch_norm expects at least 2-D input, got {input.ndim}-D")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if not training and t is None:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    _float(input, "batch_norm")
     weight, bias, _, _ = _same_dtype(input, weight, bias, running_mean, running_var)
     x = input._array
     c = x.shape[1]
@@ -90,7 +95,6 @@ def _normalized_shape(input, normalized_shape):  # noqa: A002
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
     """Normalise over the last dims (``normalized_shape``) of each sample:
     y = (x - mean) / sqrt(var + eps) * w + b (biased variance)."""
-    from .activation import _float
     _float(input, "layer_norm")
     normalized_shape, k = _normalized_shape(input, normalized_shape)
     weight, bias = _same_dtype(input, weight, bias)
@@ -106,6 +110,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
 
         y = F.rms_norm(x, (x.shape[-1],))
     """
+    _float(input, "rms_norm")
     normalized_shape, k = _normalized_shape(input, normalized_shape)
     if eps is None:
         eps = float(xp.finfo(input._array.dtype).eps)
@@ -117,6 +122,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
 @node_named("NativeGroupNormBackward0")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
     """Normalise each sample's channels in ``num_groups`` groups, then a per-channel affine."""
+    _float(input, "group_norm")
     weight, bias = _same_dtype(input, weight, bias)
     n, c = input.shape[0], input.shape[1]
     if c % num_groups:
@@ -144,6 +150,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     input statistics and running tensors given, these are updated in place as PyTorch does:
     running = (1 - momentum) running + momentum * (batch average of each plane's mean, and
     of each plane's unbiased variance)."""
+    _float(input, "batch_norm")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     if running_mean is not None or running_var is not None:

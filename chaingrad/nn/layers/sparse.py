@@ -72,8 +72,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding holding ``embeddings`` (2-D); frozen unless ``freeze=False``."""
-        if embeddings.ndim != 2:
-            raise ValueError("Embeddings parameter is expected to be 2-dimensional")
+        assert embeddings.ndim == 2, "Embeddings parameter is expected to be 2-dimensional"
         rows, cols = embeddings.shape
         return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings.detach().clone(), _freeze=freeze)
@@ -136,8 +135,7 @@ class EmbeddingBag(Module):
                         scale_grad_by_freq=False, mode="mean", sparse=False,
                         include_last_offset=False, padding_idx=None):
         """An EmbeddingBag holding ``embeddings`` (2-D); frozen unless ``freeze=False``."""
-        if embeddings.ndim != 2:
-            raise ValueError("Embeddings parameter is expected to be 2-dimensional")
+        assert embeddings.ndim == 2, "Embeddings parameter is expected to be 2-dimensional"
         rows, cols = embeddings.shape
         bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                   embeddings.detach().clone(), include_last_offset, padding_idx)
