@@ -201,11 +201,13 @@ class Pow(Op):
         return ga, gb
 
 
-def add(a, b, alpha=1):
+def add(input, other, alpha=1):  # noqa: A002 - PyTorch's names
+    a, b = input, other
     return _binary(Add, a, b if alpha == 1 else b * alpha, "add")
 
 
-def sub(a, b, alpha=1):
+def sub(input, other, alpha=1):  # noqa: A002
+    a, b = input, other
     for v in (a, b):
         if isinstance(v, bool) or (isinstance(v, Tensor) and v._array.dtype.kind == "b"):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
@@ -214,7 +216,8 @@ def sub(a, b, alpha=1):
     return _binary(Sub, a, b if alpha == 1 else b * alpha, "sub")
 
 
-def mul(a, b):
+def mul(input, other):  # noqa: A002
+    a, b = input, other
     return _binary(Mul, a, b, "mul")
 
 
@@ -224,7 +227,8 @@ def _integral(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def div(a, b, rounding_mode=None):
+def div(input, other, rounding_mode=None):  # noqa: A002
+    a, b = input, other
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
@@ -253,7 +257,8 @@ def neg(x):
 negative = neg
 
 
-def pow(base, exponent):  # noqa: A001
+def pow(input, exponent):  # noqa: A001,A002 - PyTorch's names
+    base = input
     if isinstance(exponent, np.generic):  # a NumPy scalar acts as the Python number
         exponent = exponent.item()
     if isinstance(base, Tensor) and not isinstance(exponent, (Tensor, np.ndarray)):
@@ -373,8 +378,9 @@ class Clone(Op):
 
 
 
-def clamp(x, min=None, max=None):  # noqa: A002
+def clamp(input, min=None, max=None):  # noqa: A002
     """Clamp to [min, max]; the gradient flows where min <= x <= max."""
+    x = input
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if (isinstance(x, Tensor) and x._array.dtype.kind in "iub"
@@ -400,16 +406,19 @@ def clamp(x, min=None, max=None):  # noqa: A002
 clip = clamp
 
 
-def maximum(a, b):
+def maximum(input, other):  # noqa: A002
+    a, b = input, other
     return _binary(Maximum, a, b, "maximum")
 
 
-def minimum(a, b):
+def minimum(input, other):  # noqa: A002
+    a, b = input, other
     return _binary(Minimum, a, b, "minimum")
 
 
-def where(condition, a=None, b=None):
+def where(condition, input=None, other=None):  # noqa: A002 - PyTorch's names
     """Elementwise ``a if condition else b``; with only ``condition``, its nonzero indices."""
+    a, b = input, other
     cond = condition._array if isinstance(condition, Tensor) else xp.asarray(condition)
     if a is None and b is None:
         return tuple(Tensor._wrap(i) for i in xp.nonzero(cond))
@@ -577,9 +586,10 @@ def _int_zero_check(a, b):
         raise RuntimeError("ZeroDivisionError")
 
 
-def floor_divide(a, b):
+def floor_divide(input, other):  # noqa: A002
     """floor(a / b) in the operands' promoted dtype (integers stay integers); no gradient
     (PyTorch has no derivative for it)."""
+    a, b = input, other
     a, b = _operands(a, b)
     _no_bool(a, b, "div_floor_cpu")
     _int_zero_check(a, b)
@@ -601,8 +611,9 @@ class Remainder(Op):
         return g, -g * xp.floor_divide(a, b).astype(a.dtype, copy=False)
 
 
-def remainder(a, b):
+def remainder(input, other):  # noqa: A002
     """``a % b``, the result taking the sign of ``b`` (Python's and PyTorch's rule)."""
+    a, b = input, other
     a, b = _operands(a, b)
     _no_bool(a, b, "remainder_cpu")
     _int_zero_check(a, b)

@@ -501,3 +501,12 @@ def test_small_integer_overflow_wraps_as_torch(expr):
 @pytest.mark.parametrize("dt", ["float16", "float32", "float64"])
 def test_finfo_resolution_is_a_power_of_ten(dt):
     assert cg.finfo(getattr(cg, dt)).resolution == torch.finfo(getattr(torch, dt)).resolution
+
+
+@pytest.mark.parametrize("expr", [
+    "m.add(x, other=2, alpha=2)", "m.mul(input=x, other=3)", "m.where(x > 1, input=x, other=0.)",
+    "m.maximum(x, other=m.tensor(1.))", "m.pow(x, exponent=2)", "m.clamp(input=x, min=1)",
+    "m.div(x, other=2, rounding_mode='floor')", "m.sub(x, other=1)",
+    "m.remainder(x, other=2)", "m.floor_divide(input=x, other=2)"])
+def test_functions_take_torch_keyword_names(expr):
+    _same(*(eval(expr, {"m": m, "x": m.arange(3.0)}) for m in (torch, cg)))  # noqa: S307
