@@ -86,13 +86,16 @@ _NUMPY_KEYWORDS = ("sum mean prod max min amax amin argmax argmin std var all an
 
 
 def _numpy_keywords(fn):
-    """``fn`` also taking NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``."""
+    """``fn`` also taking NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=`` (and
+    ``input=`` for the tensor)."""
     def wrapper(*args, **kw):
         if kw:
             if "axis" in kw:
                 kw["dim"] = kw.pop("axis")
             if "keepdims" in kw:
                 kw["keepdim"] = kw.pop("keepdims")
+            if not args and "input" in kw:  # cg.sum(input=x): PyTorch's name for the tensor
+                args = (kw.pop("input"),)
         return fn(*args, **kw)
     wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
     wrapper.__doc__, wrapper.__wrapped__ = fn.__doc__, fn
