@@ -469,7 +469,7 @@ class TensorMath:
             raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D "
                                f"tensors")
         return _la.matmul(self, other)
-    def outer(self, other): return _la.outer(self, other)
+    def outer(self, vec2): return _la.outer(self, vec2)
 
     # -- sorting, selection, scatter (chaingrad/ops/select.py) --------------------------------
     def sort(self, dim=-1, descending=False, stable=False):
@@ -488,7 +488,8 @@ class TensorMath:
     def nonzero(self, as_tuple=False): return _sel.nonzero(self, as_tuple)
     def repeat_interleave(self, repeats, dim=None, output_size=None):
         return _sel.repeat_interleave(self, repeats, dim, output_size)
-    def tile(self, *dims): return _sel.tile(self, _shape_args(dims))
+    def tile(self, *dims, **kw):
+        return _sel.tile(self, _shape_args(dims or (kw.pop("dims"),)))
     def movedim(self, source, destination): return _sel.movedim(self, source, destination)
     moveaxis = movedim
     def diagonal(self, offset=0, dim1=0, dim2=1): return _sel.diagonal(self, offset, dim1, dim2)
