@@ -16,7 +16,7 @@ from .layers.linear import Linear, Bilinear
 from .layers.activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, Mish, Hardswish,
                                 Hardsigmoid, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
                                 Softmin, Hardtanh, LogSigmoid, Softsign, Tanhshrink, Threshold,
-                                PReLU, GLU, Softmax2d)
+                                PReLU, GLU, Softmax2d, RReLU)
 from .layers.conv import Conv2d, ConvTranspose2d
 from .layers.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .layers.conv1d import (Conv1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, ConvTranspose1d,

@@ -259,3 +259,24 @@ def test_batch_norm_eval_without_stats_checked_first():
     for M, Fn in ((torch, TF), (cg, F)):
         with pytest.raises(RuntimeError, match="running_mean must be defined in evaluation mode"):
             Fn.batch_norm(M.tensor([[1, 2], [3, 4]]), None, None)
+
+
+def test_rrelu():
+    x = np.linspace(-2, 2, 9)
+    for training in (False, True):
+        want = TF.rrelu(torch.tensor(x), training=False)
+        got = F.rrelu(cg.tensor(x), training=False)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    xs = cg.tensor(np.random.default_rng(0).standard_normal(2000), requires_grad=True)
+    y = F.rrelu(xs, 0.1, 0.3, training=True)
+    y.sum().backward()
+    a, neg = xs.detach().numpy(), xs.detach().numpy() < 0
+    slope = y.detach().numpy()[neg] / a[neg]
+    assert slope.min() >= 0.1 - 1e-9 and slope.max() <= 0.3 + 1e-9 and slope.std() > 0.03
+    np.testing.assert_allclose(xs.grad.numpy()[neg], slope, rtol=1e-9)
+    assert np.all(xs.grad.numpy()[~neg] == 1)
+    assert y.grad_fn.name() == "RreluWithNoiseBackward0"
+    assert repr(cg.nn.RReLU(0.1, 0.2, True)) == repr(torch.nn.RReLU(0.1, 0.2, True))
+    m = cg.nn.RReLU().eval()
+    np.testing.assert_allclose(m(cg.tensor(x)).numpy(), torch.nn.RReLU().eval()(
+        torch.tensor(x)).numpy(), rtol=1e-12)

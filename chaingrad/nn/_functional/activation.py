@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from ...backend import xp
 from ...tensor import Tensor
 from ...ops import elementwise as ew
 from ...ops import reduce as red
@@ -233,3 +234,22 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):  # noqa: A002
 
 def threshold_(input, threshold, value):  # noqa: A002
     return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+@node_named("RreluWithNoiseBackward0")
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
+    """Randomized leaky ReLU (Xu et al., 2015): x if x >= 0 else a x, with a ~ U(lower, upper)
+    drawn per element in training (from chaingrad.random) and a = (lower + upper) / 2 in
+    eval; d/dx is 1 or the same a."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ... import random as _random
+    x = _float(input, "rrelu_with_noise")
+    a = _random.uniform_array(tuple(x.shape), lower, upper, dtype=x._array.dtype)
+    slope = Tensor._wrap(xp.where(x._array >= 0, 1, a).astype(x._array.dtype))
+    y = _src(x, inplace) * slope
+    return _inplace(input, y) if inplace else y
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):  # noqa: A002
+    return rrelu(input, lower, upper, training, inplace=True)

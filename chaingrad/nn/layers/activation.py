@@ -208,3 +208,19 @@ class GLU(Module):
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Hardswish",
            "Hardsigmoid", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax", "Softmin",
            "Hardtanh", "LogSigmoid", "Softsign", "Tanhshrink", "Threshold", "PReLU", "GLU"]
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, the mean slope
+    in eval.  Args: lower=1/8, upper=1/3, inplace=False."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                           else "")
