@@ -55,3 +55,23 @@ def __getattr__(name):
         from .layers.attention import scaled_dot_product_attention
         return scaled_dot_product_attention
     raise AttributeError(f"module 'chaingrad.nn.functional' has no attribute {name!r}")
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
+                            ceil_mode=False, return_indices=True):
+    """``max_pool1d`` returning ``(output, indices)``."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
+                            ceil_mode=False, return_indices=True):
+    """``max_pool2d`` returning ``(output, indices)``."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):  # noqa: A002
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):  # noqa: A002
+    return adaptive_max_pool2d(input, output_size, True)

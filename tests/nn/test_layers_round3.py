@@ -280,3 +280,16 @@ def test_rrelu():
     m = cg.nn.RReLU().eval()
     np.testing.assert_allclose(m(cg.tensor(x)).numpy(), torch.nn.RReLU().eval()(
         torch.tensor(x)).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,arg,batched", [("max_pool2d_with_indices", 2, True),
+                                              ("adaptive_max_pool2d_with_indices", 4, True),
+                                              ("max_pool1d_with_indices", 2, False),
+                                              ("adaptive_max_pool1d_with_indices", 4, False)])
+def test_pool_with_indices_aliases(name, arg, batched):
+    x = np.random.default_rng(0).random((1, 2, 6, 6))
+    x = x if batched else x[0]
+    got = getattr(F, name)(cg.tensor(x), arg)
+    want = getattr(TF, name)(torch.tensor(x), arg)
+    np.testing.assert_array_equal(got[0].numpy(), want[0].numpy())
+    np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
