@@ -437,7 +437,9 @@ class TensorMath:
     def expand(self, *sizes): return _shp.expand(self, _shape_args(sizes))
     def expand_as(self, other): return _shp.expand(self, other.shape)
     def repeat(self, *sizes): return _shp.repeat(self, _shape_args(sizes))
-    def flip(self, *dims):
+    def flip(self, *dims, **kw):  # x.flip(0, 1), x.flip((0, 1)), x.flip(dims=[0])
+        if not dims:
+            return _shp.flip(self, kw.pop("dims"))
         return _shp.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int)
                          else dims)
     def split(self, split_size_or_sections, dim=0): return _shp.split(self, split_size_or_sections, dim)
