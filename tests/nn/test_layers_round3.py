@@ -293,3 +293,31 @@ def test_pool_with_indices_aliases(name, arg, batched):
     want = getattr(TF, name)(torch.tensor(x), arg)
     np.testing.assert_array_equal(got[0].numpy(), want[0].numpy())
     np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multi_margin_loss(reduction, p, weighted):
+    rng = np.random.default_rng(0)
+    x, t, w = rng.standard_normal((4, 5)), np.array([0, 4, 1, 4]), rng.random(5) + 0.1
+    kw = dict(p=p, margin=0.7, reduction=reduction)
+    xt, xc = torch.tensor(x, requires_grad=True), cg.tensor(x, requires_grad=True)
+    want = TF.multi_margin_loss(xt, torch.tensor(t), weight=torch.tensor(w) if weighted
+                                else None, **kw)
+    got = F.multi_margin_loss(xc, cg.tensor(t), weight=cg.tensor(w) if weighted else None, **kw)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10)
+    want.sum().backward()
+    got.sum().backward()
+    np.testing.assert_allclose(xc.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-14)
+    m = cg.nn.MultiMarginLoss(p=p, weight=cg.tensor(w) if weighted else None)
+    assert repr(m) == "MultiMarginLoss()" and (("weight" in m.state_dict()) == weighted)
+
+
+def test_multi_margin_loss_errors():
+    x = cg.randn(4, 5)
+    for kw, err in ((dict(p=3), ValueError),):
+        with pytest.raises(err):
+            F.multi_margin_loss(x, cg.tensor([0, 1, 2, 3]), **kw)
+    with pytest.raises(RuntimeError):
+        F.multi_margin_loss(x, cg.tensor([0, 5, 1, 1]))

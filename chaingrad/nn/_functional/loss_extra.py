@@ -122,3 +122,38 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,  # noqa: A002
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: per sample, sum over classes i != y of
+    w[y] max(0, margin - x[y] + x[i])^p / C  (p = 1 or 2)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    if x.ndim != 2:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    n, c = x.shape
+    t = (target._array if isinstance(target, Tensor) else xp.asarray(target)).reshape(-1)
+    if t.shape[0] != n:
+        raise RuntimeError(f"inconsistent target size, expected {n} but got "
+                           f"{list(getattr(target, 'shape', t.shape))}")
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise RuntimeError("target out of range")
+    t = t.astype(xp.int64)
+    rows = xp.arange(n)
+    x_y = x[Tensor._wrap(rows), Tensor._wrap(t)].unsqueeze(1)
+    h = (margin - x_y + x).clamp(min=0)
+    if p == 2:
+        h = h * h
+    other = xp.ones((n, c), dtype=x._array.dtype)
+    other[rows, t] = 0
+    if weight is not None:
+        w = weight._array if isinstance(weight, Tensor) else xp.asarray(weight)
+        other = other * w.astype(other.dtype)[t][:, None]
+    loss = (h * Tensor._wrap(other)).sum(1) / c
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
