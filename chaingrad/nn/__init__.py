@@ -25,7 +25,8 @@ from .layers.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropy
                           BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .layers.loss_extra import (MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
                                 MultiLabelSoftMarginLoss, CosineEmbeddingLoss, TripletMarginLoss,
-                                PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss)
+                                PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss,
+                                TripletMarginWithDistanceLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm,
                                    GroupNorm, RMSNorm)
 from .layers.dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,

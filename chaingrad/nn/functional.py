@@ -30,7 +30,8 @@ from ._functional.loss import (cross_entropy, nll_loss, mse_loss, l1_loss, smoot
 from ._functional.loss_extra import (margin_ranking_loss, hinge_embedding_loss,
                                      soft_margin_loss, multilabel_soft_margin_loss,
                                      cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss,
-                                     gaussian_nll_loss, multi_margin_loss)
+                                     gaussian_nll_loss, multi_margin_loss,
+                                     triplet_margin_with_distance_loss)
 from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm, rms_norm
 from ._functional.misc import (dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
                                feature_alpha_dropout, embedding, one_hot, normalize,

@@ -321,3 +321,25 @@ def test_multi_margin_loss_errors():
             F.multi_margin_loss(x, cg.tensor([0, 1, 2, 3]), **kw)
     with pytest.raises(RuntimeError):
         F.multi_margin_loss(x, cg.tensor([0, 5, 1, 1]))
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("custom", [False, True])
+def test_triplet_margin_with_distance_loss(swap, reduction, custom):
+    rng = np.random.default_rng(0)
+    a, p, n = (rng.standard_normal((4, 3)) for _ in range(3))
+    res = []
+    for M, Fn in ((torch, TF), (cg, F)):
+        ts = [M.tensor(v, requires_grad=True) for v in (a, p, n)]
+        dist = (lambda u, v: 1 - Fn.cosine_similarity(u, v)) if custom else None
+        y = Fn.triplet_margin_with_distance_loss(*ts, distance_function=dist, margin=0.5,
+                                                 swap=swap, reduction=reduction)
+        y.sum().backward()
+        res.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for got, want in zip(res[1], res[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    assert repr(cg.nn.TripletMarginWithDistanceLoss(margin=0.5)) == \
+        repr(torch.nn.TripletMarginWithDistanceLoss(margin=0.5))
+    with pytest.raises(ValueError):
+        cg.nn.TripletMarginWithDistanceLoss(margin=0)

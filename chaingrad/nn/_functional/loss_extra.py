@@ -157,3 +157,18 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if input.ndim == 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, d(a, p) - d(a, n) + margin) with any distance ``d`` (default
+    ``pairwise_distance``); ``swap`` uses min(d(a, n), d(p, n))."""
+    if margin <= 0:
+        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
+                         f"got {margin} instead")
+    reduction = _reduction(reduction)
+    d = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = d(anchor, positive), d(anchor, negative)
+    if swap:
+        d_neg = ew.minimum(d_neg, d(positive, negative))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
