@@ -35,7 +35,7 @@ from ._functional.loss_extra import (margin_ranking_loss, hinge_embedding_loss,
 from ._functional.norm import batch_norm, layer_norm, group_norm, instance_norm, rms_norm
 from ._functional.misc import (dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
                                feature_alpha_dropout, embedding, one_hot, normalize,
-                               cosine_similarity, pairwise_distance, interpolate)
+                               cosine_similarity, pairwise_distance, interpolate, pdist)
 from .layers.extra import (pixel_shuffle, pixel_unshuffle, adaptive_max_pool2d, softshrink,
                            hardshrink, celu, celu_)
 from ..ops.shape import pad as _pad

@@ -343,3 +343,17 @@ def test_triplet_margin_with_distance_loss(swap, reduction, custom):
         repr(torch.nn.TripletMarginWithDistanceLoss(margin=0.5))
     with pytest.raises(ValueError):
         cg.nn.TripletMarginWithDistanceLoss(margin=0)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.5, float("inf"), 0.0])
+def test_pdist(p):
+    x = np.random.default_rng(0).random((5, 3))
+    x[3] = x[1]  # a zero distance: PyTorch's gradient there is 0
+    a, b = cg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yb = F.pdist(a, p), TF.pdist(b, p)
+    ya.sum().backward()
+    yb.sum().backward()
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    with pytest.raises(RuntimeError):
+        F.pdist(cg.ones(2, 2, 2))

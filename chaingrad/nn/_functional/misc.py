@@ -193,3 +193,14 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dim."""
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def pdist(input, p=2.0):  # noqa: A002
+    """The p-norm distances between the rows of an (N, M) input, for every pair i < j in
+    row-major order: an (N (N - 1) / 2,) tensor (``scipy.spatial.distance.pdist``)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = xp.triu_indices(input.shape[0], 1)
+    return (input[Tensor._wrap(i)] - input[Tensor._wrap(j)]).norm(p, 1)
