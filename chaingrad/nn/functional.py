@@ -14,7 +14,8 @@ from ._functional.activation import (relu, relu6, leaky_relu, elu, selu, gelu, s
                                      hardswish, hardsigmoid, hardtanh, softplus, logsigmoid,
                                      sigmoid, tanh, softsign, tanhshrink, threshold, prelu, glu,
                                      softmax, softmin, log_softmax, relu_, leaky_relu_, elu_,
-                                     selu_, hardtanh_, threshold_, rrelu, rrelu_)
+                                     selu_, hardtanh_, threshold_, rrelu, rrelu_,
+                                     gumbel_softmax)
 from ._functional.conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d,
                                adaptive_avg_pool2d)
 from ._functional.fold import unfold, fold

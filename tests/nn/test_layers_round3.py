@@ -357,3 +357,20 @@ def test_pdist(p):
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(RuntimeError):
         F.pdist(cg.ones(2, 2, 2))
+
+
+def test_gumbel_softmax():
+    cg.manual_seed(0)
+    logits = cg.tensor(np.log([[0.1, 0.2, 0.7]] * 20000), requires_grad=True)
+    y = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    assert y.shape == (20000, 3) and set(np.unique(y.detach().numpy())) == {0.0, 1.0}
+    np.testing.assert_allclose(y.detach().numpy().sum(1), 1.0)
+    np.testing.assert_allclose(y.detach().numpy().mean(0), [0.1, 0.2, 0.7], atol=0.015)
+    (y * cg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert np.isfinite(logits.grad.numpy()).all() and np.abs(logits.grad.numpy()).sum() > 0
+    soft = F.gumbel_softmax(cg.randn(4, 5), dim=0)
+    np.testing.assert_allclose(soft.numpy().sum(0), 1.0, rtol=1e-6)
+    cg.manual_seed(3)
+    a = F.gumbel_softmax(cg.zeros(2, 3))
+    cg.manual_seed(3)
+    assert np.array_equal(a.numpy(), F.gumbel_softmax(cg.zeros(2, 3)).numpy())

@@ -253,3 +253,23 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):  # noqa: A002
     return rrelu(input, lower, upper, training, inplace=True)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax (concrete) distribution: softmax((logits + g) / tau)
+    with g = -log(E), E ~ Exp(1) drawn from chaingrad.random. ``hard=True`` returns one-hot
+    samples whose gradient is the soft sample's (straight-through estimator)."""
+    from ... import random as _random
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    u = _random.uniform_array(tuple(logits.shape), dtype=logits._array.dtype)
+    gumbels = Tensor._wrap(-xp.log(-xp.log1p(-u)).astype(logits._array.dtype))
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    arr = y_soft._array
+    one_hot = (arr == arr.max(axis=dim, keepdims=True))
+    # one index per slice even with ties: keep the first maximum
+    first = xp.cumsum(one_hot, axis=dim) == 1
+    y_hard = Tensor._wrap((one_hot & first).astype(arr.dtype))
+    return y_hard - y_soft.detach() + y_soft
