@@ -27,6 +27,18 @@ def _bind(tensor_cls, elementwise, reduce, shape, linalg, inplace, select, shape
     _tensor_aliases.install(tensor_cls, reduce, shape, select)
 
 
+def _kw(kw, name, method):
+    """The one keyword argument a shape method was given instead of positional ones (none:
+    an empty shape, as before, e.g. ``x.T`` of a 0-d tensor permutes no dims)."""
+    if not kw and name != "dtype":
+        return ()
+    if name not in kw or len(kw) != 1:
+        raise TypeError(f"{method}() missing 1 required positional arguments: \"{name}\""
+                        if not kw else f"{method}() got an unexpected keyword argument "
+                        f"{next(k for k in kw if k != name)!r}")
+    return kw[name]
+
+
 class TensorMath:
     """Operators, in-place, elementwise, reduction, shape, selection and linear-algebra
     methods."""
@@ -392,8 +404,11 @@ class TensorMath:
     def any(self, dim=None, keepdim=False): return _red.any(self, dim, keepdim)
 
     # -- shape --------------------------------------------------------------------------------
-    def reshape(self, *shape): return _shp.reshape(self, _shape_args(shape))
-    def view(self, *shape):
+    def reshape(self, *shape, **kw):
+        return _shp.reshape(self, _shape_args(shape or (_kw(kw, "shape", "reshape"),)))
+    def view(self, *shape, **kw):
+        if not shape:
+            shape = (kw.pop("size") if "size" in kw else _kw(kw, "dtype", "view"),)
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and shape[0] is not None:
             return self._view_as_dtype(shape[0])
         return _shp.view(self, _shape_args(shape))
@@ -433,13 +448,18 @@ class TensorMath:
             return self
         from .autograd.function import backward_named
         return backward_named(self.transpose(0, 1), "TBackward0")
-    def permute(self, *dims): return _shp.permute(self, _shape_args(dims))
-    def expand(self, *sizes): return _shp.expand(self, _shape_args(sizes))
+    def permute(self, *dims, **kw):
+        return _shp.permute(self, _shape_args(dims or (_kw(kw, "dims", "permute"),)))
+    def expand(self, *sizes, **kw):
+        return _shp.expand(self, _shape_args(sizes or (_kw(kw, "size", "expand"),)))
     def expand_as(self, other): return _shp.expand(self, other.shape)
-    def repeat(self, *sizes): return _shp.repeat(self, _shape_args(sizes))
+    def repeat(self, *sizes, **kw):
+        return _shp.repeat(self, _shape_args(sizes or (_kw(kw, "repeats", "repeat"),)))
     def flip(self, *dims, **kw):  # x.flip(0, 1), x.flip((0, 1)), x.flip(dims=[0])
         if not dims:
-            return _shp.flip(self, kw.pop("dims"))
+            if not kw:
+                raise TypeError('flip() missing 1 required positional arguments: "dims"')
+            return _shp.flip(self, _kw(kw, "dims", "flip"))
         return _shp.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int)
                          else dims)
     def split(self, split_size_or_sections, dim=0): return _shp.split(self, split_size_or_sections, dim)
@@ -491,7 +511,7 @@ class TensorMath:
     def repeat_interleave(self, repeats, dim=None, output_size=None):
         return _sel.repeat_interleave(self, repeats, dim, output_size)
     def tile(self, *dims, **kw):
-        return _sel.tile(self, _shape_args(dims or (kw.pop("dims"),)))
+        return _sel.tile(self, _shape_args(dims or (_kw(kw, "dims", "permute"),)))
     def movedim(self, source, destination): return _sel.movedim(self, source, destination)
     moveaxis = movedim
     def diagonal(self, offset=0, dim1=0, dim2=1): return _sel.diagonal(self, offset, dim1, dim2)

@@ -509,6 +509,8 @@ def test_finfo_resolution_is_a_power_of_ten(dt):
     "m.div(x, other=2, rounding_mode='floor')", "m.sub(x, other=1)",
     "m.remainder(x, other=2)", "m.floor_divide(input=x, other=2)", "m.sum(input=x)",
     "m.mean(input=x, dim=0)", "m.argmax(input=x)", "m.cumsum(input=x, dim=0)",
-    "x.outer(vec2=x)", "x.tile(dims=(2,))", "x.flip(dims=(0,))", "x.flip(dims=[0])"])
+    "x.outer(vec2=x)", "x.tile(dims=(2,))", "x.flip(dims=(0,))", "x.flip(dims=[0])",
+    "x.reshape(3, 1).permute(dims=(1, 0))", "x.view(size=(3, 1))", "x.reshape(shape=(1, 3))",
+    "x.expand(size=(2, 3))", "x.repeat(repeats=(2,))", "x.view(dtype=m.int32)"])
 def test_functions_take_torch_keyword_names(expr):
     _same(*(eval(expr, {"m": m, "x": m.arange(3.0)}) for m in (torch, cg)))  # noqa: S307
