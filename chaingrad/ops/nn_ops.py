@@ -20,7 +20,14 @@ class Linear(Op):
     save_inputs = (0, 1)
 
     def forward(self, x, w, *b):
-        out = x @ w.T
+        if x.ndim == 2 and x.dtype == xp.float32 and w.shape[0] >= 4 * x.shape[0] >= 8:
+            # a batch that is small next to the outputs: OpenBLAS's sgemm runs (W x^T)^T
+            # faster than x W^T (measured here, 1 thread: 7% at 128 x 784 -> 512, 2x at
+            # 16 x 512 -> 1000; no gain in float64 or with fewer outputs), then one copy
+            # back to row-major
+            out = xp.ascontiguousarray((w @ x.T).T)
+        else:
+            out = x @ w.T
         if b:
             out += b[0]
         return out
