@@ -331,10 +331,6 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
     def T(self):
         return self.permute(*reversed(range(self.ndim)))
 
-    @property
-    def mT(self):
-        return self.transpose(-2, -1)
-
     # -- conversion ------------------------------------------------------------------------
     def numpy(self, force=False):
         if self._requires_grad and not force:
@@ -421,8 +417,17 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
         return out
 
     def type(self, dtype=None):
+        """Without an argument, the tensor type's name as PyTorch gives it
+        (``'chaingrad.FloatTensor'`` for float32); with one, ``to(dtype)`` (a dtype, or such a
+        name: ``'chaingrad.DoubleTensor'``, ``'torch.DoubleTensor'``)."""
         if dtype is None:
-            return f"chaingrad.{self.dtype.name}"
+            return f"chaingrad.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            key = dtype.rsplit(".", 1)[-1]
+            if key not in names or not hasattr(backend, names[key]):
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = getattr(backend, names[key])
         return self.to(dtype)
 
     def float(self):
@@ -469,20 +474,41 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
             t.requires_grad = True
         return t
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False, device=None):
-        return self._new(xp.zeros(_shape_args(size), dtype=backend.np_dtype(dtype) or self._array.dtype),
+    def new_zeros(self, *size, dtype=None, requires_grad=False, device=None, **kwargs):
+        size = _size_arg(size, kwargs)
+        return self._new(xp.zeros(size, dtype=backend.np_dtype(dtype) or self._array.dtype),
                          requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False, device=None):
-        return self._new(xp.ones(_shape_args(size), dtype=backend.np_dtype(dtype) or self._array.dtype),
+    def new_ones(self, *size, dtype=None, requires_grad=False, device=None, **kwargs):
+        size = _size_arg(size, kwargs)
+        return self._new(xp.ones(size, dtype=backend.np_dtype(dtype) or self._array.dtype),
                          requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False, device=None):
         return self._new(xp.full(tuple(size), fill_value,
                                  dtype=backend.np_dtype(dtype) or self._array.dtype), requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False, device=None):
-        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    def new_empty(self, *size, dtype=None, requires_grad=False, device=None, **kwargs):
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad, **kwargs)
+
+
+def _size_arg(size, kwargs):
+    """``new_zeros(2, 3)``, ``new_zeros((2, 3))`` or ``new_zeros(size=(2, 3))``, as PyTorch."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError("new_zeros() got multiple values for argument 'size'")
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"new_zeros() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return _shape_args(size)
+
+
+# PyTorch's names of tensor types (t.type(), torch.typename), by dtype name
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+               "complex128": "ComplexDoubleTensor"}
 
 
 class Size(tuple):
@@ -496,6 +522,22 @@ class Size(tuple):
 
     def __repr__(self):
         return f"chaingrad.Size({list(self)})"
+
+    # slices, concatenation and repetition stay sizes, as torch.Size's
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
 
 def _float_formatter(arr):

@@ -40,10 +40,7 @@ def _add_hook(table, hook, prepend=False):
 def _typename(obj):
     """``torch.typename``'s wording: ``'float'``, ``'chaingrad.FloatTensor'``..."""
     if isinstance(obj, Tensor):
-        kind = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-                "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool"}.get(str(obj.dtype).split(".")[-1], "")
-        return f"chaingrad.{kind}Tensor"
+        return obj.type()
     module = type(obj).__module__
     name = type(obj).__qualname__
     return name if module in ("builtins", None) else f"{module}.{name}"

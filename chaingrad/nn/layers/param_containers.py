@@ -15,14 +15,7 @@ from collections.abc import Iterable, Mapping
 import operator
 
 from ..module import Module
-from ...tensor import Tensor, Parameter
-
-# torch.typename's spelling of a tensor type, used by ParameterDict's repr
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
-               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
-               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
-               "complex128": "ComplexDoubleTensor"}
+from ...tensor import Tensor, Parameter, _TYPE_NAMES
 
 
 def _as_param(value):

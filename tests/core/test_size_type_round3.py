@@ -1,0 +1,40 @@
+"""Small Tensor details against PyTorch: Size slices and sums stay sizes, type() names,
+mT on vectors, new_* with size=."""
+import pytest
+import torch
+
+import chaingrad as cg
+
+
+@pytest.mark.parametrize("lib", [cg, torch], ids=["chaingrad", "torch"])
+def test_size_operations_stay_sizes(lib):
+    s = lib.ones(2, 3, 4).shape
+    size_type = type(s)
+    for value in (s[1:], s + (5,), (1,) + s, s * 2, s[::2]):
+        assert type(value) is size_type
+    assert s[1:] == (3, 4) and s[0] == 2 and type(s[0]) is int
+
+
+def test_type_names_as_pytorch():
+    for name, dtype in [("FloatTensor", "float32"), ("DoubleTensor", "float64"),
+                        ("LongTensor", "int64"), ("IntTensor", "int32"), ("BoolTensor", "bool"),
+                        ("HalfTensor", "float16"), ("ByteTensor", "uint8"), ("CharTensor", "int8")]:
+        assert cg.ones(2, dtype=getattr(cg, dtype)).type() == f"chaingrad.{name}"
+        assert torch.ones(2, dtype=getattr(torch, dtype)).type() == f"torch.{name}"
+    x = cg.ones(2)
+    assert x.type("chaingrad.DoubleTensor").dtype == cg.float64
+    assert x.type("torch.LongTensor").dtype == cg.int64
+    assert x.type(cg.float64).dtype == cg.float64
+    with pytest.raises(ValueError):
+        x.type("chaingrad.NoSuchTensor")
+
+
+@pytest.mark.parametrize("lib", [cg, torch], ids=["chaingrad", "torch"])
+def test_mT_needs_a_matrix_and_new_with_size(lib):
+    with pytest.raises(RuntimeError, match="only supported on matrices"):
+        lib.ones(3).mT
+    assert tuple(lib.ones(2, 3).mT.shape) == (3, 2)
+    x = lib.ones(2)
+    for fn in (x.new_zeros, x.new_ones, x.new_empty):
+        assert tuple(fn(size=(2, 3)).shape) == (2, 3)
+        assert tuple(fn(2, 3).shape) == (2, 3) and tuple(fn((2, 3)).shape) == (2, 3)
