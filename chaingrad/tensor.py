@@ -389,9 +389,11 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
 
     def __repr__(self):
         arr = backend.to_numpy(self._array)
-        body = np.array2string(arr, separator=", ", prefix="tensor(",
+        body = np.array2string(arr, separator=", ", prefix="tensor(", max_line_width=80,
                                formatter=_float_formatter(arr) if arr.dtype.kind == "f" else None)
         extras = []
+        if arr.size == 0 and arr.shape != (0,):
+            extras.append(f"size={tuple(arr.shape)}")  # (PyTorch's way of showing the shape)
         if self._array.dtype not in (np.float32, np.int64, np.bool_) or (
                 self._array.size == 0 and self._array.dtype != np.float32):
             extras.append(f"dtype={self.dtype!r}")
@@ -540,15 +542,30 @@ class Size(tuple):
     __rmul__ = __mul__
 
 
+def _summarized(arr, edge=3, threshold=1000):
+    """The values PyTorch looks at to choose a format: all of them, or for a tensor of more
+    than ``threshold`` elements only the first and last ``edge`` along every dimension."""
+    if arr.size <= threshold:
+        return arr
+    for axis, n in enumerate(arr.shape):
+        if n > 2 * edge:
+            arr = np.concatenate([np.take(arr, range(edge), axis),
+                                  np.take(arr, range(n - edge, n), axis)], axis)
+    return arr
+
+
 def _float_formatter(arr):
     """PyTorch's way of printing floats: ``1.``/``2.`` when every value is whole, 4 decimals
     (``1.5000``) otherwise, scientific (``1.0000e-08``) when the magnitudes span more than
-    1000x or leave [1e-4, 1e8]; all values padded to one width."""
-    finite = arr[np.isfinite(arr)].astype(np.float64)
+    1000x or leave [1e-4, 1e8]; values padded to the width of the finite ones (from the values
+    shown, for a summarized tensor)."""
+    shown = _summarized(arr)
+    finite = shown[np.isfinite(shown)].astype(np.float64)
     nonzero = np.abs(finite[finite != 0])
     big = nonzero.size and nonzero.max() > 1e8
+    spread = nonzero.size and nonzero.max() / nonzero.min() > 1000
     if finite.size and np.all(finite == np.round(finite)):
-        fmt = "{:.4e}" if big else "{:.0f}."
+        fmt = "{:.4e}" if big or spread else "{:.0f}."
     elif nonzero.size and (big or nonzero.min() < 1e-4 or nonzero.max() / nonzero.min() > 1000):
         fmt = "{:.4e}"
     else:
@@ -560,8 +577,7 @@ def _float_formatter(arr):
         if v in (np.inf, -np.inf):
             return "inf" if v > 0 else "-inf"
         return fmt.format(float(v))
-    flat = arr.ravel()
-    sample = flat if flat.size <= 2000 else np.concatenate([flat[:1000], flat[-1000:]])
+    sample = finite if finite.size else shown.ravel()
     width = max((len(text(v)) for v in sample), default=0)
     return {"float_kind": lambda v: text(v).rjust(width)}
 

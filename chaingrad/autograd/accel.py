@@ -88,7 +88,9 @@ def install() -> bool:
     for name in _UNARY_METHODS:
         fn = getattr(elementwise, name)
         kind = _accel.UNARY_FLOAT if fn.float_only else _accel.UNARY
-        _replace(TensorMath, name, FastMethod(kind, fn.op_class, TensorMath.__dict__[name]))
+        for owner in (TensorMath, Tensor):  # (tensor.py binds a few to Tensor itself)
+            if name in owner.__dict__:
+                _replace(owner, name, FastMethod(kind, fn.op_class, owner.__dict__[name]))
         compiled = FastMethod(kind, fn.op_class, fn)  # the function itself (cg.tanh ...)
         for module in chaingrad_modules:
             if module.__dict__.get(name) is fn:

@@ -38,3 +38,12 @@ def test_mT_needs_a_matrix_and_new_with_size(lib):
     for fn in (x.new_zeros, x.new_ones, x.new_empty):
         assert tuple(fn(size=(2, 3)).shape) == (2, 3)
         assert tuple(fn(2, 3).shape) == (2, 3) and tuple(fn((2, 3)).shape) == (2, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.zeros(0, 3), lambda L: L.zeros(2, 0), lambda L: L.tensor([0.0, -float("inf")]),
+    lambda L: L.tensor([1.5, float("nan")]), lambda L: L.tensor([1.0, 1e9]),
+    lambda L: L.tensor([[1.0, 2.0], [float("nan"), 4.0]]), lambda L: L.arange(30.0) * 100,
+    lambda L: L.tensor([1e-5, 1.0]), lambda L: L.ones(2, 5, dtype=L.float64)])
+def test_repr_as_pytorch(make):
+    assert repr(make(cg)) == repr(make(torch)).replace("torch", "chaingrad")
