@@ -389,8 +389,7 @@ class Tensor(TensorMath, TensorExtra, TensorMore, TensorMisc):
 
     def __repr__(self):
         arr = backend.to_numpy(self._array)
-        body = np.array2string(arr, separator=", ", prefix="tensor(", max_line_width=80,
-                               formatter=_float_formatter(arr) if arr.dtype.kind == "f" else None)
+        body = _tensor_text(arr)
         extras = []
         if arr.size == 0 and arr.shape != (0,):
             extras.append(f"size={tuple(arr.shape)}")  # (PyTorch's way of showing the shape)
@@ -579,7 +578,49 @@ def _float_formatter(arr):
         return fmt.format(float(v))
     sample = finite if finite.size else shown.ravel()
     width = max((len(text(v)) for v in sample), default=0)
-    return {"float_kind": lambda v: text(v).rjust(width)}
+    return text, width
+
+
+_LINE_WIDTH, _EDGE_ITEMS, _THRESHOLD = 80, 3, 1000  # PyTorch's print options
+
+
+def _tensor_text(arr):
+    """The values part of ``repr(tensor)``, laid out as PyTorch lays it out: every value
+    padded to one width, as many per line as fit in 80 columns, a tensor of more than 1000
+    values summarized to its first and last 3 along every dimension."""
+    if arr.size == 0:
+        return "[]"
+    if arr.dtype.kind == "f":
+        text, width = _float_formatter(arr)
+    else:
+        shown = _summarized(arr)
+        text = (lambda v: "True" if v else "False") if arr.dtype.kind == "b" else \
+            (lambda v: str(int(v)))
+        width = max(len(text(v)) for v in shown.ravel())
+
+    def fmt(v):
+        s = text(v)
+        return " " * (width - len(s)) + s
+
+    summarize = arr.size > _THRESHOLD
+
+    def block(a, indent):
+        if a.ndim == 0:
+            return fmt(a[()])
+        n = a.shape[0]
+        cut = summarize and n > 2 * _EDGE_ITEMS
+        if a.ndim == 1:
+            items = ([fmt(v) for v in a[:_EDGE_ITEMS]] + [" ..."] +
+                     [fmt(v) for v in a[n - _EDGE_ITEMS:]]) if cut else [fmt(v) for v in a]
+            per_line = max(1, (_LINE_WIDTH - indent) // (width + 2))
+            lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+            return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+        rows = ([block(a[i], indent + 1) for i in range(_EDGE_ITEMS)] + ["..."] +
+                [block(a[i], indent + 1) for i in range(n - _EDGE_ITEMS, n)]) if cut else \
+            [block(a[i], indent + 1) for i in range(n)]
+        return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+    return block(arr, len("tensor("))
 
 
 def _to_args(args, kwargs):

@@ -44,6 +44,10 @@ def test_mT_needs_a_matrix_and_new_with_size(lib):
     lambda L: L.zeros(0, 3), lambda L: L.zeros(2, 0), lambda L: L.tensor([0.0, -float("inf")]),
     lambda L: L.tensor([1.5, float("nan")]), lambda L: L.tensor([1.0, 1e9]),
     lambda L: L.tensor([[1.0, 2.0], [float("nan"), 4.0]]), lambda L: L.arange(30.0) * 100,
-    lambda L: L.tensor([1e-5, 1.0]), lambda L: L.ones(2, 5, dtype=L.float64)])
+    lambda L: L.tensor([1e-5, 1.0]), lambda L: L.ones(2, 5, dtype=L.float64),
+    lambda L: L.ones(3, 40), lambda L: L.arange(2000.0), lambda L: L.arange(3000).reshape(30, 100),
+    lambda L: (L.arange(60.0).reshape(3, 4, 5) - 30) / 7, lambda L: L.tensor([True] * 30),
+    lambda L: L.arange(8000.0).reshape(20, 20, 20) / 4 - 999.5, lambda L: L.tensor(7),
+    lambda L: L.tensor([[True, False], [False, False]]), lambda L: L.arange(1200.0) / 7])
 def test_repr_as_pytorch(make):
     assert repr(make(cg)) == repr(make(torch)).replace("torch", "chaingrad")
