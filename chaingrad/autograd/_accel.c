@@ -632,14 +632,16 @@ fm_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw
     case FM_UNARY: {
         if (nargs != 1 || !PyObject_TypeCheck(args[0], Tensor_T))
             goto python;
-        if (fm->kind == FM_UNARY_FLOAT) {  /* integer and bool inputs take the Python way */
+        {  /* integer and bool inputs of float-only ops, and bools of every op, take the
+            * Python way */
             PyObject *dt = dtype_of(args[0]);
             if (dt == NULL) return NULL;
             PyObject *kind = PyObject_GetAttr(dt, s_kind);
             Py_DECREF(dt);
             if (kind == NULL) return NULL;
             int integral = !PyUnicode_Check(kind) || PyUnicode_GET_LENGTH(kind) != 1 ||
-                           strchr("iub", (int)PyUnicode_READ_CHAR(kind, 0)) != NULL;
+                           strchr(fm->kind == FM_UNARY_FLOAT ? "iub" : "b",
+                                  (int)PyUnicode_READ_CHAR(kind, 0)) != NULL;
             Py_DECREF(kind);
             if (integral)
                 goto python;

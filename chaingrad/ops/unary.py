@@ -238,12 +238,16 @@ class Relu(Op):
         return g * mask
 
 
-def _make_unary(op_cls, float_only=True):
+def _make_unary(op_cls, float_only=True, on_bool=None):
+    """The function of a one-input op; ``on_bool(x)``: what a bool input gives instead (ops
+    that keep integer dtypes treat bools each their own way in PyTorch)."""
     def fn(x):
         if not isinstance(x, Tensor):
             x = as_tensor_operand(x)
         if float_only and x._array.dtype.kind in "iub":
             x = _float_input(x)
+        elif on_bool is not None and x._array.dtype.kind == "b":
+            return on_bool(x)
         return op_cls.apply(x)
     fn.__name__ = fn.__qualname__ = op_cls.__name__.lower()
     fn.__doc__ = f"Elementwise {fn.__name__}; derivative in ``{op_cls.__name__}.backward``."
@@ -259,13 +263,23 @@ log1p = _make_unary(Log1p)
 expm1 = _make_unary(Expm1)
 sqrt = _make_unary(Sqrt)
 rsqrt = _make_unary(Rsqrt)
-square = _make_unary(Square, float_only=False)
-abs = _make_unary(Abs, float_only=False)  # noqa: A001
-sign = _make_unary(Sign, float_only=False)
+def _refuse(message, error=RuntimeError):
+    def refuse(x):
+        raise error(message)
+    return refuse
+
+
+# PyTorch on bool tensors: square counts in int64, sign keeps them, abs and relu refuse them
+square = _make_unary(Square, float_only=False,
+                     on_bool=lambda x: Square.apply(x.to(backend.int64)))
+abs = _make_unary(Abs, float_only=False,  # noqa: A001
+                  on_bool=_refuse("\"abs_cpu\" not implemented for 'Bool'", NotImplementedError))
+sign = _make_unary(Sign, float_only=False, on_bool=lambda x: Tensor._wrap(x._array.copy()))
 reciprocal = _make_unary(Reciprocal, float_only=False)
 sin = _make_unary(Sin)
 cos = _make_unary(Cos)
 tan = _make_unary(Tan)
 tanh = _make_unary(Tanh)
 sigmoid = _make_unary(Sigmoid)
-relu = _make_unary(Relu, float_only=False)
+relu = _make_unary(Relu, float_only=False,
+                   on_bool=_refuse("Boolean inputs not supported for relu"))

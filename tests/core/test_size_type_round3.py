@@ -51,3 +51,21 @@ def test_mT_needs_a_matrix_and_new_with_size(lib):
     lambda L: L.tensor([[True, False], [False, False]]), lambda L: L.arange(1200.0) / 7])
 def test_repr_as_pytorch(make):
     assert repr(make(cg)) == repr(make(torch)).replace("torch", "chaingrad")
+
+
+@pytest.mark.parametrize("name", ["square", "sign", "abs", "relu", "reciprocal"])
+def test_one_input_ops_on_bools_as_pytorch(name):
+    outcomes = []
+    for lib in (cg, torch):
+        b = lib.tensor([True, False])
+        try:
+            r = getattr(b, name)()
+            outcomes.append((r.tolist(), str(r.dtype).split(".")[-1]))
+        except (RuntimeError, NotImplementedError) as exc:
+            outcomes.append((type(exc).__name__, str(exc)))
+        try:
+            r2 = getattr(lib, name)(b)  # the function and the method agree
+            assert (r2.tolist(), str(r2.dtype).split(".")[-1]) == outcomes[-1]
+        except (RuntimeError, NotImplementedError) as exc:
+            assert (type(exc).__name__, str(exc)) == outcomes[-1]
+    assert outcomes[0] == outcomes[1]
