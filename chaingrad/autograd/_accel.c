@@ -43,11 +43,10 @@ static Py_ssize_t AS_on;        /* anomaly.py's _AnomalyState.on slot */
 static Py_ssize_t own_min_size;
 static int ready = 0;
 
-static PyObject *empty_tuple;
 static PyObject *s_forward, *s_backward, *s_differentiable, *s_quiet, *s_save_inputs,
-    *s_save_output, *s_enabled, *s_on, *s_output_nr, *s_accumulator, *s_edge, *s_shape,
-    *s_dtype, *s_all, *s_direct, *s_pre_hooks, *s_hooks, *s_keeps_context, *s_release,
-    *s_num_outputs, *s_size, *s_ran, *s_consumed, *s_value, *s_apply, *s_kind;
+    *s_save_output, *s_enabled, *s_output_nr, *s_accumulator, *s_edge, *s_shape,
+    *s_dtype, *s_all, *s_direct, *s_keeps_context, *s_release,
+    *s_num_outputs, *s_ran, *s_consumed, *s_value, *s_apply, *s_kind;
 
 /* slot offsets: Tensor, Node, AccumulateGrad, _VersionCounter */
 static Py_ssize_t T_data, T_rg, T_grad_fn, T_vc;
@@ -110,18 +109,12 @@ slot_get(PyObject *o, Py_ssize_t off, PyObject *name)
     return v;
 }
 
-/* a class attribute (borrowed; the op classes keep plain values there) */
-static inline PyObject *
-class_attr(PyTypeObject *tp, PyObject *name)
-{
-    return _PyType_Lookup(tp, name);
-}
-
 static PyObject *
 new_object(PyTypeObject *tp)
 {
-    /* object.__new__(tp): allocation, and the instance dict set up as Python does */
-    return tp->tp_alloc(tp, 0);  /* (the instance dict, rarely used, is made on first use) */
+    /* object.__new__(tp) without setting up the instance dict: the few nodes that store
+     * context there get it on first use */
+    return tp->tp_alloc(tp, 0);
 }
 
 static PyObject *
@@ -1355,18 +1348,16 @@ PyInit__accel(void)
             PyModule_AddIntConstant(m, "INPUTS", FM_INPUTS) < 0 ||
             PyModule_AddIntConstant(m, "OUTPUT", FM_OUTPUT) < 0)
         return NULL;
-    empty_tuple = PyTuple_New(0);
     FloatingPointError_T = PyExc_FloatingPointError;
 #define INTERN(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
     INTERN(s_forward, "forward"); INTERN(s_backward, "backward");
     INTERN(s_differentiable, "differentiable"); INTERN(s_quiet, "quiet");
     INTERN(s_save_inputs, "save_inputs"); INTERN(s_save_output, "save_output");
-    INTERN(s_enabled, "enabled"); INTERN(s_on, "on"); INTERN(s_output_nr, "_output_nr");
+    INTERN(s_enabled, "enabled"); INTERN(s_output_nr, "_output_nr");
     INTERN(s_accumulator, "_accumulator"); INTERN(s_edge, "_edge"); INTERN(s_shape, "shape");
     INTERN(s_dtype, "dtype"); INTERN(s_all, "all"); INTERN(s_direct, "_direct");
-    INTERN(s_pre_hooks, "_pre_hooks"); INTERN(s_hooks, "_hooks");
     INTERN(s_keeps_context, "_keeps_context"); INTERN(s_release, "_release");
-    INTERN(s_num_outputs, "num_outputs"); INTERN(s_size, "size"); INTERN(s_ran, "_ran");
+    INTERN(s_num_outputs, "num_outputs"); INTERN(s_ran, "_ran");
     INTERN(s_consumed, "_consumed"); INTERN(s_value, "value"); INTERN(s_apply, "apply");
     INTERN(s_kind, "kind");
 #undef INTERN
